@@ -1,0 +1,276 @@
+"""The ``mdt-desktop`` command (ARCHITECTURE §4): the GUI by default, headless subcommands.
+
+Importing this module never imports Qt; the GUI is loaded only when it is started.
+Exit codes: 0 done; 2 bad input or usage; 3 refused (locked, signed off, permission);
+1 anything else, with a one-line message (a traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mdt_desktop import __version__
+from mdt_desktop.domain.errors import MdtError, ValidationError
+
+PROG = "mdt-desktop"
+ENV_URL = "MDT_DATABASE_URL"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser (global options first, then an optional subcommand)."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="MDT Desktop: the IBD anti-TNF de-escalation MDT. Without a command, opens "
+        "the application.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--db", type=Path, metavar="PATH", help="SQLite database file")
+    where.add_argument(
+        "--url", metavar="URL", help=f"SQLAlchemy database URL, e.g. PostgreSQL (also ${ENV_URL})"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="open the application on a freshly built demo database"
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="FILE.png",
+        help="render the window (no display needed), save a PNG and exit",
+    )
+    parser.add_argument("--meeting", metavar="YYYY-MM[-DD]", help="meeting to show first")
+    parser.add_argument("--case", metavar="HOSPNO", help="case to show first")
+    parser.add_argument("--presentation", action="store_true", help="start in presentation mode")
+    parser.add_argument(
+        "--size", metavar="WxH", default=None, help="window size for --screenshot, e.g. 1366x768"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="write a synthetic demo database")
+    demo.add_argument("--patients", type=int, default=120, help="number of patients (120)")
+    demo.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    demo.add_argument("--force", action="store_true", help="replace an existing demo database")
+    demo.add_argument(
+        "--as-of",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="the demo's today (default: today); fixes the output for a seed",
+    )
+
+    check = commands.add_parser("check", help="integrity check, schema version, row counts")
+    check.add_argument("--json", action="store_true", help="print JSON")
+
+    patient = commands.add_parser("patient", help="one patient's record")
+    patient.add_argument("hospital_number", metavar="HOSPNO")
+    patient.add_argument("--json", action="store_true", help="print JSON")
+
+    meeting = commands.add_parser("meeting", help="one meeting with its cases")
+    meeting.add_argument("spec", metavar="YYYY-MM[-DD]")
+    meeting.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from error
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where the database is: a SQLite file or a server URL."""
+
+    path: Path | None
+    url: str | None
+
+    @property
+    def label(self) -> str:
+        return str(self.path) if self.path else str(self.url)
+
+
+def resolve_target(args: argparse.Namespace) -> Target:
+    """--db or --url; else $MDT_DATABASE_URL; else mdt.sqlite3 in the user data folder."""
+    if args.db is not None:
+        return Target(args.db, None)
+    if args.url:
+        return Target(None, args.url)
+    if os.environ.get(ENV_URL):
+        return Target(None, os.environ[ENV_URL])
+    from mdt_desktop.paths import default_database_path
+
+    return Target(default_database_path(), None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except MdtError as error:
+        _error(str(error))
+        return error.exit_code
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except Exception as error:
+        if args.debug:
+            traceback.print_exc()
+        first = str(error).splitlines()[0] if str(error) else ""
+        _error(f"unexpected error: {type(error).__name__}: {first} (run with --debug for details)")
+        return 1
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
+        None: _gui,
+        "demo": _demo,
+        "check": _check,
+        "patient": _patient,
+        "meeting": _meeting,
+    }
+    return handlers[args.command](args)
+
+
+def _config() -> Any:
+    from mdt_desktop.configuration import clinical_config
+
+    return clinical_config()
+
+
+def _open_existing(args: argparse.Namespace) -> Any:
+    """Open the target for a reading command: never creates a new file."""
+    from mdt_desktop.models.db import open_database
+
+    target = resolve_target(args)
+    db = open_database(target.path, url=target.url, create=False)
+    if db.notice:
+        print(f"{PROG}: note: {db.notice}", file=sys.stderr)
+    if db.backup:
+        print(
+            f"{PROG}: note: upgraded the database; the previous copy is {db.backup}",
+            file=sys.stderr,
+        )
+    return db
+
+
+def _print_json(payload: Any) -> None:
+    json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from mdt_desktop.demo import build_demo
+    from mdt_desktop.paths import demo_database_path
+
+    if args.url or (args.db is None and os.environ.get(ENV_URL)):
+        raise ValidationError("demo: writes a SQLite file; give --db PATH")
+    path = args.db if args.db is not None else demo_database_path()
+    result = build_demo(
+        path, _config(), patients=args.patients, seed=args.seed, as_of=args.as_of, force=args.force
+    )
+    c = result.counts
+    print(f"Demo database written to {result.path}")
+    print(
+        f"  {c.patients} DEMO patients, {c.medication_periods} medication periods, "
+        f"{c.observations:,} observations, {c.events} events, {c.meetings} meetings, "
+        f"{c.audit_rows} audit rows"
+    )
+    print(
+        f"  seed {result.seed}, as of {result.as_of.isoformat()}; "
+        f"{result.size_bytes / 1e6:.1f} MB in {result.seconds:.1f} s"
+    )
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from mdt_desktop.services.integrity import check_database
+
+    db = _open_existing(args)
+    try:
+        report = check_database(db)
+    finally:
+        db.close()
+    if args.json:
+        _print_json(
+            {
+                "database": report.location,
+                "version": report.app_version,
+                "schema": report.schema,
+                "schema_head": report.schema_head,
+                "integrity": list(report.integrity),
+                "foreign_key_problems": list(report.foreign_keys),
+                "audit_rows": report.audit_rows,
+                "audit_problems": list(report.audit_problems),
+                "counts": report.counts,
+                "ok": report.ok,
+            }
+        )
+    else:
+        print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
+def _patient(args: argparse.Namespace) -> int:
+    from mdt_desktop.services.json_views import patient_json
+    from mdt_desktop.services.patients import PatientService
+
+    db = _open_existing(args)
+    try:
+        service = PatientService(db)
+        record = service.get_record(args.hospital_number)
+        reviews = service.reviews(args.hospital_number)
+    finally:
+        db.close()
+    if args.json:
+        _print_json(patient_json(record, reviews))
+        return 0
+    from mdt_desktop.cli_text import patient_text
+
+    print(patient_text(record, reviews))
+    return 0
+
+
+def _meeting(args: argparse.Namespace) -> int:
+    from mdt_desktop.services.json_views import meeting_json
+    from mdt_desktop.services.meetings import MeetingService
+
+    db = _open_existing(args)
+    try:
+        meeting = MeetingService(db, _config()).find(args.spec)
+    finally:
+        db.close()
+    if args.json:
+        _print_json(meeting_json(meeting))
+        return 0
+    from mdt_desktop.cli_text import meeting_text
+
+    print(meeting_text(meeting))
+    return 0
+
+
+def _gui(args: argparse.Namespace) -> int:
+    if args.demo and args.url:
+        raise ValidationError("--demo builds a SQLite file; it cannot be combined with --url")
+    if args.size and args.screenshot is None:
+        raise ValidationError("--size only applies with --screenshot")
+    # Qt is imported here, and only here (ARCHITECTURE §1: cli.py never imports Qt otherwise).
+    app = importlib.import_module("mdt_desktop.app")
+    result: int = app.run(args, resolve_target(args))
+    return result

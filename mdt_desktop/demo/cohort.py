@@ -1,0 +1,352 @@
+"""Chooses the demo cohort: who plays which scenario, and when each turn of their course falls."""
+
+from __future__ import annotations
+
+import calendar
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from mdt_desktop.demo.names import hospital_number, person_name, test_range_nhs_number
+from mdt_desktop.demo.plans import (
+    EIMS,
+    INTENSIFIED,
+    STANDARD,
+    Borderline,
+    Fate,
+    Plan,
+    Scenario,
+    months,
+    weighted,
+)
+from mdt_desktop.domain.enums import DoseUnit, Drug, IbdType, Outcome, Sex, SmokingStatus
+from mdt_desktop.domain.montreal import Montreal, montreal_age_band
+from mdt_desktop.domain.records import Patient
+from mdt_desktop.domain.regimens import Regimen
+
+MEETING_WEEKDAY = calendar.WEDNESDAY
+PREVIOUS_MEETINGS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """The demo's today and its meeting dates: index 0 is this month's, 1..3 the previous."""
+
+    as_of: date
+    meetings: tuple[date, ...]
+
+
+def last_weekday(year: int, month: int, weekday: int = MEETING_WEEKDAY) -> date:
+    """Return the last *weekday* of the month (meetings are held on the last Wednesday)."""
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def meeting_calendar(as_of: date) -> Calendar:
+    """This month's meeting (its last Wednesday, or today if that has passed) and three before."""
+    current = max(last_weekday(as_of.year, as_of.month), as_of)
+    dates = [current]
+    year, month = as_of.year, as_of.month
+    for _ in range(PREVIOUS_MEETINGS):
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        dates.append(last_weekday(year, month))
+    return Calendar(as_of, tuple(dates))
+
+
+def allocate(n: int, rng: random.Random) -> list[tuple[Scenario, int | None]]:
+    """Return (scenario, meeting index) for each patient, shuffled."""
+    small = n < 60
+    clean = max(3, round(n * 0.07)) if small else rng.randint(7, 9)
+    borderline = 1 if n < 30 else (2 if small else rng.randint(2, 3))
+    roles: list[tuple[Scenario, int | None]] = [(Scenario.CANDIDATE, 0)] * clean
+    roles += [(Scenario.BORDERLINE, 0)] * borderline
+    for k in range(1, PREVIOUS_MEETINGS + 1):
+        roles += [(Scenario.REVIEWED, k)] * (
+            max(2, round(n * 0.04)) if small else rng.randint(5, 7)
+        )
+    rest = n - len(roles)
+    shares = ((Scenario.HISTORIC, 0.35), (Scenario.SUGGESTIBLE, 0.2), (Scenario.ACTIVE, 0.25))
+    for scenario, share in shares:
+        roles += [(scenario, None)] * round(rest * share)
+    roles += [(Scenario.RECENT, None)] * (n - len(roles))
+    rng.shuffle(roles)
+    return roles
+
+
+def plan_cohort(n: int, seed: int, cal: Calendar) -> list[Plan]:
+    """Plan every patient's course, deterministically for *seed* and *cal*."""
+    rng = random.Random(f"mdt-demo:{seed}:cohort")
+    roles = allocate(n, rng)
+    used_nhs: set[str] = set()
+    plans = [
+        _plan_one(random.Random(f"mdt-demo:{seed}:{i}"), i, scenario, meeting, cal, used_nhs)
+        for i, (scenario, meeting) in enumerate(roles)
+    ]
+    _assign_outcomes(plans, cal, rng)
+    _assign_borderlines(plans, cal, rng)
+    _assign_historic_fates(plans, cal, rng)
+    return plans
+
+
+def _intensified_on(
+    rng: random.Random, scenario: Scenario, meeting: int | None, cal: Calendar
+) -> tuple[date, date | None]:
+    """Return (date intensified, date de-escalated for historic patients)."""
+    as_of = cal.as_of
+    if scenario in (Scenario.CANDIDATE, Scenario.BORDERLINE, Scenario.REVIEWED):
+        assert meeting is not None
+        return cal.meetings[meeting] - months(rng.uniform(9, 34)), None
+    if scenario is Scenario.HISTORIC:
+        recent = rng.random() < 0.25
+        de_escalated = as_of - months(rng.uniform(3, 11) if recent else rng.uniform(13, 44))
+        return de_escalated - months(rng.uniform(8, 30)), de_escalated
+    if scenario is Scenario.SUGGESTIBLE:
+        return as_of - months(rng.uniform(8, 40)), None
+    if scenario is Scenario.ACTIVE:
+        return as_of - months(rng.uniform(3, 30)), None
+    return as_of - months(rng.uniform(1, 5.5)), None
+
+
+def _plan_one(
+    rng: random.Random,
+    index: int,
+    scenario: Scenario,
+    meeting: int | None,
+    cal: Calendar,
+    used_nhs: set[str],
+) -> Plan:
+    ibd_type = IbdType.CROHNS if rng.random() < 0.7 else IbdType.UC
+    drug = Drug.INFLIXIMAB_IV if rng.random() < 0.6 else Drug.ADALIMUMAB
+    intensified_on, de_escalated_on = _intensified_on(rng, scenario, meeting, cal)
+    lost_response_on = intensified_on - timedelta(days=rng.randint(55, 100))
+    induction = timedelta(days=98 if drug is Drug.INFLIXIMAB_IV else 28)
+    maintenance = months(rng.uniform(8, 60))
+    anti_tnf_start = lost_response_on - maintenance - induction
+    earliest = cal.as_of - timedelta(days=round(11.5 * 365.25))
+    latest = cal.as_of - timedelta(days=round(2.2 * 365.25))
+    anti_tnf_start = min(max(anti_tnf_start, earliest), latest)
+    if anti_tnf_start + induction + months(6) > lost_response_on:
+        anti_tnf_start = lost_response_on - induction - months(6)
+    patient = _patient(rng, index, ibd_type, anti_tnf_start, cal.as_of, used_nhs)
+    immunomodulator = _immunomodulator(rng)
+    stopped = None
+    if immunomodulator and rng.random() < 0.15:
+        stopped = intensified_on + timedelta(days=rng.randint(60, 300))
+        stopped = stopped if stopped < cal.as_of else None
+    intensified = weighted(rng, INTENSIFIED[drug])
+    plan = Plan(
+        index=index,
+        scenario=scenario,
+        patient=patient,
+        drug=drug,
+        standard=STANDARD[drug],
+        intensified=intensified,
+        anti_tnf_start=anti_tnf_start,
+        lost_response_on=lost_response_on,
+        intensified_on=intensified_on,
+        pk_factor=rng.lognormvariate(0, 0.2),
+        remission_level=rng.uniform(0.35, 0.55)
+        if scenario is Scenario.ACTIVE
+        else rng.uniform(0.03, 0.1),
+        immunomodulator=immunomodulator,
+        immunomodulator_stopped=stopped,
+        resections=_resections(rng, patient, anti_tnf_start),
+        meeting_index=meeting,
+        ius_patient=rng.random() < (0.8 if ibd_type is IbdType.CROHNS else 0.3),
+        lor_steroids=rng.random() < 0.35,
+        transient_antibodies=rng.random() < 0.12,
+    )
+    if de_escalated_on is not None:
+        plan.de_escalated_on = de_escalated_on
+        plan.de_escalated = de_escalation_target(plan.intensified, rng)
+    return plan
+
+
+def _patient(
+    rng: random.Random,
+    index: int,
+    ibd_type: IbdType,
+    anti_tnf_start: date,
+    as_of: date,
+    used_nhs: set[str],
+) -> Patient:
+    sex = Sex.FEMALE if rng.random() < 0.52 else Sex.MALE
+    given, family = person_name(rng, sex)
+    band = weighted(rng, (("A1", 0.12), ("A2", 0.62), ("A3", 0.26)))
+    age_dx = {"A1": rng.randint(11, 16), "A2": rng.randint(17, 40), "A3": rng.randint(41, 68)}[band]
+    diagnosis = anti_tnf_start - months(rng.uniform(3, 96))
+    birth = _years_before(diagnosis, age_dx) - timedelta(days=rng.randint(1, 360))
+    adult = _years_before(as_of, 18)
+    if birth > adult:  # an adult service: move the story back so the patient is 18 or over
+        shift = birth - adult + timedelta(days=rng.randint(30, 700))
+        birth, diagnosis = birth - shift, diagnosis - shift
+    montreal = _montreal(rng, ibd_type, montreal_age_band(age_dx))
+    return Patient(
+        id=None,
+        hospital_number=hospital_number(index),
+        family_name=family,
+        given_name=given,
+        date_of_birth=birth,
+        sex=sex,
+        ibd_type=ibd_type,
+        diagnosis_date=diagnosis,
+        montreal=montreal,
+        smoking=_smoking(rng, ibd_type),
+        extraintestinal=_eims(rng, ibd_type),
+        prior_immunomodulator_failure=rng.random() < 0.3,
+        nhs_number=test_range_nhs_number(rng, used_nhs),
+        is_demo=True,
+    )
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _montreal(rng: random.Random, ibd_type: IbdType, age: str) -> Montreal:
+    if ibd_type is not IbdType.CROHNS:
+        return Montreal(extent=weighted(rng, (("E1", 0.08), ("E2", 0.4), ("E3", 0.52))))
+    behaviour = weighted(rng, (("B1", 0.55), ("B2", 0.25), ("B3", 0.2)))
+    return Montreal(
+        age=age,
+        location=weighted(rng, (("L1", 0.3), ("L2", 0.25), ("L3", 0.45))),
+        upper_gi=rng.random() < 0.08,
+        behaviour=behaviour,
+        perianal=rng.random() < (0.35 if behaviour == "B3" else 0.15),
+    )
+
+
+def _smoking(rng: random.Random, ibd_type: IbdType) -> SmokingStatus:
+    current, former = (0.18, 0.22) if ibd_type is IbdType.CROHNS else (0.06, 0.32)
+    return weighted(
+        rng,
+        (
+            (SmokingStatus.CURRENT, current),
+            (SmokingStatus.FORMER, former),
+            (SmokingStatus.NEVER, 1 - current - former - 0.03),
+            (SmokingStatus.UNKNOWN, 0.03),
+        ),
+    )
+
+
+def _eims(rng: random.Random, ibd_type: IbdType) -> tuple[str, ...]:
+    pool = EIMS if ibd_type is IbdType.UC else EIMS[:-1]
+    roll = rng.random()
+    count = 2 if roll < 0.06 else (1 if roll < 0.32 else 0)
+    return tuple(sorted(rng.sample(pool, count)))
+
+
+def _immunomodulator(rng: random.Random) -> Drug | None:
+    if rng.random() >= 0.45:
+        return None
+    return weighted(
+        rng, ((Drug.AZATHIOPRINE, 0.75), (Drug.METHOTREXATE, 0.15), (Drug.MERCAPTOPURINE, 0.1))
+    )
+
+
+def _resections(rng: random.Random, patient: Patient, anti_tnf_start: date) -> list[date]:
+    if patient.ibd_type is not IbdType.CROHNS or patient.montreal.location == "L2":
+        return []
+    window = (anti_tnf_start - patient.diagnosis_date).days - 60
+    if window < 120:
+        return []
+    roll = rng.random()
+    count = 2 if roll < 0.05 else (1 if roll < 0.3 else 0)
+    days = sorted(rng.sample(range(60, window), count))
+    return [patient.diagnosis_date + timedelta(days=d) for d in days]
+
+
+def de_escalation_target(intensified: Regimen, rng: random.Random) -> Regimen:
+    """The regimen a de-escalation steps down to (CLINICAL.md §1.4)."""
+    if intensified.drug is Drug.INFLIXIMAB_IV and intensified.interval_days == 28:
+        interval = 42 if rng.random() < 0.5 else 56
+        return Regimen(Drug.INFLIXIMAB_IV, 5, DoseUnit.MG_PER_KG, interval)
+    return STANDARD[intensified.drug]
+
+
+def _assign_outcomes(plans: list[Plan], cal: Calendar, rng: random.Random) -> None:
+    """Decisions at the previous meetings: mostly de-escalate, some continue or defer."""
+    for k in range(1, PREVIOUS_MEETINGS + 1):
+        cases = [p for p in plans if p.scenario is Scenario.REVIEWED and p.meeting_index == k]
+        for i, plan in enumerate(cases):
+            if i == 0:
+                plan.outcome = Outcome.DE_ESCALATE
+            elif i == 1 and k != 2:
+                plan.outcome = Outcome.CONTINUE_INTENSIFIED if k == 1 else Outcome.DEFER
+            else:
+                plan.outcome = weighted(
+                    rng,
+                    (
+                        (Outcome.DE_ESCALATE, 0.7),
+                        (Outcome.CONTINUE_INTENSIFIED, 0.18),
+                        (Outcome.DEFER, 0.12),
+                    ),
+                )
+            if plan.outcome is Outcome.DE_ESCALATE:
+                meeting = cal.meetings[k]
+                plan.de_escalated_on = meeting + timedelta(days=rng.randint(10, 24))
+                plan.de_escalated = de_escalation_target(plan.intensified, rng)
+                plan.fate = Fate.MAINTAINED
+        de_escalated = [p for p in cases if p.outcome is Outcome.DE_ESCALATE]
+        if k == PREVIOUS_MEETINGS and de_escalated:
+            first = de_escalated[0]  # the earliest meeting's first de-escalation flares
+            assert first.de_escalated_on is not None
+            first.fate, first.recaptured = Fate.RE_ESCALATED, False
+            first.fate_on = first.de_escalated_on + timedelta(days=rng.randint(48, 58))
+        if k == 2 and de_escalated:
+            de_escalated[-1].fate = Fate.EARLY_WARNING
+
+
+def _assign_borderlines(plans: list[Plan], cal: Calendar, rng: random.Random) -> None:
+    kinds = list(Borderline)
+    rng.shuffle(kinds)
+    for plan, kind in zip(
+        (p for p in plans if p.scenario is Scenario.BORDERLINE), kinds, strict=False
+    ):
+        plan.borderline = kind
+    for plan in plans:
+        if plan.outcome is Outcome.DEFER:
+            plan.borderline = Borderline.NO_IMAGING
+        elif plan.outcome is Outcome.CONTINUE_INTENSIFIED and rng.random() < 0.5:
+            plan.borderline = Borderline.CALPROTECTIN_HIGH
+        if plan.borderline is Borderline.SHORT_INTENSIFICATION and plan.meeting_index is not None:
+            plan.intensified_on = cal.meetings[plan.meeting_index] - months(rng.uniform(4.3, 5.4))
+            plan.lost_response_on = plan.intensified_on - timedelta(days=rng.randint(55, 90))
+        if plan.borderline is Borderline.LOW_TROUGH:
+            plan.pk_factor = 0.35
+        if plan.scenario in (Scenario.CANDIDATE, Scenario.BORDERLINE, Scenario.REVIEWED):
+            plan.lor_steroids = plan.lor_steroids and plan.borderline is None
+
+
+def _assign_historic_fates(plans: list[Plan], cal: Calendar, rng: random.Random) -> None:
+    """Outcomes after historic de-escalations, close to the published ones (64% at 12 months)."""
+    historic = [p for p in plans if p.scenario is Scenario.HISTORIC]
+    trial_given = False
+    for plan in historic:
+        assert plan.de_escalated_on is not None
+        follow_up = (cal.as_of - plan.de_escalated_on).days
+        failed = rng.random() < (0.36 if follow_up > 365 else 0.22)
+        if not failed:
+            late = follow_up > 450 and rng.random() < 0.15
+            plan.fate = Fate.LATE_RELAPSE if late else Fate.MAINTAINED
+            if late:
+                plan.fate_on = plan.de_escalated_on + timedelta(
+                    days=rng.randint(400, follow_up - 30)
+                )
+                plan.recaptured = True
+            continue
+        options: tuple[tuple[Fate, float], ...] = (
+            (Fate.RE_ESCALATED, 0.6),
+            (Fate.STEROIDS, 0.15),
+            (Fate.STOPPED, 0.1),
+        )
+        if plan.patient.ibd_type is IbdType.CROHNS:
+            options += ((Fate.SURGERY, 0.1),)
+        plan.fate = Fate.TRIAL if not trial_given and follow_up > 365 else weighted(rng, options)
+        trial_given = trial_given or plan.fate is Fate.TRIAL
+        horizon = min(follow_up - 21, 350)
+        plan.fate_on = plan.de_escalated_on + timedelta(days=rng.randint(min(45, horizon), horizon))
+        plan.recaptured = plan.fate is Fate.RE_ESCALATED and rng.random() < 0.8

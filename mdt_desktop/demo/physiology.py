@@ -1,0 +1,203 @@
+"""How the demo's synthetic markers behave: one disease-activity curve drives them all.
+
+Activity is 0 (deep remission) to 1 (severe flare), piecewise linear between knots. Each marker
+is a plausible function of activity plus noise, so calprotectin, CRP, albumin, haemoglobin and
+the clinical scores rise and fall together as they do in real patients; trough levels follow the
+regimen's intensity and fall when activity (drug clearance) is high.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from mdt_desktop.domain.enums import Analyte, Comparator, Drug, IbdType, Sex
+from mdt_desktop.domain.records import Observation
+from mdt_desktop.domain.regimens import Regimen
+
+SOURCE = "demo generator"
+IFX_ASSAY = "DEMO infliximab/ATI ELISA (drug-sensitive)"
+ADA_ASSAY = "DEMO adalimumab/AAA ELISA (drug-sensitive)"
+
+
+@dataclass
+class ActivityCurve:
+    """Disease activity over time as (date, level) knots."""
+
+    knots: list[tuple[date, float]]
+
+    def at(self, day: date) -> float:
+        days = [k[0] for k in self.knots]
+        i = bisect.bisect_right(days, day)
+        if i == 0:
+            return self.knots[0][1]
+        if i == len(self.knots):
+            return self.knots[-1][1]
+        (d0, a0), (d1, a1) = self.knots[i - 1], self.knots[i]
+        span = (d1 - d0).days or 1
+        return a0 + (a1 - a0) * (day - d0).days / span
+
+    def add(self, day: date, level: float) -> None:
+        self.knots.append((day, max(0.0, min(1.0, level))))
+        self.knots.sort(key=lambda k: k[0])
+
+
+def _obs(
+    analyte: Analyte,
+    value: float,
+    unit: str,
+    when: datetime,
+    *,
+    comparator: Comparator | None = None,
+    assay: str | None = None,
+    target: str | None = None,
+    original_unit: str | None = None,
+    original_value: str | None = None,
+) -> Observation:
+    shown = f"{comparator or ''}{value:g}"
+    return Observation(
+        id=None,
+        analyte=analyte,
+        value=value,
+        unit=unit,
+        collected_at=when,
+        comparator=comparator,
+        original_value=original_value or shown,
+        original_unit=original_unit or unit,
+        source=SOURCE,
+        assay=assay,
+        target_drug=target,
+    )
+
+
+def calprotectin(rng: random.Random, activity: float, when: datetime) -> Observation:
+    """Faecal calprotectin: ~40 ug/g in remission, ~1000 in a flare; assay range 20-1800."""
+    value = math.exp(math.log(40) + activity * (math.log(1000) - math.log(40)) + rng.gauss(0, 0.3))
+    if value < 20:
+        return _obs(Analyte.FAECAL_CALPROTECTIN, 20, "ug/g", when, comparator=Comparator.LT)
+    if value > 1800:
+        return _obs(Analyte.FAECAL_CALPROTECTIN, 1800, "ug/g", when, comparator=Comparator.GT)
+    return _obs(Analyte.FAECAL_CALPROTECTIN, round(value), "ug/g", when)
+
+
+def crp(rng: random.Random, activity: float, when: datetime) -> Observation:
+    """CRP: ~1.5 mg/L in remission, ~35 in a flare; reported as <1 below the assay limit."""
+    value = math.exp(math.log(1.5) + activity * (math.log(35) - math.log(1.5)) + rng.gauss(0, 0.35))
+    if value < 1:
+        return _obs(Analyte.CRP, 1, "mg/L", when, comparator=Comparator.LT)
+    return _obs(Analyte.CRP, round(value, 1), "mg/L", when)
+
+
+def blood_panel(
+    rng: random.Random, activity: float, when: datetime, sex: Sex, on_steroids: bool
+) -> list[Observation]:
+    """WBC, haemoglobin and albumin from one blood draw."""
+    wbc = 5.6 + 3.0 * activity + (2.5 if on_steroids else 0.0) + rng.gauss(0, 0.9)
+    base_hb = 14.6 if sex is Sex.MALE else 13.3
+    hb = base_hb - 2.2 * activity + rng.gauss(0, 0.45)
+    albumin = 42.5 - 9.0 * activity + rng.gauss(0, 1.4)
+    return [
+        _obs(Analyte.WBC, round(max(2.5, wbc), 1), "10^9/L", when),
+        _obs(Analyte.HAEMOGLOBIN, round(max(7.5, hb), 1), "g/dL", when),
+        _obs(Analyte.ALBUMIN, round(min(50.0, max(22.0, albumin))), "g/L", when),
+    ]
+
+
+def clinical_score(
+    rng: random.Random, activity: float, when: datetime, ibd_type: IbdType
+) -> Observation:
+    """HBI for Crohn's disease, partial Mayo for ulcerative colitis / IBD-U."""
+    if ibd_type is IbdType.CROHNS:
+        hbi = round(1.2 + 10.0 * activity + rng.gauss(0, 1.0))
+        return _obs(Analyte.HBI, float(max(0, hbi)), "score", when)
+    mayo = round(6.8 * activity + rng.gauss(0, 0.45))
+    return _obs(Analyte.PARTIAL_MAYO, float(min(9, max(0, mayo))), "score", when)
+
+
+def ultrasound(rng: random.Random, activity: float, when: datetime) -> list[Observation]:
+    """Bowel wall thickness (mm) and Limberg grade from one intestinal ultrasound."""
+    bwt = 2.0 + 5.5 * activity + rng.gauss(0, 0.25)
+    limberg = min(4, max(0, round(activity * 4.2 + rng.gauss(0, 0.35) - 0.3)))
+    return [
+        _obs(Analyte.IUS_BOWEL_WALL_MM, round(max(1.2, bwt), 1), "mm", when),
+        _obs(Analyte.IUS_LIMBERG, float(limberg), "grade", when),
+    ]
+
+
+def endoscopy_score(
+    rng: random.Random, activity: float, when: datetime, ibd_type: IbdType
+) -> Observation:
+    """SES-CD for Crohn's disease, Mayo endoscopic subscore for UC."""
+    if ibd_type is IbdType.CROHNS:
+        score = max(0, round(16 * activity + rng.gauss(0, 1.2) - 0.8))
+        return _obs(Analyte.SES_CD, float(score), "score", when)
+    mes = min(3, max(0, round(3.4 * activity + rng.gauss(0, 0.3) - 0.2)))
+    return _obs(Analyte.MAYO_ENDOSCOPIC, float(mes), "score", when)
+
+
+# Typical trough (ug/mL) at each intensity for an average patient in remission.
+_IFX_PER_MGKG_WEEK = 6.0  # 5 mg/kg q8w (0.625 mg/kg/wk) -> ~3.8; q6w -> ~5; 10 q8w -> ~7.5
+_ADA_PER_MG_WEEK = 0.36  # 40 mg q2w (20 mg/wk) -> ~7; weekly -> ~14
+
+
+def trough(
+    rng: random.Random, regimen: Regimen, activity: float, pk_factor: float, when: datetime
+) -> Observation:
+    """Trough level of the current anti-TNF: intensity x patient factor, lower when active.
+
+    Interval shortening raises troughs more than dose raising at the same mg/week (CLINICAL.md
+    §1.4); a mild exponent on the interval approximates that.
+    """
+    intensity = regimen.intensity.value
+    interval_boost = (
+        (56 / regimen.interval_days) ** 0.35
+        if regimen.drug is Drug.INFLIXIMAB_IV
+        else (14 / regimen.interval_days) ** 0.25
+    )
+    if regimen.drug is Drug.INFLIXIMAB_IV:
+        base, analyte, lloq = _IFX_PER_MGKG_WEEK * intensity, Analyte.INFLIXIMAB_LEVEL, 0.4
+    else:
+        base, analyte, lloq = _ADA_PER_MG_WEEK * intensity, Analyte.ADALIMUMAB_LEVEL, 0.5
+    value = (
+        base * interval_boost * pk_factor * (1.0 - 0.75 * activity) * math.exp(rng.gauss(0, 0.15))
+    )
+    if value < lloq:
+        return _obs(analyte, lloq, "ug/mL", when, comparator=Comparator.LT)
+    # About one lab in four reports drug levels in ng/mL; the original is kept as received.
+    if rng.random() < 0.25:
+        shown = round(value, 1)
+        return _obs(
+            analyte, shown, "ug/mL", when, original_unit="ng/mL", original_value=f"{shown * 1000:g}"
+        )
+    return _obs(analyte, round(value, 1), "ug/mL", when)
+
+
+def antibodies(drug: Drug, when: datetime, titre: float | None) -> Observation:
+    """Anti-drug antibodies: ``<LLOQ`` when none are detected, else the assay's titre."""
+    if drug is Drug.INFLIXIMAB_IV:
+        assay, target, unit, lloq = IFX_ASSAY, "infliximab", "ug/mL-eq", 2.5
+    else:
+        assay, target, unit, lloq = ADA_ASSAY, "adalimumab", "AU/mL", 10.0
+    if titre is None or titre < lloq:
+        return _obs(
+            Analyte.ANTI_DRUG_ANTIBODIES,
+            lloq,
+            unit,
+            when,
+            comparator=Comparator.LT,
+            assay=assay,
+            target=target,
+        )
+    return _obs(
+        Analyte.ANTI_DRUG_ANTIBODIES, round(titre, 1), unit, when, assay=assay, target=target
+    )
+
+
+def clinic_time(rng: random.Random, day: date) -> datetime:
+    """A plausible sample time on *day* (08:00-16:00)."""
+    return datetime.combine(day, datetime.min.time()) + timedelta(
+        hours=8 + rng.randrange(8), minutes=rng.choice((0, 10, 15, 20, 30, 40, 45, 50))
+    )

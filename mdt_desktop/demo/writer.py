@@ -1,0 +1,448 @@
+"""Writes the generated demo into a database in one transaction, with its audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from mdt_desktop import __version__
+from mdt_desktop.demo.meetings import DemoCase, DemoMeeting
+from mdt_desktop.demo.names import ROSTER
+from mdt_desktop.domain.enums import MeetingStatus, Outcome
+from mdt_desktop.domain.records import PatientRecord
+from mdt_desktop.models import (
+    ActionRow,
+    AnnotationRow,
+    AttendanceRow,
+    CaseReviewRow,
+    ChecklistAnswerRow,
+    ClinicalEventRow,
+    ClinicianRow,
+    DecisionRow,
+    MedicationPeriodRow,
+    MeetingRow,
+    MetaRow,
+    ObservationRow,
+    PatientRow,
+)
+from mdt_desktop.services.audit import SYSTEM, Actor, AuditBatch
+from mdt_desktop.services.mapping import (
+    event_columns,
+    evidence_to_json,
+    medication_columns,
+    monitoring_to_json,
+    observation_columns,
+    patient_columns,
+)
+
+CHUNK = 20_000
+SOURCE = "demo generator"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCounts:
+    """How much the demo wrote."""
+
+    patients: int
+    medication_periods: int
+    observations: int
+    events: int
+    meetings: int
+    audit_rows: int
+
+
+@dataclass
+class _Pending:
+    """An audit row to write once everything is in place, kept in time order."""
+
+    at: datetime
+    actor: Actor
+    action: str
+    entity: str
+    entity_id: int | None
+    patient_id: int | None = None
+    meeting_id: int | None = None
+    after: dict[str, Any] | None = None
+    reason: str = ""
+
+
+def write_demo(
+    session: Session,
+    records: Sequence[PatientRecord],
+    meetings: Sequence[DemoMeeting],
+    *,
+    go_live: datetime,
+    meta: dict[str, str],
+) -> DemoCounts:
+    """Insert roster, patients with their history, and meetings; audit every write."""
+    now = go_live
+    roster = _roster(session, now)
+    actors = [Actor(row.id, row.name) for row in roster]
+    pending: list[_Pending] = [
+        _Pending(
+            now,
+            SYSTEM,
+            "create",
+            "clinician",
+            r.id,
+            after={"name": r.name, "role": r.role},
+            reason="Demo roster",
+        )
+        for r in roster
+    ]
+    patient_ids, counts = _patients(session, records, now, pending)
+    for meeting in meetings:
+        _meeting(session, meeting, patient_ids, roster, actors, pending)
+    batch = AuditBatch(session)
+    for item in sorted(pending, key=lambda p: p.at):
+        batch.add(
+            item.actor,
+            item.action,
+            item.entity,
+            item.entity_id,
+            patient_id=item.patient_id,
+            meeting_id=item.meeting_id,
+            after=item.after,
+            reason=item.reason,
+            at=item.at,
+        )
+    audit_rows = batch.flush()
+    meta = {**meta, "demo": "true", "created_by_version": __version__}
+    session.execute(insert(MetaRow), [{"key": k, "value": v} for k, v in sorted(meta.items())])
+    return DemoCounts(len(records), counts[0], counts[1], counts[2], len(meetings), audit_rows)
+
+
+def _roster(session: Session, now: datetime) -> list[ClinicianRow]:
+    rows = [
+        ClinicianRow(name=name, role=role.value, active=True, is_demo=True, created_at=now)
+        for name, role in ROSTER
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(rows), CHUNK):
+        yield rows[start : start + CHUNK]
+
+
+def _patients(
+    session: Session, records: Sequence[PatientRecord], now: datetime, pending: list[_Pending]
+) -> tuple[dict[str, int], tuple[int, int, int]]:
+    ids: dict[str, int] = {}
+    meds: list[dict[str, Any]] = []
+    observations: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for n, record in enumerate(records):
+        patient = record.patient
+        result = session.execute(
+            insert(PatientRow).returning(PatientRow.id), [patient_columns(patient, now)]
+        )
+        pid = result.scalar_one()
+        ids[patient.hospital_number] = pid
+        meds += [medication_columns(m, pid, SOURCE, now) for m in record.medications]
+        observations += [observation_columns(o, pid, now) for o in record.observations]
+        events += [event_columns(e, pid, SOURCE, now) for e in record.events]
+        pending.append(
+            _Pending(
+                now + timedelta(seconds=n),
+                SYSTEM,
+                "import",
+                "patient",
+                pid,
+                patient_id=pid,
+                after={
+                    "hospital_number": patient.hospital_number,
+                    "medication_periods": len(record.medications),
+                    "observations": len(record.observations),
+                    "events": len(record.events),
+                },
+                reason="Synthetic demo history (DEMO patients only)",
+            )
+        )
+    for table, rows in (
+        (MedicationPeriodRow, meds),
+        (ObservationRow, observations),
+        (ClinicalEventRow, events),
+    ):
+        for chunk in _chunks(rows):
+            session.execute(insert(table), chunk)
+    return ids, (len(meds), len(observations), len(events))
+
+
+def _meeting(
+    session: Session,
+    meeting: DemoMeeting,
+    patient_ids: dict[str, int],
+    roster: list[ClinicianRow],
+    actors: list[Actor],
+    pending: list[_Pending],
+) -> None:
+    chair = actors[meeting.chair]
+    coordinator = actors[-1]
+    planned_at = datetime.combine(meeting.meeting_date - timedelta(days=21), time(9, 0))
+    row = MeetingRow(
+        meeting_date=meeting.meeting_date,
+        chair_id=roster[meeting.chair].id,
+        status=MeetingStatus.PLANNED.value,
+        location="IBD unit seminar room",
+        created_at=planned_at,
+    )
+    session.add(row)
+    session.flush()
+    pending.append(
+        _Pending(
+            planned_at,
+            coordinator,
+            "create",
+            "meeting",
+            row.id,
+            meeting_id=row.id,
+            after={"date": meeting.meeting_date, "chair": chair.name},
+        )
+    )
+    start = datetime.combine(meeting.meeting_date, time(13, 0))
+    for index, status in meeting.attendance:
+        session.add(
+            AttendanceRow(
+                meeting_id=row.id,
+                clinician_id=roster[index].id,
+                status=status.value,
+                role=roster[index].role,
+            )
+        )
+        pending.append(
+            _Pending(
+                start,
+                coordinator,
+                "create",
+                "attendance",
+                None,
+                meeting_id=row.id,
+                after={"clinician": actors[index].name, "status": status},
+            )
+        )
+    for case in meeting.cases:
+        _case(session, row, case, patient_ids, roster, actors, pending, planned_at)
+    if meeting.status is MeetingStatus.SIGNED_OFF:
+        assert meeting.signed_off_at is not None
+        row.status = MeetingStatus.SIGNED_OFF.value
+        row.started_at = start
+        row.signed_off_at = meeting.signed_off_at
+        row.signed_off_by_id = roster[meeting.chair].id
+        pending.append(
+            _Pending(
+                meeting.signed_off_at,
+                chair,
+                "sign_off",
+                "meeting",
+                row.id,
+                meeting_id=row.id,
+                after={"status": "signed_off"},
+            )
+        )
+    session.flush()
+
+
+def _case(
+    session: Session,
+    meeting: MeetingRow,
+    case: DemoCase,
+    patient_ids: dict[str, int],
+    roster: list[ClinicianRow],
+    actors: list[Actor],
+    pending: list[_Pending],
+    listed_at: datetime,
+) -> None:
+    pid = patient_ids[case.record.patient.hospital_number]
+    row = CaseReviewRow(
+        meeting_id=meeting.id,
+        patient_id=pid,
+        position=case.position,
+        status=case.status.value,
+        added_reason=_why_listed(case),
+        created_at=listed_at,
+    )
+    session.add(row)
+    session.flush()
+    common: dict[str, Any] = {"patient_id": pid, "meeting_id": meeting.id}
+    pending.append(
+        _Pending(
+            listed_at,
+            actors[-1],
+            "create",
+            "case_review",
+            row.id,
+            **common,
+            after={"position": case.position},
+        )
+    )
+    for answer, who in case.answers:
+        session.add(
+            ChecklistAnswerRow(
+                case_review_id=row.id,
+                item_key=answer.item_key,
+                automatic=answer.automatic.value,
+                evidence=evidence_to_json(answer.evidence),
+                note=answer.note,
+                confirmed=answer.confirmed.value if answer.confirmed else None,
+                override_reason=answer.override_reason,
+                answered_by_id=roster[who].id if who is not None else None,
+                answered_at=answer.answered_at,
+            )
+        )
+        if who is not None and answer.answered_at:
+            pending.append(
+                _Pending(
+                    answer.answered_at,
+                    actors[who],
+                    "confirm",
+                    "checklist_answer",
+                    None,
+                    **common,
+                    after={"item": answer.item_key, "confirmed": answer.confirmed},
+                    reason=answer.override_reason,
+                )
+            )
+    _annotations(session, row, case, pid, roster, actors, pending)
+    _decision(session, row, case, roster, actors, pending, common)
+    for action in case.actions:
+        session.add(
+            ActionRow(
+                case_review_id=row.id,
+                description=action.description,
+                owner_id=roster[action.owner].id,
+                due_date=action.due,
+                done_at=action.done_at,
+                created_at=case.decision.decided_at if case.decision else listed_at,
+            )
+        )
+        if case.decision:
+            pending.append(
+                _Pending(
+                    case.decision.decided_at,
+                    actors[0],
+                    "create",
+                    "action",
+                    None,
+                    **common,
+                    after={"description": action.description},
+                )
+            )
+
+
+def _why_listed(case: DemoCase) -> str:
+    if case.plan.borderline:
+        return "Listed by IBD nurse: borderline"
+    return "Suggested: intensified >= 6 months and in objective remission"
+
+
+def _annotations(
+    session: Session,
+    row: CaseReviewRow,
+    case: DemoCase,
+    pid: int,
+    roster: list[ClinicianRow],
+    actors: list[Actor],
+    pending: list[_Pending],
+) -> None:
+    pharmacist = next(i for i, (_, role) in enumerate(ROSTER) if role.value == "pharmacist")
+    for note in case.annotations:
+        obs_id = session.scalar(
+            select(ObservationRow.id).where(
+                ObservationRow.patient_id == pid,
+                ObservationRow.analyte == note.observation.analyte,
+                ObservationRow.collected_at == note.observation.collected_at,
+            )
+        )
+        assert obs_id is not None
+        annotation = AnnotationRow(
+            observation_id=obs_id,
+            case_review_id=row.id,
+            interpretation=note.interpretation.value,
+            comment=note.comment,
+            recommendation=note.recommendation,
+            pharmacist_id=roster[pharmacist].id,
+            created_at=note.created_at,
+        )
+        session.add(annotation)
+        session.flush()
+        pending.append(
+            _Pending(
+                note.created_at,
+                actors[pharmacist],
+                "create",
+                "drug_level_annotation",
+                annotation.id,
+                patient_id=pid,
+                meeting_id=row.meeting_id,
+                after={"interpretation": note.interpretation, "comment": note.comment},
+            )
+        )
+
+
+def _decision(
+    session: Session,
+    row: CaseReviewRow,
+    case: DemoCase,
+    roster: list[ClinicianRow],
+    actors: list[Actor],
+    pending: list[_Pending],
+    common: dict[str, Any],
+) -> None:
+    decision = case.decision
+    if decision is None:
+        return
+    target = decision.target
+    decided = DecisionRow(
+        case_review_id=row.id,
+        outcome=decision.outcome.value,
+        target_drug=target.drug.value if target else None,
+        target_dose=target.dose_value if target else None,
+        target_dose_unit=target.dose_unit.value if target else None,
+        target_interval_days=target.interval_days if target else None,
+        effective_date=decision.effective,
+        rationale=decision.rationale,
+        dissent=decision.dissent,
+        monitoring=monitoring_to_json(decision.monitoring),
+        next_review=decision.next_review,
+        decided_by_id=roster[0].id,
+        decided_at=decision.decided_at,
+    )
+    session.add(decided)
+    session.flush()
+    pending.append(
+        _Pending(
+            decision.decided_at,
+            actors[0],
+            "create",
+            "decision",
+            decided.id,
+            **common,
+            after={"outcome": decision.outcome, "rationale": decision.rationale},
+        )
+    )
+    if decision.outcome is Outcome.DE_ESCALATE and target is not None:
+        pending.append(
+            _Pending(
+                decision.decided_at,
+                actors[0],
+                "create",
+                "medication_period",
+                None,
+                **common,
+                after={"regimen": target.label, "start": decision.effective},
+                reason="De-escalation decided at the MDT",
+            )
+        )
+
+
+def meta_for(seed: int, patients: int, as_of: date) -> dict[str, str]:
+    """The mdt_meta rows that describe how a demo database was made."""
+    return {"demo_seed": str(seed), "demo_patients": str(patients), "demo_as_of": as_of.isoformat()}

@@ -1,0 +1,1 @@
+"""Plain-Python clinical domain: records, enums and rules. No Qt, SQLAlchemy or matplotlib."""

@@ -1,0 +1,264 @@
+"""Loads and validates the clinical configuration files.
+
+Sources, thresholds, regimens, checklist and monitoring template: every problem is reported
+with its file, key and reason, all at once.
+
+A site may put files of the same names in its configuration folder; their entries replace the
+shipped ones key by key and must cite sources too.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mdt_desktop.domain.checklist import RULES, ChecklistItemSpec
+from mdt_desktop.domain.enums import Analyte, DoseUnit, Drug, Evidence
+from mdt_desktop.domain.errors import ConfigurationError, ValidationError
+from mdt_desktop.domain.monitoring import (
+    CLINICAL_PLACEHOLDER,
+    LEVEL_PLACEHOLDER,
+    MonitoringCheckSpec,
+)
+from mdt_desktop.domain.regimens import DrugRegimens, Regimen, RegimenCatalogue, RegimenSpec
+from mdt_desktop.domain.thresholds import (
+    Problems,
+    Source,
+    Thresholds,
+    parse_sources,
+    parse_thresholds,
+)
+
+SCHEMA = 1
+FILES = ("sources.toml", "thresholds.toml", "regimens.toml", "checklist.toml", "monitoring.toml")
+
+# Keys the program's rules look up; a configuration without them is refused at start-up.
+REQUIRED_THRESHOLDS = frozenset(
+    {
+        "intensified_min_months",
+        "steroid_free_min_months",
+        "hbi_remission",
+        "partial_mayo_remission",
+        "sccai_remission",
+        "clinical_score_max_age",
+        "calprotectin_remission",
+        "calprotectin_max_age",
+        "crp_remission",
+        "crp_max_age",
+        "ius_bowel_wall_remission",
+        "ius_limberg_remission",
+        "ses_cd_remission",
+        "mayo_endoscopic_remission",
+        "uceis_remission",
+        "imaging_max_age",
+        "drug_level_max_age",
+        "risk_wbc",
+        "risk_haemoglobin",
+        "risk_crp",
+        "risk_calprotectin",
+        "risk_age_at_diagnosis",
+        "risk_resections_short_bowel",
+        "flare_calprotectin",
+        "flare_crp",
+        "flare_hbi",
+        "flare_partial_mayo",
+        "flare_components_required",
+        "persistent_flare",
+        "failure_window",
+        "recapture_window",
+        "recapture_calprotectin",
+        "recapture_crp",
+    }
+)
+REQUIRED_BANDS = frozenset({"infliximab_target", "adalimumab_target"})
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicalConfig:
+    """Everything configurable about the clinical rules."""
+
+    sources: Mapping[str, Source]
+    thresholds: Thresholds
+    regimens: RegimenCatalogue
+    checklist: tuple[ChecklistItemSpec, ...]
+    monitoring: tuple[MonitoringCheckSpec, ...]
+
+
+def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalConfig:
+    """Load the shipped files from *shipped*, overlaid by any of the same name in *site*."""
+    problems = Problems()
+    data = {name: _read(shipped / name, problems) for name in FILES}
+    names = {name: str(shipped / name) for name in FILES}
+    if site is not None:
+        for name in FILES:
+            path = site / name
+            if path.is_file():
+                _overlay(data[name], _read(path, problems))
+                names[name] = f"{shipped / name} + {path}"
+    for name in FILES:
+        if data[name] and data[name].get("schema", SCHEMA) != SCHEMA:
+            problems.add(names[name], f"schema: this version reads schema {SCHEMA}")
+    sources = parse_sources(
+        {k: v for k, v in data["sources.toml"].items() if k != "schema"},
+        names["sources.toml"],
+        problems,
+    )
+    thresholds = parse_thresholds(
+        data["thresholds.toml"], names["thresholds.toml"], sources, problems
+    )
+    _require(thresholds, names["thresholds.toml"], problems)
+    regimens = _parse_regimens(data["regimens.toml"], names["regimens.toml"], sources, problems)
+    checklist = _parse_checklist(
+        data["checklist.toml"], names["checklist.toml"], thresholds, problems
+    )
+    monitoring = _parse_monitoring(
+        data["monitoring.toml"], names["monitoring.toml"], sources, problems
+    )
+    if problems:
+        raise ConfigurationError(
+            "Invalid clinical configuration:\n  " + "\n  ".join(problems.lines)
+        )
+    return ClinicalConfig(sources, thresholds, regimens, checklist, monitoring)
+
+
+def _read(path: Path, problems: Problems) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        problems.add(str(path), "file is missing")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        problems.add(str(path), f"not valid TOML ({error})")
+    return {}
+
+
+def _overlay(base: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _overlay(base[key], value)
+        else:
+            base[key] = value
+
+
+def _require(thresholds: Thresholds, where: str, problems: Problems) -> None:
+    for key in sorted(REQUIRED_THRESHOLDS - set(thresholds.values)):
+        problems.add(f"{where} [thresholds.{key}]", "required by the rules but missing or invalid")
+    for key in sorted(REQUIRED_BANDS - set(thresholds.bands)):
+        problems.add(f"{where} [bands.{key}]", "required by the rules but missing or invalid")
+
+
+def _spec(
+    entry: Any, drug: Drug, where: str, known: Mapping[str, Source], problems: Problems
+) -> RegimenSpec | None:
+    if not isinstance(entry, dict):
+        problems.add(where, "must be an inline table")
+        return None
+    try:
+        regimen = Regimen(
+            drug, float(entry["dose"]), DoseUnit(entry["unit"]), int(entry["interval_days"])
+        )
+        evidence = Evidence(entry["evidence"])
+        sources = tuple(entry["sources"])
+        name = str(entry["name"])
+    except KeyError as missing:
+        problems.add(where, f"{missing.args[0]}: required")
+        return None
+    except (ValueError, TypeError, ValidationError) as error:
+        problems.add(where, str(error))
+        return None
+    unknown = [tag for tag in sources if tag not in known]
+    if not sources or unknown:
+        problems.add(where, f"sources: unknown or missing source tags {unknown or '[]'}")
+        return None
+    return RegimenSpec(regimen, name, sources, evidence)
+
+
+def _parse_regimens(
+    data: Mapping[str, Any], where: str, known: Mapping[str, Source], problems: Problems
+) -> RegimenCatalogue:
+    drugs: dict[Drug, DrugRegimens] = {}
+    for key, entry in data.items():
+        if key == "schema":
+            continue
+        try:
+            drug = Drug(key)
+        except ValueError:
+            problems.add(f"{where} [{key}]", "not a known drug")
+            continue
+        here = f"{where} [{key}]"
+        standard = _spec(entry.get("standard"), drug, f"{here} standard", known, problems)
+        lists = {}
+        for name in ("intensified", "reduced"):
+            lists[name] = tuple(
+                spec
+                for i, raw in enumerate(entry.get(name, []))
+                if (spec := _spec(raw, drug, f"{here} {name}[{i}]", known, problems))
+            )
+        if standard:
+            drugs[drug] = DrugRegimens(drug, standard, lists["intensified"], lists["reduced"])
+    return RegimenCatalogue(drugs)
+
+
+def _parse_checklist(
+    data: Mapping[str, Any], where: str, thresholds: Thresholds, problems: Problems
+) -> tuple[ChecklistItemSpec, ...]:
+    items: list[ChecklistItemSpec] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(data.get("items", [])):
+        here = f"{where} items[{index}]"
+        try:
+            spec = ChecklistItemSpec(
+                str(entry["key"]),
+                str(entry["label"]),
+                str(entry["rule"]),
+                tuple(entry.get("thresholds", [])),
+                bool(entry.get("objective", False)),
+            )
+        except (KeyError, TypeError) as error:
+            problems.add(here, f"{error}: required")
+            continue
+        if spec.rule not in RULES:
+            problems.add(here, f"rule: {spec.rule!r} is not one of {sorted(RULES)}")
+        if spec.key in seen:
+            problems.add(here, f"key: {spec.key!r} appears twice")
+        for key in spec.thresholds:
+            if key not in thresholds.values:
+                problems.add(here, f"thresholds: {key!r} is not defined in thresholds.toml")
+        seen.add(spec.key)
+        items.append(spec)
+    if not items:
+        problems.add(where, "items: the checklist has no items")
+    return tuple(items)
+
+
+def _parse_monitoring(
+    data: Mapping[str, Any], where: str, known: Mapping[str, Source], problems: Problems
+) -> tuple[MonitoringCheckSpec, ...]:
+    checks: list[MonitoringCheckSpec] = []
+    allowed = {a.value for a in Analyte} | {LEVEL_PLACEHOLDER, CLINICAL_PLACEHOLDER}
+    for index, entry in enumerate(data.get("checks", [])):
+        here = f"{where} checks[{index}]"
+        try:
+            spec = MonitoringCheckSpec(
+                str(entry["label"]),
+                tuple(entry["analytes"]),
+                tuple(int(m) for m in entry["months"]),
+                tuple(entry["sources"]),
+                Evidence(entry["evidence"]),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            problems.add(here, f"{error}")
+            continue
+        bad = [a for a in spec.analytes if a not in allowed]
+        if bad:
+            problems.add(here, f"analytes: unknown {bad}")
+        if any(m <= 0 for m in spec.months):
+            problems.add(here, "months: must be positive")
+        unknown = [tag for tag in spec.sources if tag not in known]
+        if unknown or not spec.sources:
+            problems.add(here, f"sources: unknown or missing source tags {unknown}")
+        checks.append(spec)
+    return tuple(checks)

@@ -1,0 +1,38 @@
+"""SQLAlchemy 2 typed ORM mappings and nothing else; Alembic migrations live in migrations/."""
+
+from mdt_desktop.models.audit import AuditEventRow, MetaRow
+from mdt_desktop.models.base import Base
+from mdt_desktop.models.meeting import (
+    ActionRow,
+    AnnotationRow,
+    AttendanceRow,
+    CaseReviewRow,
+    ChecklistAnswerRow,
+    ClinicianRow,
+    DecisionRow,
+    MeetingRow,
+)
+from mdt_desktop.models.patient import (
+    ClinicalEventRow,
+    MedicationPeriodRow,
+    ObservationRow,
+    PatientRow,
+)
+
+__all__ = [
+    "ActionRow",
+    "AnnotationRow",
+    "AttendanceRow",
+    "AuditEventRow",
+    "Base",
+    "CaseReviewRow",
+    "ChecklistAnswerRow",
+    "ClinicalEventRow",
+    "ClinicianRow",
+    "DecisionRow",
+    "MedicationPeriodRow",
+    "MeetingRow",
+    "MetaRow",
+    "ObservationRow",
+    "PatientRow",
+]

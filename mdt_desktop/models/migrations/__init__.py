@@ -1,0 +1,1 @@
+"""Alembic migrations of the MDT Desktop schema (batch mode for SQLite)."""

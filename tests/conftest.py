@@ -1,0 +1,67 @@
+"""Shared fixtures: offscreen Qt, an isolated user folder, real SQLite files, one demo per run."""
+
+import os
+import tempfile
+from pathlib import Path
+
+# Before anything imports Qt or platformdirs: offscreen rendering (override to watch), and user
+# data/config folders inside a temporary directory so no test touches a real database.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
+_USER_DIRS = Path(tempfile.mkdtemp(prefix="mdt-test-user-"))
+os.environ["XDG_DATA_HOME"] = str(_USER_DIRS / "data")
+os.environ["XDG_CONFIG_HOME"] = str(_USER_DIRS / "config")
+os.environ.pop("MDT_DATABASE_URL", None)
+
+import shutil  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from datetime import date  # noqa: E402
+
+import pytest  # noqa: E402
+
+from mdt_desktop.domain.config import ClinicalConfig, load_clinical_config  # noqa: E402
+from mdt_desktop.models.db import Database, open_database  # noqa: E402
+from mdt_desktop.paths import resource_path  # noqa: E402
+
+AS_OF = date(2026, 11, 24)  # the demo's "today" in tests: fixed, so runs are reproducible
+SEED = 7
+
+
+@pytest.fixture(scope="session")
+def config() -> ClinicalConfig:
+    """The shipped clinical configuration (no site overrides)."""
+    return load_clinical_config(resource_path())
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    """A fresh, migrated SQLite file for one test."""
+    database = open_database(tmp_path / "test.sqlite3")
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def demo_master(tmp_path_factory: pytest.TempPathFactory, config: ClinicalConfig) -> Path:
+    """The default demo database, built once per test run (treat as read-only)."""
+    from mdt_desktop.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    build_demo(path, config, seed=SEED, as_of=AS_OF)
+    return path
+
+
+@pytest.fixture
+def demo_path(demo_master: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo database that a test may change."""
+    target = tmp_path / "demo.sqlite3"
+    shutil.copy(demo_master, target)
+    return target
+
+
+@pytest.fixture
+def demo_db(demo_path: Path) -> Iterator[Database]:
+    """The demo database, opened for writing."""
+    database = open_database(demo_path)
+    yield database
+    database.close()

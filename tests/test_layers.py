@@ -1,0 +1,61 @@
+"""The layers of ARCHITECTURE §1, checked on the source: the core never imports Qt."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "mdt_desktop"
+CORE = ("domain", "models", "services", "importers", "plots", "reports", "demo")
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def files_in(layer: str) -> list[Path]:
+    return sorted((PACKAGE / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize("layer", CORE)
+def test_core_layers_never_import_qt(layer):
+    for path in files_in(layer):
+        bad = {m for m in imported_modules(path) if m.split(".")[0] in ("PySide6", "shiboken6")}
+        assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"
+
+
+def test_domain_is_plain_python():
+    forbidden = (
+        "sqlalchemy",
+        "alembic",
+        "matplotlib",
+        "reportlab",
+        "mdt_desktop.models",
+        "mdt_desktop.services",
+        "PySide6",
+    )
+    for path in files_in("domain"):
+        bad = {m for m in imported_modules(path) if m.startswith(forbidden)}
+        assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"
+
+
+def test_views_never_touch_the_orm():
+    for path in files_in("views"):
+        bad = {
+            m for m in imported_modules(path) if m.startswith(("mdt_desktop.models", "sqlalchemy"))
+        }
+        assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"
+
+
+def test_cli_imports_qt_only_to_start_the_gui():
+    modules = imported_modules(PACKAGE / "cli.py")
+    assert not {
+        m for m in modules if m.startswith(("PySide6", "mdt_desktop.app", "mdt_desktop.views"))
+    }
