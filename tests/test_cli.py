@@ -4,6 +4,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -232,7 +233,8 @@ def test_default_database_is_in_the_user_data_folder(monkeypatch):
 
 
 def test_console_script_and_module_entry_points(demo_path):
-    for command in (["mdt-desktop"], [sys.executable, "-m", "mdt_desktop"]):
+    script = Path(sys.executable).with_name("mdt-desktop")  # installed beside the interpreter
+    for command in ([str(script)], [sys.executable, "-m", "mdt_desktop"]):
         done = subprocess.run(
             [*command, "--db", str(demo_path), "patient", "NOPE1"],
             capture_output=True,
