@@ -24,7 +24,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -83,6 +83,11 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def label(self) -> str:
+        """Where the database is, fit to show: the file path, or the URL without its password."""
+        return str(self.path) if self.path else redact_url(self.url)
 
     def close(self) -> None:
         """Dispose of connections and release the writer lock."""
@@ -222,7 +227,7 @@ def _prepare_schema(path: Path, *, exists: bool, read_only: bool) -> Path | None
             f"{path} is not an MDT Desktop database (it holds tables {listed}); "
             "refusing to open it."
         )
-    _check_revision(path, state.revision)
+    _check_revision(str(path), state.revision)
     head = head_revision()
     if state.revision == head:
         return None
@@ -236,14 +241,14 @@ def _prepare_schema(path: Path, *, exists: bool, read_only: bool) -> Path | None
     return backup
 
 
-def _check_revision(path: Path, revision: str | None) -> None:
+def _check_revision(where: str, revision: str | None) -> None:
     if revision is None:
         return
     script = ScriptDirectory.from_config(alembic_config())
     known = {rev.revision for rev in script.walk_revisions()}
     if revision not in known:
         raise NewerDatabaseError(
-            f"{path} was written by a newer MDT Desktop (schema {revision}); this version "
+            f"{where} was written by a newer MDT Desktop (schema {revision}); this version "
             f"({__version__}) knows schemas up to {head_revision()}. Install the newer version "
             "to open it."
         )
@@ -346,20 +351,22 @@ def _open_server(url: str) -> Database:
             )
     except Exception as error:
         engine.dispose()
-        raise RefusedError(f"Cannot connect to {_redact(url)}: {error}") from error
+        raise RefusedError(f"Cannot connect to {redact_url(url)}: {error}") from error
     if tables - {"alembic_version"} and not ours:
         engine.dispose()
-        raise NotOurDatabaseError(f"{_redact(url)} is not an MDT Desktop database; refusing.")
-    _check_revision(Path(_redact(url)), revision)
+        raise NotOurDatabaseError(
+            f"{redact_url(url)} is not an MDT Desktop database (it holds tables "
+            f"{', '.join(sorted(tables)[:5])}); refusing to open it."
+        )
+    _check_revision(redact_url(url), revision)
     if revision != head_revision():
         with engine.begin() as connection:
             _run_alembic(connection)
     return Database(url, engine, engine)
 
 
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
+def redact_url(url: str) -> str:
+    """Return *url* with any password replaced by ``***``."""
     with suppress(Exception):
         return make_url(url).render_as_string(hide_password=True)
     return "the database URL"

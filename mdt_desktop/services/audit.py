@@ -120,38 +120,13 @@ def _last_hash(session: Session) -> str:
 
 
 def record_audit(
-    session: Session,
-    actor: Actor,
-    action: str,
-    entity: str,
-    entity_id: int | None,
-    *,
-    patient_id: int | None = None,
-    meeting_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    reason: str = "",
-    at: datetime | None = None,
-) -> AuditEventRow:
-    """Append one audit row in *session*'s transaction and return it."""
+    session: Session, actor: Actor, action: str, entity: str, entity_id: int | None, **details: Any
+) -> None:
+    """Append one audit row in *session*'s transaction (details as for ``AuditBatch.add``)."""
     session.flush()  # ids of rows created in this transaction are known before we log them
-    values = _entry(
-        actor,
-        action,
-        entity,
-        entity_id,
-        patient_id=patient_id,
-        meeting_id=meeting_id,
-        before=before,
-        after=after,
-        reason=reason,
-        at=at,
-        prev_hash=_last_hash(session),
-    )
-    row = AuditEventRow(**values)
-    session.add(row)
-    session.flush()
-    return row
+    batch = AuditBatch(session)
+    batch.add(actor, action, entity, entity_id, **details)
+    batch.flush()
 
 
 class AuditBatch:

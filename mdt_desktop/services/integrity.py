@@ -100,9 +100,8 @@ def check_database(db: Database) -> CheckReport:
         }
         meta = {row.key: row.value for row in session.scalars(select(MetaRow))}
         chain = verify_chain(session)
-    location = str(db.path) if db.path else db.url
     return CheckReport(
-        location,
+        db.label,
         __version__,
         schema,
         head_revision(),

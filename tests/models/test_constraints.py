@@ -19,24 +19,7 @@ from mdt_desktop.models import (
     PatientRow,
 )
 from mdt_desktop.services.audit import SYSTEM, record_audit
-
-NOW = datetime(2026, 1, 1, 9, 0)
-PATIENT = {
-    "hospital_number": "P1",
-    "family_name": "Test",
-    "given_name": "Pat",
-    "date_of_birth": date(1990, 1, 1),
-    "sex": "female",
-    "ibd_type": "crohns_disease",
-    "diagnosis_date": date(2010, 1, 1),
-    "created_at": NOW,
-}
-
-
-def insert_patient(session, **changes):
-    return session.execute(
-        insert(PatientRow).returning(PatientRow.id), [{**PATIENT, **changes}]
-    ).scalar_one()
+from tests.factories import NOW, insert_patient, observation
 
 
 def medication(pid, **changes):
@@ -48,21 +31,6 @@ def medication(pid, **changes):
         "interval_days": 56,
         "start_date": date(2020, 1, 1),
         "phase": "maintenance",
-        "created_at": NOW,
-        **changes,
-    }
-
-
-def observation(pid, **changes):
-    return {
-        "patient_id": pid,
-        "analyte": "crp",
-        "value": 3.0,
-        "unit": "mg/L",
-        "original_value": "3",
-        "original_unit": "mg/L",
-        "collected_at": NOW,
-        "source": "t",
         "created_at": NOW,
         **changes,
     }

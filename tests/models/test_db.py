@@ -6,10 +6,10 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
 from mdt_desktop.models import ObservationRow, PatientRow
@@ -21,44 +21,23 @@ from mdt_desktop.models.db import (
     open_database,
 )
 from mdt_desktop.models.migrations.helpers import APPLICATION_ID
+from tests.factories import NOW, insert_observation, insert_patient
 
-NOW = datetime(2026, 1, 1, 9, 0)
 
-
-def add_patient(session, number="P1"):
-    return session.execute(
-        insert(PatientRow).returning(PatientRow.id),
-        [
-            {
-                "hospital_number": number,
-                "family_name": "Test",
-                "given_name": "Pat",
-                "date_of_birth": date(1990, 1, 1),
-                "sex": "female",
-                "ibd_type": "crohns_disease",
-                "diagnosis_date": date(2010, 1, 1),
-                "created_at": NOW,
-            }
-        ],
-    ).scalar_one()
+def add_patient(session):
+    return insert_patient(session)
 
 
 def add_observation(session, patient_id, when=NOW, value=40.0):
-    session.execute(
-        insert(ObservationRow),
-        [
-            {
-                "patient_id": patient_id,
-                "analyte": "faecal_calprotectin",
-                "value": value,
-                "unit": "ug/g",
-                "original_value": str(value),
-                "original_unit": "ug/g",
-                "collected_at": when,
-                "source": "test",
-                "created_at": NOW,
-            }
-        ],
+    insert_observation(
+        session,
+        patient_id,
+        analyte="faecal_calprotectin",
+        value=value,
+        unit="ug/g",
+        original_value=str(value),
+        original_unit="ug/g",
+        collected_at=when,
     )
 
 
