@@ -71,8 +71,10 @@ def test_audit_rows_are_append_only_on_the_server(pg_url):
 def test_constraints_hold_on_the_server(pg_url):
     database = open_database(url=pg_url)
     try:
-        with pytest.raises(IntegrityError, match="ck_patients_sex_valid"), \
-                database.write() as session:
+        with (
+            pytest.raises(IntegrityError, match="ck_patients_sex_valid"),
+            database.write() as session,
+        ):
             insert_patient(session, sex="f")
     finally:
         database.close()
@@ -98,11 +100,12 @@ def test_the_demo_reads_the_same_on_both_backends(pg_url, demo_master, config):
     try:
         for database in (server, local):
             with database.write() as session:
-                write_demo(session, records, meetings, go_live=datetime(2026, 7, 1, 8, 0),
-                           meta={})
+                write_demo(session, records, meetings, go_live=datetime(2026, 7, 1, 8, 0), meta={})
         month = AS_OF.strftime("%Y-%m")
-        docs = [json.dumps(meeting_json(MeetingService(d, config).find(month)), sort_keys=True)
-                for d in (server, local)]
+        docs = [
+            json.dumps(meeting_json(MeetingService(d, config).find(month)), sort_keys=True)
+            for d in (server, local)
+        ]
         with server.read() as session:
             chain = verify_chain(session)
     finally:
