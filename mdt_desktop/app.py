@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mdt_desktop import __version__
 from mdt_desktop.domain.errors import MdtError, RefusedError, ValidationError
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from mdt_desktop.cli import Target
 
 BROKEN_PYSIDE = ("6.12.0",)  # ARCHITECTURE §7: aborts Python 3.11 after ~5,000 calls
+SCREENSHOT_TIMEOUT_MS = 60_000
+READY_ENV = "MDT_REPORT_READY"  # benchmarks: print the wall-clock time the first case is painted
 
 
 def _prepare_environment(args: argparse.Namespace) -> None:
@@ -71,51 +74,125 @@ def run(args: argparse.Namespace, target: Target) -> int:
         raise
 
 
-def _run_window(app: object, args: argparse.Namespace, target: Target) -> int:
-    from PySide6.QtWidgets import QApplication
-
+def _run_window(app: Any, args: argparse.Namespace, target: Target) -> int:
     from mdt_desktop.configuration import clinical_config
     from mdt_desktop.models.db import open_database
+    from mdt_desktop.presenters.meeting import MeetingPresenter
+    from mdt_desktop.services.checklist_answers import ChecklistService
     from mdt_desktop.services.meetings import MeetingService
-    from mdt_desktop.views.main_window import MainWindow
+    from mdt_desktop.services.roster import RosterService
+    from mdt_desktop.views.main_window import MainWindow, ScreenOptions
+    from mdt_desktop.views.settings import ViewSettings
+    from mdt_desktop.workers import ThreadPoolRunner
 
-    assert isinstance(app, QApplication)
     config = clinical_config()
     db = open_database(target.path, url=target.url)
+    runner = ThreadPoolRunner()
     try:
-        window = MainWindow(
-            MeetingService(db, config), title=f"MDT Desktop — {target.label}", notice=db.notice
+        meetings = MeetingService(db, config)
+        meeting_id = meetings.find_id(args.meeting) if args.meeting else None
+        presenter = MeetingPresenter(meetings, ChecklistService(db, config), runner)
+        options = ScreenOptions(
+            f"MDT Desktop — {target.label}",
+            target.label,
+            db.read_only,
+            db.notice,
+            quiet=args.screenshot is not None,
         )
-        if args.meeting:
-            window.show_meeting(args.meeting)
-        window.resize(*_size(args.size))
+        window = MainWindow(
+            presenter, config, RosterService(db).clinicians(), ViewSettings(), options
+        )
         if args.screenshot is not None:
-            return _screenshot(app, window, args.screenshot)
-        window.show()
-        return app.exec()
+            return _screenshot(app, window, args, meeting_id)
+        return _interactive(app, window, args, meeting_id, db.read_only)
     finally:
+        runner.wait()
         db.close()
 
 
-def _size(text: str | None) -> tuple[int, int]:
+def _interactive(
+    app: Any, window: Any, args: argparse.Namespace, meeting_id: int | None, read_only: bool
+) -> int:
+    from mdt_desktop.views.user_picker import UserPickerDialog
+
+    window.resize(*_size(args.size, default=(1366, 768)))
+    window.show()
+    if args.presentation:
+        _once(window.case_painted, lambda: window.start_presentation())
+    if os.environ.get(READY_ENV):
+        _once(window.case_painted, lambda: _report_ready(app))
+    window.load(meeting_id, args.case)
+    if window.user_picker.currentData() is None and not read_only:
+        # Ask who is using the program while the meeting loads behind the dialog.
+        UserPickerDialog.offer(window.roster, window, lambda c: window.set_user(c.id))
+    result: int = app.exec()
+    return result
+
+
+def _report_ready(app: Any) -> None:
+    sys.stdout.write(f"ready {time.time():.6f}\n")
+    sys.stdout.flush()
+    app.quit()
+
+
+def _once(signal: Any, slot: Any) -> None:
+    def fire() -> None:
+        signal.disconnect(fire)
+        slot()
+
+    signal.connect(fire)
+
+
+def _size(text: str | None, default: tuple[int, int]) -> tuple[int, int]:
     if not text:
-        return 1366, 768
+        return default
     try:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError as error:
         raise ValidationError(f"--size {text!r}: give WIDTHxHEIGHT, e.g. 1920x1080") from error
+    if not (320 <= width <= 8000 and 240 <= height <= 8000):
+        raise ValidationError(f"--size {text!r}: between 320x240 and 8000x8000")
     return width, height
 
 
-def _screenshot(app: object, window: object, path: Path) -> int:
-    from PySide6.QtWidgets import QApplication, QMainWindow
+def _screenshot(app: Any, window: Any, args: argparse.Namespace, meeting_id: int | None) -> int:
+    """Render the window (or presentation mode) once the case is painted, save a PNG, exit."""
+    from PySide6.QtCore import QEventLoop, QTimer
 
-    assert isinstance(app, QApplication)
-    assert isinstance(window, QMainWindow)
+    size = _size(args.size, default=(1920, 1080) if args.presentation else (1366, 768))
+    window.resize(*size)
     window.show()
+    errors: list[str] = []
+    loop = QEventLoop()
+    window.case_painted.connect(loop.quit)
+
+    def on_error(text: str) -> None:
+        errors.append(text)
+        loop.quit()
+
+    def on_board(board: Any) -> None:
+        if not board.cases:  # nothing will be painted: render the empty meeting
+            loop.quit()
+
+    window.presenter.error_reported.connect(on_error)
+    window.presenter.board_loaded.connect(on_board)
+    QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, loop.quit)
+    window.load(meeting_id, args.case)
+    loop.exec()
+    if errors:
+        raise ValidationError(errors[0])
+    target = window
+    if args.presentation:
+        target = window.start_presentation(full_screen=False, size=size)
+        if target is None:
+            raise ValidationError("--presentation: the meeting has no cases to present")
     app.processEvents()
-    if not window.grab().save(str(path)):
-        raise ValidationError(f"{path}: could not write the PNG (does the folder exist?)")
+    if not target.grab().save(str(args.screenshot)):
+        raise ValidationError(
+            f"{args.screenshot}: could not write the PNG (does the folder exist?)"
+        )
+    if target is not window:
+        target.close()
     window.close()
-    sys.stdout.write(f"Screenshot saved to {path}\n")
+    sys.stdout.write(f"Screenshot saved to {args.screenshot}\n")
     return 0

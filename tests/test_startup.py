@@ -45,3 +45,44 @@ def test_startup_errors_are_one_line(tmp_path):
     assert done.returncode == 3
     assert done.stderr.strip().endswith("refusing to open it.")
     assert "Traceback" not in done.stderr
+
+
+def test_screenshot_of_one_case_in_presentation_mode(demo_path, tmp_path):
+    from mdt_desktop.configuration import clinical_config
+    from mdt_desktop.models.db import open_database
+    from mdt_desktop.services.meetings import MeetingService
+
+    database = open_database(demo_path, read_only=True)
+    board = MeetingService(database, clinical_config()).find("2026-10")
+    database.close()
+    case = board.cases[2].patient.hospital_number
+    shot = tmp_path / "present.png"
+    done = start(
+        "--db",
+        demo_path,
+        "--screenshot",
+        shot,
+        "--meeting",
+        "2026-10",
+        "--case",
+        case,
+        "--presentation",
+        "--size",
+        "1366x768",
+    )
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(shot))
+    assert (image.width(), image.height()) == (1366, 768)
+
+
+def test_screenshot_refuses_a_case_that_is_not_listed(demo_path, tmp_path):
+    done = start("--db", demo_path, "--screenshot", tmp_path / "x.png", "--case", "NOPE1")
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("NOPE1 is not on this meeting's list.")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_screenshot_rejects_a_bad_size(demo_path, tmp_path):
+    done = start("--db", demo_path, "--screenshot", tmp_path / "x.png", "--size", "huge")
+    assert done.returncode == 2
+    assert "--size 'huge': give WIDTHxHEIGHT" in done.stderr

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from mdt_desktop.demo.acceptance import simulate_accepted
-from mdt_desktop.demo.cohort import meeting_calendar, plan_cohort
+from mdt_desktop.demo.cohort import Calendar, meeting_calendar, plan_cohort
 from mdt_desktop.demo.meetings import build_meetings
 from mdt_desktop.demo.writer import DemoCounts, meta_for, write_demo
 from mdt_desktop.domain.config import ClinicalConfig
@@ -47,8 +47,9 @@ def build_demo(
     seed: int = DEFAULT_SEED,
     as_of: date | None = None,
     force: bool = False,
+    lab_density: float = 1.0,
 ) -> DemoResult:
-    """Write a demo database to *path* (deterministic for *seed* and *as_of*)."""
+    """Write a demo database to *path* (deterministic for *seed*, *as_of* and *lab_density*)."""
     if not MIN_PATIENTS <= patients <= MAX_PATIENTS:
         raise ValidationError(
             f"--patients: must be between {MIN_PATIENTS} and {MAX_PATIENTS}, got {patients}"
@@ -66,7 +67,7 @@ def build_demo(
             _check_replaceable(path, force)
         temporary = path.with_name(path.name + ".building")
         _remove(temporary)
-        counts = _build(temporary, config, patients, seed, day)
+        counts = _build(temporary, config, patients, seed, meeting_calendar(day, lab_density))
         for suffix in ("-wal", "-shm"):  # an old WAL must never be replayed into the new file
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         temporary.replace(path)
@@ -76,8 +77,10 @@ def build_demo(
     return DemoResult(path, counts, day, seed, clock.perf_counter() - started, path.stat().st_size)
 
 
-def _build(target: Path, config: ClinicalConfig, patients: int, seed: int, day: date) -> DemoCounts:
-    cal = meeting_calendar(day)
+def _build(
+    target: Path, config: ClinicalConfig, patients: int, seed: int, cal: Calendar
+) -> DemoCounts:
+    day = cal.as_of
     plans = plan_cohort(patients, seed, cal)
     records = [simulate_accepted(plan, cal, seed, config) for plan in plans]
     meetings = build_meetings(plans, records, cal, config, seed)

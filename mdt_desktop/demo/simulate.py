@@ -417,8 +417,9 @@ class _Observations:
         day = first
         while day <= self.end:
             yield day
-            span = busy if self.curve.at(day) > 0.35 else quiet
-            day += timedelta(days=self.rng.randint(*span))
+            low, high = busy if self.curve.at(day) > 0.35 else quiet
+            density = self.cal.lab_density
+            day += timedelta(days=max(1, round(self.rng.randint(low, high) / density)))
 
     def _on_steroids(self, day: date) -> bool:
         return any(

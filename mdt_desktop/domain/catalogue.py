@@ -137,6 +137,41 @@ ANALYTES: dict[Analyte, AnalyteInfo] = {
 
 DRUG_LEVEL_ANALYTES = (Analyte.INFLIXIMAB_LEVEL, Analyte.ADALIMUMAB_LEVEL)
 
+# Abbreviations for tight columns and dose-strip bars.
+ABBREVIATIONS: dict[Drug, str] = {
+    Drug.INFLIXIMAB_IV: "IFX",
+    Drug.INFLIXIMAB_SC: "IFX SC",
+    Drug.ADALIMUMAB: "ADA",
+    Drug.GOLIMUMAB: "GOL",
+    Drug.CERTOLIZUMAB: "CZP",
+    Drug.VEDOLIZUMAB: "VDZ",
+    Drug.USTEKINUMAB: "UST",
+    Drug.RISANKIZUMAB: "RZB",
+    Drug.TOFACITINIB: "TOF",
+    Drug.UPADACITINIB: "UPA",
+    Drug.AZATHIOPRINE: "AZA",
+    Drug.MERCAPTOPURINE: "6-MP",
+    Drug.METHOTREXATE: "MTX",
+    Drug.PREDNISOLONE: "Pred",
+    Drug.HYDROCORTISONE: "HC",
+    Drug.METHYLPREDNISOLONE: "IVMP",
+    Drug.BUDESONIDE: "Bud",
+}
+
+
+_UNIT_TEXT = (("10^9/L", "×10⁹/L"), ("ug/", "µg/"))
+
+
+def display_unit(text: str) -> str:
+    """Return units as people read them: ``ug/mL`` -> ``µg/mL``, ``10^9/L`` -> ``×10⁹/L``.
+
+    Stored units stay ASCII (they are part of the CLI and import contracts); screens and
+    documents show these forms. Works on whole sentences too.
+    """
+    for stored, shown in _UNIT_TEXT:
+        text = text.replace(stored, shown)
+    return text
+
 
 def canonical_unit(analyte: Analyte) -> str:
     """Return the unit observations of *analyte* are stored in."""

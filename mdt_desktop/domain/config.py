@@ -24,6 +24,8 @@ from mdt_desktop.domain.monitoring import (
     MonitoringCheckSpec,
 )
 from mdt_desktop.domain.regimens import DrugRegimens, Regimen, RegimenCatalogue, RegimenSpec
+from mdt_desktop.domain.risk import RULES as RISK_RULES
+from mdt_desktop.domain.risk import RiskFactorSpec
 from mdt_desktop.domain.thresholds import (
     Problems,
     Source,
@@ -33,7 +35,14 @@ from mdt_desktop.domain.thresholds import (
 )
 
 SCHEMA = 1
-FILES = ("sources.toml", "thresholds.toml", "regimens.toml", "checklist.toml", "monitoring.toml")
+FILES = (
+    "sources.toml",
+    "thresholds.toml",
+    "regimens.toml",
+    "checklist.toml",
+    "monitoring.toml",
+    "risk_factors.toml",
+)
 
 # Keys the program's rules look up; a configuration without them is refused at start-up.
 REQUIRED_THRESHOLDS = frozenset(
@@ -85,6 +94,8 @@ class ClinicalConfig:
     regimens: RegimenCatalogue
     checklist: tuple[ChecklistItemSpec, ...]
     monitoring: tuple[MonitoringCheckSpec, ...]
+    risk_factors: tuple[RiskFactorSpec, ...] = ()
+    risk_caveat: str = ""
 
 
 def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalConfig:
@@ -117,11 +128,14 @@ def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalCon
     monitoring = _parse_monitoring(
         data["monitoring.toml"], names["monitoring.toml"], sources, problems
     )
+    risks, caveat = _parse_risks(
+        data["risk_factors.toml"], names["risk_factors.toml"], sources, problems
+    )
     if problems:
         raise ConfigurationError(
             "Invalid clinical configuration:\n  " + "\n  ".join(problems.lines)
         )
-    return ClinicalConfig(sources, thresholds, regimens, checklist, monitoring)
+    return ClinicalConfig(sources, thresholds, regimens, checklist, monitoring, risks, caveat)
 
 
 def _read(path: Path, problems: Problems) -> dict[str, Any]:
@@ -262,3 +276,33 @@ def _parse_monitoring(
             problems.add(here, f"sources: unknown or missing source tags {unknown}")
         checks.append(spec)
     return tuple(checks)
+
+
+def _parse_risks(
+    data: Mapping[str, Any], where: str, known: Mapping[str, Source], problems: Problems
+) -> tuple[tuple[RiskFactorSpec, ...], str]:
+    factors: list[RiskFactorSpec] = []
+    for index, entry in enumerate(data.get("factors", [])):
+        here = f"{where} factors[{index}]"
+        try:
+            spec = RiskFactorSpec(
+                str(entry["key"]),
+                str(entry["label"]),
+                tuple(entry["sources"]),
+                Evidence(entry["evidence"]).value,
+                str(entry.get("note", "")),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            problems.add(here, f"{error}")
+            continue
+        if spec.key not in RISK_RULES:
+            problems.add(here, f"key: {spec.key!r} has no rule (known: {sorted(RISK_RULES)})")
+        unknown = [tag for tag in spec.sources if tag not in known]
+        if unknown or not spec.sources:
+            problems.add(here, f"sources: unknown or missing source tags {unknown}")
+        factors.append(spec)
+    caveat = str(data.get("caveat", ""))
+    tags = data.get("caveat_sources", [])
+    if caveat and tags:
+        caveat = f"{caveat} [{', '.join(tags)}]"
+    return tuple(factors), caveat

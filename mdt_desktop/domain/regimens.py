@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mdt_desktop.domain.catalogue import DRUGS
+from mdt_desktop.domain.catalogue import ABBREVIATIONS, DRUGS
 from mdt_desktop.domain.enums import DoseUnit, Drug, Evidence
 from mdt_desktop.domain.errors import ValidationError
 
@@ -52,6 +52,12 @@ class Regimen:
         return f"{DRUGS[self.drug].label} {self.dose_label}"
 
     @property
+    def short_label(self) -> str:
+        """Return e.g. ``IFX 5 mg/kg q6w`` or ``ADA 40 mg q1w`` for tight spaces."""
+        dose = f"{self.dose_value:g} {self.dose_unit}"
+        return f"{ABBREVIATIONS[self.drug]} {dose} {short_interval(self.interval_days)}"
+
+    @property
     def dose_label(self) -> str:
         """Return e.g. ``5 mg/kg every 6 weeks`` or ``40 mg weekly``."""
         return f"{self.dose_value:g} {self.dose_unit} {interval_label(self.interval_days)}"
@@ -88,6 +94,15 @@ def interval_label(interval_days: int) -> str:
     if interval_days % DAYS_PER_WEEK == 0:
         return f"every {interval_days // DAYS_PER_WEEK} weeks"
     return f"every {interval_days} days"
+
+
+def short_interval(interval_days: int) -> str:
+    """Return ``daily``, ``q1w``, ``q6w`` or ``q10d``."""
+    if interval_days == 1:
+        return "daily"
+    if interval_days % DAYS_PER_WEEK == 0:
+        return f"q{interval_days // DAYS_PER_WEEK}w"
+    return f"q{interval_days}d"
 
 
 class RegimenChange(StrEnum):

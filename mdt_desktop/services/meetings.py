@@ -1,4 +1,8 @@
-"""Reading meetings: the list, and one meeting with attendance and cases in order."""
+"""Reading meetings: the picker list, one meeting with its cases, and the meeting screen's board.
+
+Checklists of meetings that are not signed off are evaluated live on the meeting date (new data
+counts) and merged with the team's stored answers; a signed-off meeting shows what was stored.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,25 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from mdt_desktop.domain.checklist import RuleContext, evaluate_checklist
+from mdt_desktop.domain.checklist import (
+    Overall,
+    RuleContext,
+    evaluate_checklist,
+    objective_remission,
+)
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import AttendanceStatus, CaseStatus, MeetingStatus, Role
 from mdt_desktop.domain.errors import NotFoundError, ValidationError
 from mdt_desktop.domain.records import (
+    Annotation,
     AttendanceEntry,
     CaseSummary,
     ChecklistAnswer,
     MeetingRecord,
+    PatientRecord,
 )
+from mdt_desktop.domain.risk import RiskFinding, applicable_risks
+from mdt_desktop.domain.summary import PatientSummary, summarise
 from mdt_desktop.models import (
     AnnotationRow,
     AttendanceRow,
@@ -52,8 +65,37 @@ class MeetingListItem:
     cases: int
 
 
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    """Everything the meeting screen shows for one case."""
+
+    case: CaseSummary
+    record: PatientRecord
+    summary: PatientSummary
+    overall: Overall
+    risks: tuple[RiskFinding, ...]
+    meeting_date: date
+    meeting_status: MeetingStatus
+    annotations: tuple[Annotation, ...] = ()  # every current annotation on the patient's results
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingBoard:
+    """A meeting with the full detail of every case, in list order."""
+
+    meeting: MeetingRecord
+    cases: tuple[CaseDetail, ...]
+
+    def index_of(self, hospital_number: str) -> int | None:
+        """Return the position in the list of the case of *hospital_number*, if listed."""
+        for index, detail in enumerate(self.cases):
+            if detail.case.patient.hospital_number == hospital_number.strip():
+                return index
+        return None
+
+
 class MeetingService:
-    """Reads meetings."""
+    """Reads meetings; each call is one read transaction."""
 
     def __init__(self, db: Database, config: ClinicalConfig) -> None:
         self._db = db
@@ -81,14 +123,82 @@ class MeetingService:
     def find(self, spec: str) -> MeetingRecord:
         """Return the meeting given as ``YYYY-MM`` (the month's only meeting) or ``YYYY-MM-DD``."""
         with self._db.read() as session:
-            return self._load(session, self._resolve(session, spec.strip()))
+            return self._load(session, self._resolve(session, spec.strip()), {})
+
+    def find_id(self, spec: str) -> int:
+        """Return the id of the meeting given as ``YYYY-MM`` or ``YYYY-MM-DD``."""
+        with self._db.read() as session:
+            return self._resolve(session, spec.strip()).id
 
     def get(self, meeting_id: int) -> MeetingRecord:
+        """Return one meeting with its attendance and cases."""
         with self._db.read() as session:
-            row = session.get(MeetingRow, meeting_id)
-            if row is None:
-                raise NotFoundError(f"No meeting with id {meeting_id}.")
-            return self._load(session, row)
+            return self._load(session, self._row(session, meeting_id), {})
+
+    def board(self, meeting_id: int) -> MeetingBoard:
+        """Return the meeting with every case's record, summary, checklist and risk factors."""
+        with self._db.read() as session:
+            row = self._row(session, meeting_id)
+            records: dict[int, PatientRecord] = {}
+            meeting = self._load(session, row, records, all_records=True)
+            return MeetingBoard(
+                meeting,
+                tuple(
+                    self._detail(
+                        case,
+                        records[case.patient.id or 0],
+                        meeting,
+                        patient_annotations(session, case.patient.id or 0),
+                    )
+                    for case in meeting.cases
+                ),
+            )
+
+    def case_detail(self, case_id: int) -> CaseDetail:
+        """Return the current detail of one case (after its checklist or data changed)."""
+        with self._db.read() as session:
+            case = session.get(CaseReviewRow, case_id)
+            if case is None:
+                raise NotFoundError(f"No case with id {case_id}.")
+            meeting_row = self._row(session, case.meeting_id)
+            records: dict[int, PatientRecord] = {}
+            summary = self._case(session, case, meeting_row, records, all_records=True)
+            meeting = self._meeting_record(session, meeting_row, (summary,))
+            return self._detail(
+                summary,
+                records[case.patient_id],
+                meeting,
+                patient_annotations(session, case.patient_id),
+            )
+
+    # --- loading ---------------------------------------------------------------------------------
+
+    def _detail(
+        self,
+        case: CaseSummary,
+        record: PatientRecord,
+        meeting: MeetingRecord,
+        annotations: tuple[Annotation, ...],
+    ) -> CaseDetail:
+        config = self._config
+        on = meeting.meeting_date
+        return CaseDetail(
+            case=case,
+            record=record,
+            summary=summarise(record, on, config.regimens),
+            overall=objective_remission(config.checklist, case.checklist),
+            risks=applicable_risks(config.risk_factors, record, on, config.thresholds),
+            meeting_date=on,
+            meeting_status=meeting.status,
+            annotations=annotations,
+        )
+
+    @staticmethod
+    def _row(session: Session, meeting_id: int) -> MeetingRow:
+        row = session.get(MeetingRow, meeting_id)
+        if row is None:
+            raise NotFoundError(f"No meeting with id {meeting_id}.")
+        return row
 
     @staticmethod
     def _resolve(session: Session, spec: str) -> MeetingRow:
@@ -120,12 +230,14 @@ class MeetingService:
             raise ValidationError(f"{spec} has {len(rows)} meetings ({dates}); give the date.")
         return rows[0]
 
-    def _load(self, session: Session, meeting: MeetingRow) -> MeetingRecord:
-        attendance = session.scalars(
-            select(AttendanceRow)
-            .where(AttendanceRow.meeting_id == meeting.id)
-            .options(selectinload(AttendanceRow.clinician))
-        ).all()
+    def _load(
+        self,
+        session: Session,
+        meeting: MeetingRow,
+        records: dict[int, PatientRecord],
+        *,
+        all_records: bool = False,
+    ) -> MeetingRecord:
         cases = session.scalars(
             select(CaseReviewRow)
             .where(CaseReviewRow.meeting_id == meeting.id)
@@ -136,6 +248,21 @@ class MeetingService:
                 selectinload(CaseReviewRow.actions),
             )
         ).all()
+        summaries = tuple(
+            self._case(session, c, meeting, records, all_records=all_records) for c in cases
+        )
+        return self._meeting_record(session, meeting, summaries)
+
+    @staticmethod
+    def _meeting_record(
+        session: Session, meeting: MeetingRow, cases: tuple[CaseSummary, ...]
+    ) -> MeetingRecord:
+        attendance = session.scalars(
+            select(AttendanceRow)
+            .where(AttendanceRow.meeting_id == meeting.id)
+            .options(selectinload(AttendanceRow.clinician))
+        ).all()
+        order = list(Role)
         return MeetingRecord(
             id=meeting.id,
             meeting_date=meeting.meeting_date,
@@ -146,21 +273,32 @@ class MeetingService:
                     a.clinician_id, a.clinician.name, Role(a.role), AttendanceStatus(a.status)
                 )
                 for a in sorted(
-                    attendance, key=lambda a: (list(Role).index(Role(a.role)), a.clinician.name)
+                    attendance, key=lambda a: (order.index(Role(a.role)), a.clinician.name)
                 )
             ),
-            cases=tuple(self._case(session, c, meeting) for c in cases),
+            cases=cases,
             signed_off_by=meeting.signed_off_by.name if meeting.signed_off_by else None,
             signed_off_at=meeting.signed_off_at,
         )
 
-    def _case(self, session: Session, case: CaseReviewRow, meeting: MeetingRow) -> CaseSummary:
+    def _case(
+        self,
+        session: Session,
+        case: CaseReviewRow,
+        meeting: MeetingRow,
+        records: dict[int, PatientRecord],
+        *,
+        all_records: bool,
+    ) -> CaseSummary:
         patient = session.get_one(PatientRow, case.patient_id)
+        live = meeting.status != MeetingStatus.SIGNED_OFF.value
+        if (live or all_records) and patient.id not in records:
+            records[patient.id] = load_record(patient)
         stored = tuple(
             checklist_from_row(a, self._labels.get(a.item_key, a.item_key)) for a in case.checklist
         )
-        if meeting.status != MeetingStatus.SIGNED_OFF.value:
-            stored = self._live_checklist(patient, meeting.meeting_date, stored)
+        if live:
+            stored = self._live_checklist(records[patient.id], meeting.meeting_date, stored)
         amended = {d.amends_id for d in case.decisions if d.amends_id}
         current = [d for d in case.decisions if d.id not in amended]
         annotations = session.execute(
@@ -170,10 +308,11 @@ class MeetingService:
             .order_by(AnnotationRow.created_at)
         ).all()
         superseded = {a.supersedes_id for a, _ in annotations if a.supersedes_id}
+        record = records.get(patient.id)
         return CaseSummary(
             id=case.id,
             position=case.position,
-            patient=patient_from_row(patient),
+            patient=record.patient if record else patient_from_row(patient),
             status=CaseStatus(case.status),
             checklist=stored,
             decision=decision_from_row(current[-1]) if current else None,
@@ -184,12 +323,10 @@ class MeetingService:
         )
 
     def _live_checklist(
-        self, patient: PatientRow, on: date, stored: tuple[ChecklistAnswer, ...]
+        self, record: PatientRecord, on: date, stored: tuple[ChecklistAnswer, ...]
     ) -> tuple[ChecklistAnswer, ...]:
         """Evaluate the checklist now (data may have changed) and keep the team's answers."""
-        context = RuleContext(
-            load_record(patient), on, self._config.thresholds, self._config.regimens
-        )
+        context = RuleContext(record, on, self._config.thresholds, self._config.regimens)
         answers = {a.item_key: a for a in stored}
         merged = []
         for answer in evaluate_checklist(self._config.checklist, context):
@@ -204,3 +341,15 @@ class MeetingService:
                 )
             merged.append(answer)
         return tuple(merged)
+
+
+def patient_annotations(session: Session, patient_id: int) -> tuple[Annotation, ...]:
+    """Every current (not superseded) pharmacist annotation on one patient's results."""
+    rows = session.execute(
+        select(AnnotationRow, ObservationRow)
+        .join(ObservationRow, AnnotationRow.observation_id == ObservationRow.id)
+        .where(ObservationRow.patient_id == patient_id)
+        .order_by(AnnotationRow.created_at)
+    ).all()
+    superseded = {a.supersedes_id for a, _ in rows if a.supersedes_id}
+    return tuple(annotation_from_row(a, o) for a, o in rows if a.id not in superseded)

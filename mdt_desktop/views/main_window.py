@@ -1,111 +1,449 @@
-"""The main window: a meeting picker and the chosen meeting's cases."""
+"""The meeting screen: meeting picker, candidate list, the selected case and its checklist."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
     QTableView,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from mdt_desktop.domain.records import MeetingRecord
-from mdt_desktop.services.meetings import MeetingListItem, MeetingService
-from mdt_desktop.views.case_table_model import CaseTableModel
+from mdt_desktop.domain.config import ClinicalConfig
+from mdt_desktop.domain.enums import MeetingStatus
+from mdt_desktop.domain.records import Clinician
+from mdt_desktop.plots.case_plots import CasePlotData, TimeWindow
+from mdt_desktop.plots.style import SCREEN
+from mdt_desktop.presenters.meeting import MeetingPresenter
+from mdt_desktop.services.audit import Actor
+from mdt_desktop.services.meetings import CaseDetail, MeetingBoard, MeetingListItem
+from mdt_desktop.services.permissions import Permission, allowed
+from mdt_desktop.views.candidate_table_model import CandidateFilterModel, CandidateTableModel
+from mdt_desktop.views.checklist_view import ChecklistPanel
+from mdt_desktop.views.patient_header import PatientHeader
+from mdt_desktop.views.plot_canvas import CasePlotCanvas
+from mdt_desktop.views.presentation_window import PresentationWindow
+from mdt_desktop.views.risk_view import RiskPanel
+from mdt_desktop.views.settings import ViewSettings
+from mdt_desktop.views.user_picker import roster_label
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenOptions:
+    """How the window starts: which database it shows, whether it may write."""
+
+    title: str
+    database_label: str
+    read_only: bool = False
+    notice: str | None = None
+    quiet: bool = False  # no message boxes (screenshots, benchmarks): errors go to the status bar
 
 
 class MainWindow(QMainWindow):
-    """Meeting picker above the meeting's case list; a banner when the database is read-only."""
+    """The chair's screen for one meeting."""
+
+    case_painted = Signal()  # header, checklist and plots of the current case are on screen
 
     def __init__(
         self,
-        meetings: MeetingService,
-        *,
-        title: str,
-        notice: str | None = None,
+        presenter: MeetingPresenter,
+        config: ClinicalConfig,
+        roster: list[Clinician],
+        settings: ViewSettings,
+        options: ScreenOptions,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._meetings = meetings
-        self._items: list[MeetingListItem] = []
-        self.setWindowTitle(title)
-        self._create_widgets(notice)
+        self._presenter = presenter
+        self._config = config
+        self._roster = roster
+        self._settings = settings
+        self._options = options
+        self._meetings: list[MeetingListItem] = []
+        self._pending_meeting: int | None = None
+        self._pending_case: str | None = None
+        self.presentation: PresentationWindow | None = None
+        self.setWindowTitle(options.title)
+        self._create_actions()
+        self._create_toolbar()
+        self._create_widgets()
         self._arrange_widgets()
         self._connect_signals()
-        self.reload()
+        self._restore_user()
 
-    def _create_widgets(self, notice: str | None) -> None:
-        self.notice = QLabel(notice or "")
-        self.notice.setWordWrap(True)
+    # --- construction ----------------------------------------------------------------------------
+
+    def _create_actions(self) -> None:
+        self.present_action = QAction("Present", self)
+        self.present_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.present_action.setToolTip("Presentation mode: one case per screen (F5)")
+        self.filter_action = QAction("Filter", self)
+        self.filter_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.blood_action = QAction("Blood counts", self)
+        self.blood_action.setCheckable(True)
+        self.blood_action.setChecked(self._settings.blood_counts())
+        self.blood_action.setToolTip("Show white cells, haemoglobin and albumin")
+        self.window_actions = QActionGroup(self)
+        keys = {
+            TimeWindow.ONE_YEAR: "Ctrl+1",
+            TimeWindow.TWO_YEARS: "Ctrl+2",
+            TimeWindow.FIVE_YEARS: "Ctrl+5",
+            TimeWindow.ALL: "Ctrl+0",
+        }
+        chosen = self._settings.window()
+        for window in TimeWindow:
+            action = QAction(window.label, self)
+            action.setCheckable(True)
+            action.setData(window.value)
+            action.setShortcut(QKeySequence(keys[window]))
+            action.setChecked(window is chosen)
+            self.window_actions.addAction(action)
+        self.addAction(self.filter_action)
+
+    def _create_toolbar(self) -> None:
+        bar = QToolBar("Meeting")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        self.meeting_picker = QComboBox()
+        self.meeting_picker.setAccessibleName("Meeting")
+        self.meeting_picker.setMinimumContentsLength(28)
+        bar.addWidget(QLabel(" Meeting: "))
+        bar.addWidget(self.meeting_picker)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Window: "))
+        for action in self.window_actions.actions():
+            bar.addAction(action)
+        bar.addAction(self.blood_action)
+        bar.addSeparator()
+        bar.addAction(self.present_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addWidget(QLabel("Acting as: "))
+        self.user_picker = QComboBox()
+        self.user_picker.setAccessibleName("Acting as")
+        self.user_picker.addItem("— nobody (read only) —", None)
+        for clinician in self._roster:
+            self.user_picker.addItem(roster_label(clinician), clinician.id)
+        bar.addWidget(self.user_picker)
+
+    def _create_widgets(self) -> None:
+        self.notice = QLabel(self._options.notice or "")
         self.notice.setObjectName("readOnlyNotice")
+        self.notice.setWordWrap(True)
         self.notice.setStyleSheet("background:#fff3cd; color:#5c4400; padding:6px;")
-        self.notice.setVisible(bool(notice))
-        self.picker = QComboBox()
-        self.picker.setAccessibleName("Meeting")
-        self.summary = QLabel()
-        self.cases = QTableView()
-        self.model = CaseTableModel(self)
-        self.cases.setModel(self.model)
-        self.cases.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.cases.setAlternatingRowColors(True)
-        self.cases.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.cases.horizontalHeader().setStretchLastSection(True)
-        self.cases.verticalHeader().setVisible(False)
+        self.notice.setVisible(bool(self._options.notice))
+        self.meeting_summary = QLabel()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter the list (Ctrl+F): name, hospital number, drug…")
+        self.filter.setClearButtonEnabled(True)
+        self.model = CandidateTableModel(self._config.thresholds, self)
+        self.proxy = CandidateFilterModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.header = PatientHeader()
+        self.plots = CasePlotCanvas(SCREEN)
+        self.checklist = ChecklistPanel()
+        self.risks = RiskPanel(self._config.risk_caveat)
 
     def _arrange_widgets(self) -> None:
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Meeting:"))
-        top.addWidget(self.picker, 1)
-        top.addWidget(self.summary, 2)
-        layout = QVBoxLayout()
-        layout.addWidget(self.notice)
-        layout.addLayout(top)
-        layout.addWidget(self.cases, 1)
+        listing = QWidget()
+        top = QVBoxLayout(listing)
+        top.setContentsMargins(4, 2, 4, 0)
+        top.addWidget(self.meeting_summary)
+        top.addWidget(self.filter)
+        top.addWidget(self.table)
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.addWidget(self.checklist)
+        side.addWidget(self.risks)
+        side.setStretchFactor(0, 3)
+        side.setStretchFactor(1, 2)
+        work = QSplitter(Qt.Orientation.Horizontal)
+        work.addWidget(self.plots)
+        work.addWidget(side)
+        work.setStretchFactor(0, 3)
+        work.setStretchFactor(1, 2)
+        case = QWidget()
+        case_layout = QVBoxLayout(case)
+        case_layout.setContentsMargins(0, 0, 0, 0)
+        case_layout.addWidget(self.header)
+        case_layout.addWidget(work, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(listing)
+        self.splitter.addWidget(case)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        for splitter in (self.splitter, work, side):
+            splitter.setChildrenCollapsible(False)
+        self.work_splitter = work
+        self._layout_restored = False
         central = QWidget()
-        central.setLayout(layout)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        for name, splitter in (("main", self.splitter), ("work", work)):
+            state = self._settings.state(name)
+            if state is not None:
+                self._layout_restored = splitter.restoreState(state) or self._layout_restored
 
     def _connect_signals(self) -> None:
-        self.picker.currentIndexChanged.connect(self._on_meeting_chosen)
+        p = self._presenter
+        p.meetings_listed.connect(self._on_meetings)
+        p.board_loaded.connect(self._on_board)
+        p.case_changed.connect(self._on_case)
+        p.busy_changed.connect(self._on_busy)
+        p.status_reported.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        p.error_reported.connect(self._on_error)
+        self.meeting_picker.currentIndexChanged.connect(self._on_meeting_chosen)
+        self.table.selectionModel().currentRowChanged.connect(self._on_row)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.returnPressed.connect(self._focus_first_match)
+        self.filter_action.triggered.connect(self._focus_filter)
+        self.window_actions.triggered.connect(self._on_window)
+        self.blood_action.toggled.connect(self._on_blood)
+        self.present_action.triggered.connect(self.start_presentation)
+        self.user_picker.currentIndexChanged.connect(self._on_user)
+        self.checklist.answer_requested.connect(p.answer)
+        self.plots.painted.connect(self.case_painted.emit)
 
-    def reload(self) -> None:
-        """Reload the meeting list and show the newest meeting."""
-        self._items = self._meetings.list_meetings()
-        self.picker.blockSignals(True)
-        self.picker.clear()
-        for item in self._items:
-            self.picker.addItem(
-                f"{item.meeting_date:%d %b %Y} — "
-                f"{item.status.value.replace('_', ' ')} ({item.cases} cases)"
-            )
-        self.picker.blockSignals(False)
-        if self._items:
-            self._on_meeting_chosen(0)
+    # --- public -----------------------------------------------------------------------------------
+
+    @property
+    def presenter(self) -> MeetingPresenter:
+        return self._presenter
+
+    @property
+    def roster(self) -> list[Clinician]:
+        return list(self._roster)
+
+    def load(self, meeting_spec_id: int | None = None, case: str | None = None) -> None:
+        """List the meetings and open *meeting_spec_id* (else the newest), showing *case*."""
+        self._pending_meeting = meeting_spec_id
+        self._pending_case = case
+        self._presenter.refresh_meetings()
+
+    def set_user(self, clinician_id: int | None) -> None:
+        """Act as the roster member with *clinician_id* (None: read only)."""
+        index = self.user_picker.findData(clinician_id)
+        self.user_picker.setCurrentIndex(max(index, 0))
+
+    def plot_data(self, detail: CaseDetail) -> CasePlotData:
+        """The plot input for *detail* with the window's current options."""
+        return CasePlotData(
+            record=detail.record,
+            thresholds=self._config.thresholds,
+            regimens=self._config.regimens,
+            end=detail.meeting_date,
+            window=self.time_window(),
+            blood_counts=self.blood_action.isChecked(),
+            annotations=detail.annotations,
+        )
+
+    def time_window(self) -> TimeWindow:
+        action = self.window_actions.checkedAction()
+        return TimeWindow(action.data()) if action else TimeWindow.TWO_YEARS
+
+    def start_presentation(
+        self, *, full_screen: bool = True, size: tuple[int, int] | None = None, timer: bool = False
+    ) -> PresentationWindow | None:
+        """Open presentation mode on the current case (F5)."""
+        if self._presenter.current is None:
+            return None
+        height = size[1] if size else (self.screen().size().height() if self.screen() else 1080)
+        window = PresentationWindow(
+            self._presenter,
+            self.plot_data,
+            height=height,
+            timer=timer,
+            caveat=self._config.risk_caveat,
+        )
+        window.closed.connect(self._on_presentation_closed)
+        self.presentation = window
+        if size:
+            window.resize(*size)
+        if full_screen:
+            window.showFullScreen()
         else:
-            self.summary.setText("No meetings yet.")
+            window.show()
+        window.activateWindow()
+        window.setFocus()
+        return window
 
-    def show_meeting(self, spec: str) -> None:
-        """Select the meeting given as YYYY-MM or YYYY-MM-DD."""
-        meeting = self._meetings.find(spec)
-        for row, item in enumerate(self._items):
-            if item.id == meeting.id:
-                self.picker.setCurrentIndex(row)
+    # --- slots ------------------------------------------------------------------------------------
+
+    def _restore_user(self) -> None:
+        self.set_user(self._settings.user_id(self._options.database_label))
+
+    def _on_meetings(self, meetings: list[MeetingListItem]) -> None:
+        self._meetings = meetings
+        self.meeting_picker.blockSignals(True)
+        self.meeting_picker.clear()
+        for item in meetings:
+            status = item.status.value.replace("_", " ")
+            self.meeting_picker.addItem(
+                f"{item.meeting_date:%d %b %Y} — {status} ({item.cases} cases)", item.id
+            )
+        self.meeting_picker.blockSignals(False)
+        if not meetings:
+            self.meeting_summary.setText("No meetings yet.")
+            return
+        wanted = self.meeting_picker.findData(self._pending_meeting)
+        self.meeting_picker.setCurrentIndex(max(wanted, 0))
+        self._on_meeting_chosen(self.meeting_picker.currentIndex())
 
     def _on_meeting_chosen(self, row: int) -> None:
-        if not 0 <= row < len(self._items):
-            return
-        meeting = self._meetings.get(self._items[row].id)
-        self._show(meeting)
+        if 0 <= row < len(self._meetings):
+            self._presenter.open_meeting(self._meetings[row].id, self._pending_case)
+            self._pending_case = None
 
-    def _show(self, meeting: MeetingRecord) -> None:
-        self.model.set_cases(list(meeting.cases))
-        decided = sum(1 for c in meeting.cases if c.decision)
-        self.summary.setText(
-            f"Chair {meeting.chair} · {len(meeting.cases)} cases · {decided} decided"
+    def _on_board(self, board: MeetingBoard) -> None:
+        meeting = board.meeting
+        self.model.set_cases(list(board.cases))
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        decided = sum(1 for c in board.cases if c.case.decision)
+        present = sum(1 for a in meeting.attendance if a.status.value == "present")
+        signed = (
+            f" · signed off by {meeting.signed_off_by} {meeting.signed_off_at:%d %b %H:%M}"
+            if meeting.signed_off_at
+            else ""
         )
-        self.summary.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.meeting_summary.setText(
+            f"<b>MDT {meeting.meeting_date:%A %d %B %Y}</b> · "
+            f"{meeting.status.value.replace('_', ' ')} · chair {meeting.chair} · "
+            f"{len(board.cases)} cases, {decided} decided"
+            + (f" · {present} present" if meeting.attendance else "")
+            + signed
+        )
+        if not board.cases:
+            self.header.clear()
+
+    def _on_case(self, index: int, detail: Any) -> None:
+        self.model.update_case(index, detail)
+        self._select_source_row(index)
+        self.header.show_case(detail)
+        self.checklist.show_checklist(detail.case.checklist, detail.overall)
+        self.risks.show_risks(detail.risks)
+        self._update_editable(detail)
+        self.header.repaint()
+        self.checklist.repaint()
+        self.plots.show_case(self.plot_data(detail))
+
+    def _select_source_row(self, index: int) -> None:
+        proxy_index = self.proxy.mapFromSource(self.model.index(index, 0))
+        if proxy_index.isValid() and self.table.currentIndex().row() != proxy_index.row():
+            self.table.selectionModel().setCurrentIndex(
+                proxy_index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+    def _on_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        row = self.proxy.mapToSource(current).row()
+        if row != self._presenter.index:
+            self._presenter.select_case(row)
+
+    def _update_editable(self, detail: CaseDetail) -> None:
+        actor = self._presenter.actor
+        role = next((c.role for c in self._roster if actor and c.id == actor.id), None)
+        why = ""
+        if self._options.read_only:
+            why = "The database is open read-only."
+        elif detail.meeting_status is MeetingStatus.SIGNED_OFF:
+            why = "This meeting is signed off."
+        elif actor is None or role is None:
+            why = "Choose who you are (Acting as) to answer."
+        elif not allowed(role, Permission.CONFIRM_CHECKLIST):
+            why = f"{role.label}s do not answer checklist items."
+        self.checklist.set_editable(not why, why)
+
+    def _on_busy(self, busy: bool) -> None:
+        if busy:
+            self.statusBar().showMessage("Working…")
+        else:
+            self.statusBar().clearMessage()
+
+    def _on_error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)
+        if self.isVisible() and not self._options.quiet:
+            QMessageBox.warning(self, "MDT Desktop", message)
+
+    def _focus_filter(self) -> None:
+        self.filter.setFocus()
+        self.filter.selectAll()
+
+    def _focus_first_match(self) -> None:
+        if self.proxy.rowCount():
+            self.table.setFocus()
+            self.table.selectRow(0)
+
+    def _on_window(self, action: QAction) -> None:
+        self._settings.set_window(TimeWindow(action.data()))
+        self._redraw()
+
+    def _on_blood(self, shown: bool) -> None:
+        self._settings.set_blood_counts(shown)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        detail = self._presenter.current
+        if detail is not None:
+            self.plots.show_case(self.plot_data(detail))
+
+    def _on_user(self, row: int) -> None:
+        clinician_id = self.user_picker.itemData(row)
+        chosen = next((c for c in self._roster if c.id == clinician_id), None)
+        self._presenter.actor = Actor(chosen.id, chosen.name) if chosen else None
+        self._settings.set_user_id(self._options.database_label, chosen.id if chosen else None)
+        if self._presenter.current is not None:
+            self._update_editable(self._presenter.current)
+
+    def _on_presentation_closed(self) -> None:
+        self.presentation = None
+        self.activateWindow()
+        self.table.setFocus()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self._layout_restored:  # first run: list ~30% of the height, checklist ~38% wide
+            self._layout_restored = True
+            height, width = self.splitter.height(), self.work_splitter.width()
+            self.splitter.setSizes([int(height * 0.3), height - int(height * 0.3)])
+            self.work_splitter.setSizes([int(width * 0.62), width - int(width * 0.62)])
+
+    def closeEvent(self, event: Any) -> None:
+        self._settings.set_state("main", self.splitter.saveState())
+        self._settings.set_state("work", self.work_splitter.saveState())
+        self._settings.sync()
+        if self.presentation is not None:
+            self.presentation.close()
+        super().closeEvent(event)

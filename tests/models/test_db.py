@@ -20,7 +20,7 @@ from mdt_desktop.models.db import (
     head_revision,
     open_database,
 )
-from mdt_desktop.models.migrations.helpers import APPLICATION_ID
+from mdt_desktop.models.identity import APPLICATION_ID
 from tests.factories import NOW, insert_observation, insert_patient
 
 
@@ -54,6 +54,10 @@ def test_new_file_is_created_migrated_and_marked(tmp_path):
     )
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     raw.close()
+
+
+def test_schema_head_matches_the_migration_scripts():
+    assert dbmodule.script_head() == dbmodule.SCHEMA_HEAD
 
 
 def test_reopening_a_current_file_changes_nothing(tmp_path):
@@ -254,6 +258,7 @@ def test_migration_backs_up_first_and_keeps_cascade_children(tmp_path, monkeypat
         TEST_REVISION.format(head=head_revision()), encoding="utf-8"
     )
     monkeypatch.setattr(dbmodule, "MIGRATIONS", migrations)
+    monkeypatch.setattr(dbmodule, "SCHEMA_HEAD", "0999")
 
     upgraded = open_database(path)
     try:
@@ -283,5 +288,6 @@ def test_read_only_open_refuses_to_migrate(tmp_path, monkeypatch):
         TEST_REVISION.format(head=head_revision()), encoding="utf-8"
     )
     monkeypatch.setattr(dbmodule, "MIGRATIONS", migrations)
+    monkeypatch.setattr(dbmodule, "SCHEMA_HEAD", "0999")
     with pytest.raises(RefusedError, match="needs upgrading"):
         open_database(path, read_only=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from alembic import op
 
-APPLICATION_ID = 0x4D445444  # "MDTD" in SQLite's header (PRAGMA application_id)
+from mdt_desktop.models.identity import APPLICATION_ID
+
+__all__ = ["APPLICATION_ID", "create_append_only_triggers", "drop_append_only_triggers"]
 
 
 def create_append_only_triggers(table: str) -> None:

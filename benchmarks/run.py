@@ -1,0 +1,306 @@
+"""Performance figures of MDT Desktop, written as JSON with the floor measured in the same run.
+
+    python benchmarks/run.py [--quick] --json OUT [--db PATH]
+
+Builds (once) a seeded synthetic database of 2,000 patients and about a million observations,
+then measures each figure of ARCHITECTURE §8 that exists so far, with p50/p95 and the floor
+that bounds it from below (a bare Qt start, a bare matplotlib draw of the same series, a raw
+sqlite3 write). ``--quick`` takes fewer samples, never a smaller database. Not a test: nothing
+here passes or fails; the numbers go into the closing notes and are compared with the budgets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "benchmarks" / "data"
+LARGE_PATIENTS = 2000
+LARGE_SEED = 42
+LARGE_AS_OF = date(2026, 11, 24)
+LARGE_DENSITY = 2.6  # about 500 results per patient: ~1,000,000 observations
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
+sys.path.insert(0, str(ROOT))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(
+    values: list[float], unit: str, budget: float | None = None, budget_on: str = "p95"
+) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "unit": unit,
+        "n": len(values),
+        "p50": round(percentile(values, 0.5), 3),
+        "p95": round(percentile(values, 0.95), 3),
+        "max": round(max(values), 3),
+    }
+    if budget is not None:
+        result["budget"] = budget
+        result["budget_on"] = budget_on
+        result["within_budget"] = result[budget_on] <= budget
+    return result
+
+
+def large_database(path: Path) -> dict[str, Any]:
+    """Build the benchmark database unless an identical one exists; return its size."""
+    from mdt_desktop.configuration import clinical_config
+    from mdt_desktop.demo import build_demo
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        build_demo(
+            path,
+            clinical_config(),
+            patients=LARGE_PATIENTS,
+            seed=LARGE_SEED,
+            as_of=LARGE_AS_OF,
+            lab_density=LARGE_DENSITY,
+        )
+        print(f"built {path} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        patients = raw.execute("SELECT count(*) FROM patients").fetchone()[0]
+        observations = raw.execute("SELECT count(*) FROM observations").fetchone()[0]
+    finally:
+        raw.close()
+    return {
+        "path": str(path),
+        "patients": patients,
+        "observations": observations,
+        "size_mb": round(path.stat().st_size / 1e6, 1),
+    }
+
+
+# --- start-up -----------------------------------------------------------------------------------
+
+
+def startup(db: Path, runs: int) -> tuple[list[float], list[float]]:
+    """Process start to the first case painted, and a bare Qt window's start as the floor."""
+    env = {**os.environ, "MDT_REPORT_READY": "1", "XDG_CONFIG_HOME": str(DATA / "config")}
+    app_times, floor_times = [], []
+    bare = (
+        "import time,sys; from PySide6.QtWidgets import QApplication, QLabel; "
+        "app = QApplication([]); w = QLabel('x'); w.show(); app.processEvents(); "
+        "print('ready', time.time())"
+    )
+    for _ in range(runs):
+        for command, bucket in (
+            ([sys.executable, "-m", "mdt_desktop", "--db", str(db)], app_times),
+            ([sys.executable, "-c", bare], floor_times),
+        ):
+            spawned = time.time()
+            done = subprocess.run(
+                command, capture_output=True, text=True, env=env, timeout=120, check=True, cwd=ROOT
+            )
+            ready = next(
+                float(line.split()[1])
+                for line in done.stdout.splitlines()
+                if line.startswith("ready ")
+            )
+            bucket.append(ready - spawned)
+    return app_times, floor_times
+
+
+# --- case switch --------------------------------------------------------------------------------
+
+
+def case_switch(db: Path, switches: int) -> dict[str, Any]:
+    """Click through the current meeting's cases in the real window; time click to painted."""
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from mdt_desktop.configuration import clinical_config
+    from mdt_desktop.models.db import open_database
+    from mdt_desktop.presenters.meeting import MeetingPresenter
+    from mdt_desktop.services.checklist_answers import ChecklistService
+    from mdt_desktop.services.meetings import MeetingService
+    from mdt_desktop.services.roster import RosterService
+    from mdt_desktop.views.main_window import MainWindow, ScreenOptions
+    from mdt_desktop.views.settings import ViewSettings
+    from mdt_desktop.workers import ThreadPoolRunner
+
+    app = QApplication.instance() or QApplication([])
+    config = clinical_config()
+    database = open_database(db, read_only=True)
+    runner = ThreadPoolRunner()
+    presenter = MeetingPresenter(
+        MeetingService(database, config), ChecklistService(database, config), runner
+    )
+    window = MainWindow(
+        presenter,
+        config,
+        RosterService(database).clinicians(),
+        ViewSettings(DATA / "bench-settings.ini"),
+        ScreenOptions("bench", str(db), read_only=True, quiet=True),
+    )
+    window.resize(1366, 768)
+    window.show()
+    loop = QEventLoop()
+    window.case_painted.connect(loop.quit)
+    QTimer.singleShot(60_000, loop.quit)
+    started = time.perf_counter()
+    window.load()
+    loop.exec()
+    open_meeting_s = time.perf_counter() - started
+    rows = window.proxy.rowCount()
+    times: list[float] = []
+    rss_before = _rss_mb()
+    for i in range(switches):
+        row = (i + 1) % rows
+        window.table.scrollTo(window.proxy.index(row, 1))
+        rect = window.table.visualRect(window.proxy.index(row, 1))
+        t0 = time.perf_counter()
+        QTest.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        app.processEvents()
+        times.append((time.perf_counter() - t0) * 1000)
+    growth = _rss_mb() - rss_before
+    detail = presenter.current
+    floor = _floor_draw(detail, window) if detail else []
+    window.close()
+    runner.wait()
+    database.close()
+    return {
+        "open_meeting_s": open_meeting_s,
+        "cases": rows,
+        "times_ms": times,
+        "floor_ms": floor,
+        "memory_growth_mb": growth,
+    }
+
+
+def _rss_mb() -> float:
+    with Path("/proc/self/status").open(encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _floor_draw(detail: Any, window: Any) -> list[float]:
+    """A bare matplotlib draw of the same series at the same size: the floor of a case switch."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from mdt_desktop.domain.enums import Analyte
+
+    width, height = window.plots.canvas.width(), window.plots.canvas.height()
+    figure = Figure(figsize=(width / 100, height / 100), dpi=100)
+    canvas = FigureCanvasAgg(figure)
+    axes = figure.subplots(4, 1, sharex=True)
+    series = [
+        detail.record.series(a)
+        for a in (Analyte.FAECAL_CALPROTECTIN, Analyte.CRP, Analyte.INFLIXIMAB_LEVEL)
+    ]
+    times = []
+    for _ in range(30):
+        for ax in axes:
+            for artist in [*ax.lines, *ax.patches]:
+                artist.remove()
+        for ax, points in zip(axes, series, strict=False):
+            ax.plot([o.collected_at for o in points], [o.value for o in points], marker="o")
+        axes[3].barh([0], [365], left=[axes[0].get_xlim()[0]])
+        t0 = time.perf_counter()
+        canvas.draw()
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+# --- demo build ---------------------------------------------------------------------------------
+
+
+def demo_build(runs: int) -> list[float]:
+    from mdt_desktop.configuration import clinical_config
+    from mdt_desktop.demo import build_demo
+
+    target = DATA / "demo-build.sqlite3"
+    times = []
+    for _ in range(runs):
+        result = build_demo(target, clinical_config(), force=True, as_of=LARGE_AS_OF)
+        times.append(result.seconds)
+    return times
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer samples, same database")
+    parser.add_argument("--json", type=Path, required=True, metavar="OUT")
+    parser.add_argument("--db", type=Path, default=DATA / "large-2000.sqlite3")
+    args = parser.parse_args()
+    quick = args.quick
+    database = large_database(args.db)
+    results: dict[str, Any] = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "database": database,
+        "quick": quick,
+        "figures": {},
+    }
+    figures = results["figures"]
+    step(figures, "demo_build_s", lambda: summary(demo_build(2 if quick else 5), "s", 10.0, "p50"))
+    app, bare = startup(args.db, 3 if quick else 7)
+    figures["startup_s"] = summary(app, "s", 2.0, "p50")
+    figures["floor_startup_s"] = summary(bare, "s")
+    switch = case_switch(args.db, 100 if quick else 500)
+    figures["case_switch_ms"] = summary(switch["times_ms"], "ms", 100.0, "p95")
+    figures["floor_draw_ms"] = summary(switch["floor_ms"], "ms")
+    figures["memory_growth_mb"] = {
+        "value": round(switch["memory_growth_mb"], 1),
+        "unit": "MB",
+        "switches": len(switch["times_ms"]),
+        "budget": 50.0,
+        "within_budget": switch["memory_growth_mb"] <= 50.0,
+    }
+    figures["open_meeting_s"] = {
+        "value": round(switch["open_meeting_s"], 3),
+        "unit": "s",
+        "cases": switch["cases"],
+    }
+    results.update(
+        {
+            "startup_s": figures["startup_s"]["p50"],
+            "case_switch_p50_ms": figures["case_switch_ms"]["p50"],
+            "case_switch_p95_ms": figures["case_switch_ms"]["p95"],
+            "floor_draw_ms": figures["floor_draw_ms"]["p50"],
+        }
+    )
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in results.items() if k != "figures"}, indent=2))
+    return 0
+
+
+def step(figures: dict[str, Any], name: str, measure: Callable[[], dict[str, Any]]) -> None:
+    started = time.perf_counter()
+    figures[name] = measure()
+    print(f"{name}: {figures[name]} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Presenters: QtCore objects between views and services (signals out, methods in, no widgets)."""

@@ -1,0 +1,160 @@
+"""Recording the team's answer to a checklist item: confirm, override with a reason, or clear.
+
+The answer is stored with the automatic result and evidence it was given against, who gave it
+and when, and its audit row, in one transaction. A signed-off meeting refuses changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mdt_desktop.domain.checklist import ChecklistItemSpec, RuleContext, evaluate_checklist
+from mdt_desktop.domain.config import ClinicalConfig
+from mdt_desktop.domain.enums import ChecklistResult, MeetingStatus, Role
+from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
+from mdt_desktop.domain.records import ChecklistAnswer
+from mdt_desktop.models import CaseReviewRow, ChecklistAnswerRow, ClinicianRow, PatientRow
+from mdt_desktop.models.db import Database
+from mdt_desktop.services.audit import Actor, record_audit
+from mdt_desktop.services.mapping import evidence_to_json
+from mdt_desktop.services.patients import load_record
+from mdt_desktop.services.permissions import Permission, require
+
+MAX_REASON = 2000
+
+
+def needs_reason(automatic: ChecklistResult, confirmed: ChecklistResult | None) -> bool:
+    """A confirmation that contradicts a definite automatic result needs a reason."""
+    return (
+        confirmed is not None
+        and automatic is not ChecklistResult.UNKNOWN
+        and confirmed is not automatic
+    )
+
+
+class ChecklistService:
+    """Writes checklist answers; one transaction per answer."""
+
+    def __init__(self, db: Database, config: ClinicalConfig) -> None:
+        self._db = db
+        self._items = {item.key: item for item in config.checklist}
+        self._config = config
+
+    def answer(
+        self,
+        case_id: int,
+        item_key: str,
+        result: ChecklistResult | None,
+        reason: str,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+    ) -> None:
+        """Confirm (or override, or clear with None) one item of one case, as *actor*."""
+        item = self._items.get(item_key)
+        if item is None:
+            raise ValidationError(f"checklist item {item_key!r}: not in the checklist")
+        reason = reason.strip()
+        if len(reason) > MAX_REASON:
+            raise ValidationError(f"reason: at most {MAX_REASON} characters")
+        with self._db.write() as session:
+            case = self._open_case(session, case_id)
+            clinician = self._clinician(session, actor)
+            require(Role(clinician.role), Permission.CONFIRM_CHECKLIST, clinician.name)
+            automatic = self._evaluate(session, case, item)
+            if needs_reason(automatic.automatic, result) and not reason:
+                raise ValidationError(
+                    f"reason: {item.label!r} is {automatic.automatic.value.replace('_', ' ')} "
+                    f"automatically; give the reason for answering "
+                    f"{result.value.replace('_', ' ') if result else 'otherwise'}"
+                )
+            self._store(session, case, automatic, result, reason, clinician, at or datetime.now())
+
+    @staticmethod
+    def _open_case(session: Session, case_id: int) -> CaseReviewRow:
+        case = session.get(CaseReviewRow, case_id)
+        if case is None:
+            raise NotFoundError(f"No case with id {case_id}.")
+        if case.meeting.status == MeetingStatus.SIGNED_OFF.value:
+            raise RefusedError(
+                f"The meeting of {case.meeting.meeting_date:%d %b %Y} is signed off; its "
+                "checklists can no longer be changed (record an amendment instead)."
+            )
+        return case
+
+    @staticmethod
+    def _clinician(session: Session, actor: Actor) -> ClinicianRow:
+        clinician = session.get(ClinicianRow, actor.id) if actor.id is not None else None
+        if clinician is None or not clinician.active:
+            raise RefusedError(f"{actor.name} is not an active member of the roster.")
+        return clinician
+
+    def _evaluate(
+        self, session: Session, case: CaseReviewRow, item: ChecklistItemSpec
+    ) -> ChecklistAnswer:
+        patient = session.get_one(PatientRow, case.patient_id)
+        context = RuleContext(
+            load_record(patient),
+            case.meeting.meeting_date,
+            self._config.thresholds,
+            self._config.regimens,
+        )
+        return evaluate_checklist((item,), context)[0]
+
+    @staticmethod
+    def _store(
+        session: Session,
+        case: CaseReviewRow,
+        automatic: ChecklistAnswer,
+        result: ChecklistResult | None,
+        reason: str,
+        clinician: ClinicianRow,
+        at: datetime,
+    ) -> None:
+        row = session.scalar(
+            select(ChecklistAnswerRow).where(
+                ChecklistAnswerRow.case_review_id == case.id,
+                ChecklistAnswerRow.item_key == automatic.item_key,
+            )
+        )
+        before = _snapshot(row)
+        if row is None:
+            row = ChecklistAnswerRow(case_review_id=case.id, item_key=automatic.item_key)
+            session.add(row)
+        row.automatic = automatic.automatic.value
+        row.evidence = evidence_to_json(automatic.evidence)
+        row.note = automatic.note
+        row.confirmed = result.value if result else None
+        row.override_reason = reason
+        row.answered_by_id = clinician.id
+        row.answered_at = at
+        session.flush()
+        record_audit(
+            session,
+            Actor(clinician.id, clinician.name),
+            "create" if before is None else "update",
+            "checklist_answer",
+            row.id,
+            patient_id=case.patient_id,
+            meeting_id=case.meeting_id,
+            before=before,
+            after=_snapshot(row),
+            reason=reason,
+            at=at,
+        )
+
+
+def _snapshot(row: ChecklistAnswerRow | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "item": row.item_key,
+        "automatic": row.automatic,
+        "confirmed": row.confirmed,
+        "reason": row.override_reason,
+        "evidence": row.evidence,
+    }

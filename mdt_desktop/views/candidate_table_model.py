@@ -1,0 +1,226 @@
+"""The meeting's candidate list as a Qt table model over CaseDetail records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont
+
+from mdt_desktop.domain.catalogue import display_unit
+from mdt_desktop.domain.enums import ChecklistResult
+from mdt_desktop.domain.readings import meets
+from mdt_desktop.domain.records import Observation
+from mdt_desktop.domain.thresholds import Thresholds
+from mdt_desktop.services.meetings import CaseDetail
+from mdt_desktop.views.display import (
+    BAD,
+    HIGH,
+    MUTED,
+    OVERALL_COLOUR,
+    OVERALL_TEXT,
+)
+
+_ROOT = QModelIndex()
+Index = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """What one cell shows: text, a sortable value, an optional colour, tooltip and emphasis."""
+
+    text: str
+    sort: Any = None
+    colour: QColor | None = None
+    tooltip: str = ""
+    italic: bool = False
+
+
+class CandidateTableModel(QAbstractTableModel):
+    """Order, patient, diagnosis, regimen, months intensified, latest markers, status."""
+
+    HEADERS = (
+        "#",
+        "Patient",
+        "Hospital no.",
+        "Diagnosis",
+        "Drug and regimen",
+        "Months int.",
+        "Calpro",
+        "CRP",
+        "Trough",
+        "Remission",
+        "Decision",
+    )
+
+    def __init__(self, thresholds: Thresholds, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thresholds = thresholds
+        self._rows: list[CaseDetail] = []
+        self._cells: list[tuple[Cell, ...]] = []
+
+    def set_cases(self, cases: list[CaseDetail]) -> None:
+        self.beginResetModel()
+        self._rows = list(cases)
+        self._cells = [self._make_cells(detail) for detail in self._rows]
+        self.endResetModel()
+
+    def update_case(self, row: int, detail: CaseDetail) -> None:
+        """Replace one row after its case changed (a checklist answer was saved)."""
+        self._rows[row] = detail
+        self._cells[row] = self._make_cells(detail)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+
+    def detail(self, row: int) -> CaseDetail:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        cell = self._cells[index.row()][index.column()]
+        handlers: dict[int, Callable[[], Any]] = {
+            Qt.ItemDataRole.DisplayRole: lambda: cell.text,
+            SORT_ROLE: lambda: cell.sort if cell.sort is not None else cell.text,
+            Qt.ItemDataRole.ForegroundRole: lambda: cell.colour,
+            Qt.ItemDataRole.ToolTipRole: lambda: display_unit(cell.tooltip) or None,
+            Qt.ItemDataRole.FontRole: lambda: _italic() if cell.italic else None,
+            Qt.ItemDataRole.TextAlignmentRole: lambda: _alignment(index.column()),
+        }
+        handler = handlers.get(role)
+        return handler() if handler else None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    # --- cells -----------------------------------------------------------------------------------
+
+    def _make_cells(self, detail: CaseDetail) -> tuple[Cell, ...]:
+        case, summary, patient = detail.case, detail.summary, detail.case.patient
+        regimen = summary.anti_tnf
+        months = summary.months_intensified
+        decision = case.decision
+        return (
+            Cell(str(case.position), case.position),
+            Cell(patient.display_name),
+            Cell(patient.hospital_number),
+            Cell(
+                f"{patient.ibd_type.short} {patient.montreal.code}".strip(),
+                tooltip=patient.montreal.description,
+            ),
+            Cell(
+                regimen.regimen.short_label if regimen else "no anti-TNF",
+                tooltip=regimen.regimen.label if regimen else "",
+            ),
+            Cell(
+                f"{months:.0f}" if months is not None else "—",
+                months if months else -1.0,
+                tooltip="Months on the intensified regimen",
+            ),
+            self._marker(
+                summary.latest_calprotectin,
+                "calprotectin_remission",
+                "calprotectin_max_age",
+                detail.meeting_date,
+            ),
+            self._marker(summary.latest_crp, "crp_remission", "crp_max_age", detail.meeting_date),
+            self._trough(summary.latest_trough, detail.meeting_date),
+            self._remission(detail),
+            Cell(
+                decision.outcome.label if decision else "—",
+                tooltip=decision.rationale if decision else "No decision yet",
+            ),
+        )
+
+    @staticmethod
+    def _remission(detail: CaseDetail) -> Cell:
+        """Objective remission, plus how many checklist items (of any kind) are not met."""
+        failed = [a.label for a in detail.case.checklist if a.effective is ChecklistResult.NOT_MET]
+        text = OVERALL_TEXT[detail.overall] + (f" · {len(failed)} ✗" if failed else "")
+        tooltip = detail.overall.label + "".join(f"\n✗ {label}" for label in failed)
+        return Cell(text, detail.overall.value, OVERALL_COLOUR[detail.overall], tooltip)
+
+    def _marker(self, obs: Observation | None, key: str, age_key: str, on: date) -> Cell:
+        if obs is None:
+            return Cell("—", -1.0, MUTED, "No result on record")
+        threshold = self._thresholds[key]
+        age = (on - obs.collected_at.date()).days
+        when = f"{obs.display_value} {obs.unit} on {obs.collected_at:%d %b %Y}"
+        if age > self._thresholds[age_key].days:
+            return Cell(
+                obs.display_value,
+                obs.value,
+                MUTED,
+                f"{when}: older than {self._thresholds[age_key].describe()}",
+                True,
+            )
+        verdict = meets(obs, threshold)
+        note = {True: "within", False: "outside", None: "cannot be compared with"}[verdict]
+        return Cell(
+            obs.display_value,
+            obs.value,
+            {True: None, False: BAD, None: MUTED}[verdict],
+            f"{when}: {note} the remission threshold ({threshold.describe()}) "
+            f"[{', '.join(threshold.sources)}]",
+        )
+
+    def _trough(self, obs: Observation | None, on: date) -> Cell:
+        if obs is None:
+            return Cell("—", -1.0, MUTED, "No trough level on record")
+        band = self._thresholds.target_band(obs.analyte)
+        when = f"{obs.display_value} {obs.unit} on {obs.collected_at:%d %b %Y}"
+        if (on - obs.collected_at.date()).days > self._thresholds["drug_level_max_age"].days:
+            return Cell(obs.display_value, obs.value, MUTED, f"{when}: older than 6 months", True)
+        if band is None:
+            return Cell(obs.display_value, obs.value, tooltip=when)
+        position = -1 if obs.below_limit else band.position(obs.value)
+        colour = {-1: BAD, 0: None, 1: HIGH}[position]
+        words = {-1: "below", 0: "within", 1: "above"}[position]
+        return Cell(
+            obs.display_value,
+            obs.value,
+            colour,
+            f"{when}: {words} the {band.describe()} target [{', '.join(band.sources)}]",
+        )
+
+
+def _italic() -> QFont:
+    font = QFont()
+    font.setItalic(True)
+    return font
+
+
+def _alignment(column: int) -> Qt.AlignmentFlag:
+    if column in (0, 5, 6, 7, 8):
+        return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    return Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
+class CandidateFilterModel(QSortFilterProxyModel):
+    """Filters the candidate list on any column, case-insensitively; sorts on raw values."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(-1)
+        self.setSortRole(SORT_ROLE)

@@ -1,0 +1,56 @@
+"""What the screen remembers between sessions (QSettings; tests give it a temporary file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from mdt_desktop.plots.case_plots import TimeWindow
+
+
+class ViewSettings:
+    """Typed access to the remembered user, time window, blood counts and layout."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._store = QSettings(str(path), QSettings.Format.IniFormat) if path else QSettings()
+
+    def user_id(self, database: str) -> int | None:
+        value = self._store.value(f"users/{_key(database)}")
+        try:
+            return int(value) if value is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    def set_user_id(self, database: str, clinician_id: int | None) -> None:
+        self._store.setValue(f"users/{_key(database)}", clinician_id)
+
+    def window(self) -> TimeWindow:
+        try:
+            return TimeWindow(str(self._store.value("plots/window", TimeWindow.TWO_YEARS.value)))
+        except ValueError:
+            return TimeWindow.TWO_YEARS
+
+    def set_window(self, window: TimeWindow) -> None:
+        self._store.setValue("plots/window", window.value)
+
+    def blood_counts(self) -> bool:
+        return str(self._store.value("plots/blood_counts", "false")).lower() == "true"
+
+    def set_blood_counts(self, shown: bool) -> None:
+        self._store.setValue("plots/blood_counts", "true" if shown else "false")
+
+    def state(self, name: str) -> QByteArray | None:
+        value = self._store.value(f"layout/{name}")
+        return value if isinstance(value, QByteArray) else None
+
+    def set_state(self, name: str, state: QByteArray) -> None:
+        self._store.setValue(f"layout/{name}", state)
+
+    def sync(self) -> None:
+        self._store.sync()
+
+
+def _key(database: str) -> str:
+    # The remembered user belongs to one roster, i.e. one database.
+    return "".join(ch if ch.isalnum() else "_" for ch in database)[-120:]

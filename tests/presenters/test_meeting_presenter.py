@@ -1,0 +1,83 @@
+"""The meeting presenter with real services and an inline runner (QtCore only)."""
+
+import pytest
+
+from mdt_desktop.domain.enums import ChecklistResult
+from mdt_desktop.presenters.meeting import MeetingPresenter
+from mdt_desktop.services.audit import Actor
+from mdt_desktop.services.checklist_answers import ChecklistService
+from mdt_desktop.services.meetings import MeetingService
+from mdt_desktop.services.roster import RosterService
+from mdt_desktop.workers import ImmediateRunner
+from tests.conftest import AS_OF
+
+
+@pytest.fixture
+def presenter(qtbot, demo_db, config):
+    return MeetingPresenter(
+        MeetingService(demo_db, config), ChecklistService(demo_db, config), ImmediateRunner()
+    )
+
+
+def meeting_id(demo_db, config, month):
+    return MeetingService(demo_db, config).find_id(month)
+
+
+def test_opening_a_meeting_shows_its_first_case(qtbot, presenter, demo_db, config):
+    with qtbot.waitSignals([presenter.board_loaded, presenter.case_changed], order="strict"):
+        presenter.open_meeting(meeting_id(demo_db, config, AS_OF.strftime("%Y-%m")))
+    assert presenter.index == 0
+    assert presenter.current is presenter.board.cases[0]
+
+
+def test_opening_on_a_given_case(qtbot, presenter, demo_db, config):
+    board = MeetingService(demo_db, config).board(meeting_id(demo_db, config, "2026-10"))
+    wanted = board.cases[3].case.patient.hospital_number
+    with qtbot.waitSignal(presenter.case_changed) as changed:
+        presenter.open_meeting(board.meeting.id, wanted)
+    assert changed.args[0] == 3
+
+
+def test_stepping_stays_within_the_list(qtbot, presenter, demo_db, config):
+    presenter.open_meeting(meeting_id(demo_db, config, "2026-10"))
+    presenter.step(-1)
+    assert presenter.index == 0
+    for _ in range(50):
+        presenter.step(1)
+    assert presenter.index == len(presenter.board.cases) - 1
+
+
+def test_an_unknown_case_is_reported(qtbot, presenter, demo_db, config):
+    with qtbot.waitSignal(presenter.error_reported) as reported:
+        presenter.open_meeting(meeting_id(demo_db, config, "2026-10"), "NOPE99")
+    assert reported.args == ["NOPE99 is not on this meeting's list."]
+
+
+def test_answer_without_a_user_is_refused_politely(qtbot, presenter, demo_db, config):
+    presenter.open_meeting(meeting_id(demo_db, config, AS_OF.strftime("%Y-%m")))
+    with qtbot.waitSignal(presenter.error_reported) as reported:
+        presenter.answer("patient_agrees", ChecklistResult.MET, "")
+    assert "Acting as" in reported.args[0]
+
+
+def test_answer_saves_and_refreshes_the_case(qtbot, presenter, demo_db, config):
+    nurse = next(c for c in RosterService(demo_db).clinicians() if c.role.value == "ibd_nurse")
+    presenter.actor = Actor(nurse.id, nurse.name)
+    presenter.open_meeting(meeting_id(demo_db, config, AS_OF.strftime("%Y-%m")))
+    with qtbot.waitSignal(presenter.case_changed) as changed:
+        presenter.answer("life_events", ChecklistResult.MET, "No plans")
+    detail = changed.args[1]
+    answer = next(a for a in detail.case.checklist if a.item_key == "life_events")
+    assert (answer.confirmed, answer.answered_by) == (ChecklistResult.MET, nurse.name)
+    assert presenter.board.cases[0] is detail
+
+
+def test_errors_from_services_reach_the_view(qtbot, presenter, demo_db, config):
+    consultant = next(
+        c for c in RosterService(demo_db).clinicians() if c.role.value == "ibd_consultant"
+    )
+    presenter.actor = Actor(consultant.id, consultant.name)
+    presenter.open_meeting(meeting_id(demo_db, config, "2026-10"))
+    with qtbot.waitSignal(presenter.error_reported) as reported:
+        presenter.answer("crp", ChecklistResult.MET, "")
+    assert "signed off" in reported.args[0]
