@@ -35,6 +35,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.saves import save_times  # noqa: E402
+
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -132,8 +134,7 @@ def case_switch(db: Path, switches: int) -> dict[str, Any]:
     from mdt_desktop.configuration import clinical_config
     from mdt_desktop.models.db import open_database
     from mdt_desktop.presenters.meeting import MeetingPresenter
-    from mdt_desktop.services.checklist_answers import ChecklistService
-    from mdt_desktop.services.meetings import MeetingService
+    from mdt_desktop.services.bundle import meeting_services
     from mdt_desktop.services.roster import RosterService
     from mdt_desktop.views.main_window import MainWindow, ScreenOptions
     from mdt_desktop.views.settings import ViewSettings
@@ -143,9 +144,7 @@ def case_switch(db: Path, switches: int) -> dict[str, Any]:
     config = clinical_config()
     database = open_database(db, read_only=True)
     runner = ThreadPoolRunner()
-    presenter = MeetingPresenter(
-        MeetingService(database, config), ChecklistService(database, config), runner
-    )
+    presenter = MeetingPresenter(meeting_services(database, config), runner)
     window = MainWindow(
         presenter,
         config,
@@ -277,6 +276,10 @@ def main() -> int:
         "budget": 50.0,
         "within_budget": switch["memory_growth_mb"] <= 50.0,
     }
+    saves = save_times(args.db, 50 if quick else 200)
+    figures["save_answer_ms"] = summary(saves["answer"], "ms", 50.0, "p95")
+    figures["save_decision_ms"] = summary(saves["decision"], "ms", 50.0, "p95")
+    figures["floor_commit_ms"] = summary(saves["floor"], "ms")
     figures["open_meeting_s"] = {
         "value": round(switch["open_meeting_s"], 3),
         "unit": "s",
@@ -288,6 +291,10 @@ def main() -> int:
             "case_switch_p50_ms": figures["case_switch_ms"]["p50"],
             "case_switch_p95_ms": figures["case_switch_ms"]["p95"],
             "floor_draw_ms": figures["floor_draw_ms"]["p50"],
+            "save_p95_ms": max(
+                figures["save_answer_ms"]["p95"], figures["save_decision_ms"]["p95"]
+            ),
+            "floor_commit_ms": figures["floor_commit_ms"]["p50"],
         }
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -76,9 +76,11 @@ def run(args: argparse.Namespace, target: Target) -> int:
 
 def _run_window(app: Any, args: argparse.Namespace, target: Target) -> int:
     from mdt_desktop.configuration import clinical_config
+    from mdt_desktop.drafts import DraftStore
     from mdt_desktop.models.db import open_database
+    from mdt_desktop.paths import user_data_dir
     from mdt_desktop.presenters.meeting import MeetingPresenter
-    from mdt_desktop.services.checklist_answers import ChecklistService
+    from mdt_desktop.services.bundle import admin_services, meeting_services
     from mdt_desktop.services.meetings import MeetingService
     from mdt_desktop.services.roster import RosterService
     from mdt_desktop.views.main_window import MainWindow, ScreenOptions
@@ -91,7 +93,7 @@ def _run_window(app: Any, args: argparse.Namespace, target: Target) -> int:
     try:
         meetings = MeetingService(db, config)
         meeting_id = meetings.find_id(args.meeting) if args.meeting else None
-        presenter = MeetingPresenter(meetings, ChecklistService(db, config), runner)
+        presenter = MeetingPresenter(meeting_services(db, config), runner)
         options = ScreenOptions(
             f"MDT Desktop — {target.label}",
             target.label,
@@ -100,7 +102,14 @@ def _run_window(app: Any, args: argparse.Namespace, target: Target) -> int:
             quiet=args.screenshot is not None,
         )
         window = MainWindow(
-            presenter, config, RosterService(db).clinicians(), ViewSettings(), options
+            presenter,
+            config,
+            RosterService(db).clinicians(),
+            ViewSettings(),
+            options,
+            admin=admin_services(db, config),
+            runner=runner,
+            drafts=DraftStore(user_data_dir() / "drafts"),
         )
         if args.screenshot is not None:
             return _screenshot(app, window, args, meeting_id)

@@ -56,6 +56,17 @@ class DemoDecision:
     dissent: str = ""
     monitoring: tuple[PlannedCheck, ...] = ()
     next_review: date | None = None
+    amendment: DemoAmendment | None = None
+
+
+@dataclass
+class DemoAmendment:
+    """A correction made after sign-off: the same outcome with an earlier review, and why."""
+
+    reason: str
+    rationale: str
+    next_review: date
+    amended_at: datetime
 
 
 @dataclass
@@ -91,6 +102,15 @@ class DemoCase:
     decision: DemoDecision | None = None
     actions: list[DemoAction] = field(default_factory=list)
     annotations: list[DemoAnnotation] = field(default_factory=list)
+    notes: list[tuple[int, str, datetime]] = field(default_factory=list)  # author, text, when
+
+
+NOTES = (
+    (NURSE_1, "Discussed by phone: understands the plan and the flare symptoms to report."),
+    (NURSE_2, "Works shifts; prefers appointments on Tuesdays."),
+    (CONSULTANT_3, "Seen in clinic last week: well, no extra-intestinal symptoms."),
+    (SURGEON, "No surgical concerns; last imaging reviewed."),
+)
 
 
 @dataclass
@@ -132,10 +152,30 @@ def build_meetings(
             for i in range(len(ROSTER))
         ]
         signed = datetime.combine(day, time(16, 30))
+        if k == 2:
+            _amend_one(cases, signed)
         meetings.append(
             DemoMeeting(day, MeetingStatus.SIGNED_OFF, CHAIR, attendance, cases, signed)
         )
     return meetings
+
+
+def _amend_one(cases: list[DemoCase], signed: datetime) -> None:
+    """Correct one continue-intensified decision after sign-off, as teams sometimes must."""
+    case = next(
+        (c for c in cases if c.decision and c.decision.outcome is Outcome.CONTINUE_INTENSIFIED),
+        None,
+    )
+    decision = case.decision if case else None
+    review = decision.next_review if decision else None
+    if decision is None or review is None:
+        return
+    decision.amendment = DemoAmendment(
+        reason="Review interval recorded wrongly: the team agreed 3 months, not 6.",
+        rationale=decision.rationale,
+        next_review=review - months(3),
+        amended_at=signed + timedelta(days=2),
+    )
 
 
 def _prepare(
@@ -171,6 +211,9 @@ def _prepare(
     case.decision = _decision(case, automatic, day, decided_at, config)
     case.answers = _confirmations(case, automatic, decided_at)
     case.actions = _actions(case, day, as_of, rng)
+    if rng.random() < 0.45:
+        author, text = rng.choice(NOTES)
+        case.notes.append((author, text, decided_at - timedelta(minutes=3)))
 
 
 def _confirm(

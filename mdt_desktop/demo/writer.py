@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from mdt_desktop import __version__
-from mdt_desktop.demo.meetings import DemoCase, DemoMeeting
+from mdt_desktop.demo.meetings import DemoCase, DemoDecision, DemoMeeting
 from mdt_desktop.demo.names import ROSTER
 from mdt_desktop.domain.enums import MeetingStatus, Outcome
 from mdt_desktop.domain.records import PatientRecord
@@ -19,6 +19,7 @@ from mdt_desktop.models import (
     ActionRow,
     AnnotationRow,
     AttendanceRow,
+    CaseNoteRow,
     CaseReviewRow,
     ChecklistAnswerRow,
     ClinicalEventRow,
@@ -69,6 +70,7 @@ class _Pending:
     meeting_id: int | None = None
     after: dict[str, Any] | None = None
     reason: str = ""
+    before: dict[str, Any] | None = None
 
 
 def write_demo(
@@ -107,6 +109,7 @@ def write_demo(
             item.entity_id,
             patient_id=item.patient_id,
             meeting_id=item.meeting_id,
+            before=item.before,
             after=item.after,
             reason=item.reason,
             at=item.at,
@@ -312,6 +315,17 @@ def _case(
             )
     _annotations(session, row, case, pid, roster, actors, pending)
     _decision(session, row, case, roster, actors, pending, common)
+    for author, text, when in case.notes:
+        note = CaseNoteRow(
+            case_review_id=row.id, author_id=roster[author].id, text=text, created_at=when
+        )
+        session.add(note)
+        session.flush()
+        pending.append(
+            _Pending(
+                when, actors[author], "create", "case_note", note.id, **common, after={"text": text}
+            )
+        )
     for action in case.actions:
         session.add(
             ActionRow(
@@ -428,19 +442,99 @@ def _decision(
             after={"outcome": decision.outcome, "rationale": decision.rationale},
         )
     )
+    _amendment(session, decided, decision, actors, pending, common)
     if decision.outcome is Outcome.DE_ESCALATE and target is not None:
+        new_id = _link_periods(session, row.patient_id, decided.id, decision.effective)
         pending.append(
             _Pending(
                 decision.decided_at,
                 actors[0],
                 "create",
                 "medication_period",
-                None,
+                new_id,
                 **common,
                 after={"regimen": target.label, "start": decision.effective},
                 reason="De-escalation decided at the MDT",
             )
         )
+
+
+def _amendment(
+    session: Session,
+    decided: DecisionRow,
+    decision: DemoDecision,
+    actors: list[Actor],
+    pending: list[_Pending],
+    common: dict[str, Any],
+) -> None:
+    """Write a post-sign-off correction as the service does: a new linked decision."""
+    amendment = decision.amendment
+    if amendment is None:
+        return
+    amended = DecisionRow(
+        case_review_id=decided.case_review_id,
+        outcome=decided.outcome,
+        target_drug=decided.target_drug,
+        target_dose=decided.target_dose,
+        target_dose_unit=decided.target_dose_unit,
+        target_interval_days=decided.target_interval_days,
+        effective_date=decided.effective_date,
+        rationale=amendment.rationale,
+        dissent=decided.dissent,
+        monitoring=decided.monitoring,
+        next_review=amendment.next_review,
+        decided_by_id=decided.decided_by_id,
+        decided_at=amendment.amended_at,
+        amends_id=decided.id,
+        amendment_reason=amendment.reason,
+    )
+    session.add(amended)
+    session.flush()
+    pending.append(
+        _Pending(
+            amendment.amended_at,
+            actors[0],
+            "amend",
+            "decision",
+            amended.id,
+            **common,
+            before={"next_review": decision.next_review},
+            after={"next_review": amendment.next_review, "rationale": amendment.rationale},
+            reason=amendment.reason,
+        )
+    )
+
+
+def _link_periods(
+    session: Session, patient_id: int, decision_id: int, effective: date | None
+) -> int | None:
+    """Mark the period the decision started and the one it ended (as the service does)."""
+    periods = session.scalars(
+        select(MedicationPeriodRow).where(MedicationPeriodRow.patient_id == patient_id)
+    ).all()
+    started = next(
+        (
+            p
+            for p in periods
+            if p.start_date == effective and p.drug.startswith(("infliximab", "adalimumab"))
+        ),
+        None,
+    )
+    ended = next(
+        (
+            p
+            for p in periods
+            if p.end_date == effective
+            and p is not started
+            and p.drug.startswith(("infliximab", "adalimumab"))
+        ),
+        None,
+    )
+    if started is not None:
+        started.decision_id = decision_id
+    if ended is not None:
+        ended.closed_by_decision_id = decision_id
+    return started.id if started else None
 
 
 def meta_for(seed: int, patients: int, as_of: date) -> dict[str, str]:

@@ -80,6 +80,8 @@ REQUIRED_THRESHOLDS = frozenset(
         "recapture_window",
         "recapture_calprotectin",
         "recapture_crp",
+        "recent_review",
+        "next_review",
     }
 )
 REQUIRED_BANDS = frozenset({"infliximab_target", "adalimumab_target"})

@@ -31,3 +31,10 @@ class ConfigurationError(MdtError):
     """A shipped or site configuration file is invalid; names file, key and reason."""
 
     exit_code = 2
+
+
+def user_message(error: Exception) -> str:
+    """What to show the user for *error*: our messages as they are, anything else labelled."""
+    if isinstance(error, MdtError):
+        return str(error)
+    return f"Unexpected error: {type(error).__name__}: {error}"

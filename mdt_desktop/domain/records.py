@@ -260,6 +260,8 @@ class Decision:
     dissent: str = ""
     monitoring: tuple[PlannedCheck, ...] = ()
     next_review: date | None = None
+    amends_id: int | None = None
+    amendment_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +290,24 @@ class Annotation:
     recommendation: str
     pharmacist: str
     created_at: datetime
+    supersedes_id: int | None = None
+    case_review_id: int | None = None
+
+
+def current_annotations(annotations: tuple[Annotation, ...]) -> tuple[Annotation, ...]:
+    """The versions that have not been superseded by a later edit."""
+    superseded = {a.supersedes_id for a in annotations if a.supersedes_id}
+    return tuple(a for a in annotations if a.id not in superseded)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseNote:
+    """A clinician's or nurse's note on a case."""
+
+    id: int
+    author: str
+    text: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +332,8 @@ class CaseSummary:
     decision: Decision | None = None
     actions: tuple[Action, ...] = ()
     annotations: tuple[Annotation, ...] = ()
+    notes: tuple[CaseNote, ...] = ()
+    earlier_decisions: tuple[Decision, ...] = ()  # versions the decision corrected, oldest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,3 +348,4 @@ class MeetingRecord:
     cases: tuple[CaseSummary, ...] = ()
     signed_off_by: str | None = None
     signed_off_at: datetime | None = None
+    chair_id: int | None = None

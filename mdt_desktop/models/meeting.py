@@ -146,6 +146,12 @@ class CaseReviewRow(Base):
         passive_deletes=True,
         order_by="ActionRow.id",
     )
+    notes: Mapped[list[CaseNoteRow]] = relationship(
+        back_populates="case_review",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="CaseNoteRow.id",
+    )
 
 
 class ChecklistAnswerRow(Base):
@@ -275,3 +281,21 @@ class AnnotationRow(Base):
     )
 
     pharmacist: Mapped[ClinicianRow] = relationship()
+
+
+class CaseNoteRow(Base):
+    """Row in ``case_notes``: a clinician's or nurse's note on a case."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = (CheckConstraint("length(trim(text)) > 0", name="text_present"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_review_id: Mapped[int] = mapped_column(
+        ForeignKey("case_reviews.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("clinicians.id", ondelete="RESTRICT"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    case_review: Mapped[CaseReviewRow] = relationship(back_populates="notes")
+    author: Mapped[ClinicianRow] = relationship()

@@ -123,6 +123,14 @@ class MedicationPeriodRow(Base):
     end_reason: Mapped[str | None] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # A period created by an MDT decision, or ended by one: a decision changed before sign-off
+    # undoes exactly what it did to the medication history.
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decisions.id", ondelete="SET NULL", use_alter=True)
+    )
+    closed_by_decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decisions.id", ondelete="SET NULL", use_alter=True)
+    )
 
     patient: Mapped[PatientRow] = relationship(back_populates="medications")
 

@@ -63,6 +63,7 @@ class HoverPoint:
     x: float  # matplotlib date number
     y: float  # data y of that panel
     text: str
+    observation_id: int | None = None  # the result under the point (drug levels: annotate it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,7 +210,7 @@ def _trough_hover(
             )
         lines += annotation_lines(data.annotation_for(o))
         points.append(
-            HoverPoint(axes_index, date_number(o.collected_at), o.value, "\n".join(lines))
+            HoverPoint(axes_index, date_number(o.collected_at), o.value, "\n".join(lines), o.id)
         )
     return points
 
@@ -253,7 +253,7 @@ def _draw_antibodies(
         _detected_value(ax, data, o, style, (row, others))
     y = row.fraction * top
     return [
-        HoverPoint(axes_index, date_number(o.collected_at), y, antibody_hover(data, o))
+        HoverPoint(axes_index, date_number(o.collected_at), y, antibody_hover(data, o), o.id)
         for o in antibodies
     ]
 

@@ -1,18 +1,33 @@
 """The meeting screen's presenter.
 
-Loads meetings and cases off the GUI thread, keeps the current case, saves checklist answers.
+Loads meetings and cases off the GUI thread, keeps the current case, and performs the user's
+actions (checklist answers, decisions, annotations, notes, sign-off) through the services,
+reloading what changed afterwards.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
 from PySide6.QtCore import QObject, Signal
 
-from mdt_desktop.domain.enums import ChecklistResult
-from mdt_desktop.domain.errors import MdtError
+from mdt_desktop.domain.consensus import DecisionInput
+from mdt_desktop.domain.enums import ChecklistResult, Interpretation
+from mdt_desktop.domain.errors import user_message
 from mdt_desktop.services.audit import Actor
-from mdt_desktop.services.checklist_answers import ChecklistService
-from mdt_desktop.services.meetings import CaseDetail, MeetingBoard, MeetingService
+from mdt_desktop.services.bundle import MeetingServices
+from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
+from mdt_desktop.services.signoff import Readiness
 from mdt_desktop.workers import Runner
+
+
+class Refresh(StrEnum):
+    """What to reload after an action."""
+
+    CASE = "case"
+    BOARD = "board"
 
 
 class MeetingPresenter(QObject):
@@ -24,17 +39,13 @@ class MeetingPresenter(QObject):
     case_changed = Signal(int, object)  # index in the list, CaseDetail
     status_reported = Signal(str)
     error_reported = Signal(str)
+    action_done = Signal(str)  # a write succeeded (its description), e.g. to clear a draft
 
     def __init__(
-        self,
-        meetings: MeetingService,
-        checklist: ChecklistService,
-        runner: Runner,
-        parent: QObject | None = None,
+        self, services: MeetingServices, runner: Runner, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
-        self._meetings = meetings
-        self._checklist = checklist
+        self.services = services
         self._runner = runner
         self._board: MeetingBoard | None = None
         self._index = -1
@@ -56,9 +67,13 @@ class MeetingPresenter(QObject):
             return None
         return self._board.cases[self._index]
 
+    # --- loading ---------------------------------------------------------------------------------
+
     def refresh_meetings(self) -> None:
         """List the meetings (newest first) in the background."""
-        self._runner.submit(self._meetings.list_meetings, self.meetings_listed.emit, self._failed)
+        self._runner.submit(
+            self.services.meetings.list_meetings, self.meetings_listed.emit, self._failed
+        )
 
     def open_meeting(self, meeting_id: int, case: str | None = None) -> None:
         """Load a meeting's board in the background; show *case* (a hospital number) first."""
@@ -67,10 +82,18 @@ class MeetingPresenter(QObject):
         self._wanted_case = case
         self.busy_changed.emit(True)
         self._runner.submit(
-            lambda: self._meetings.board(meeting_id),
+            lambda: self.services.meetings.board(meeting_id),
             lambda board: self._on_board(generation, board),
             self._failed,
         )
+
+    def reload(self) -> None:
+        """Reload the current meeting, staying on the current case."""
+        if self._board is not None:
+            current = self.current
+            self.open_meeting(
+                self._board.meeting.id, current.case.patient.hospital_number if current else None
+            )
 
     def _on_board(self, generation: int, board: MeetingBoard) -> None:
         if generation != self._generation:
@@ -98,25 +121,138 @@ class MeetingPresenter(QObject):
             return
         self.select_case(max(0, min(len(self._board.cases) - 1, self._index + delta)))
 
+    # --- actions ---------------------------------------------------------------------------------
+
     def answer(self, item_key: str, result: ChecklistResult | None, reason: str) -> None:
-        """Save the current user's answer to one item of the current case, then reload it."""
+        """Save the current user's answer to one item of the current case."""
+        self._on_case(
+            "Answer saved.",
+            lambda actor, case_id: self.services.checklist.answer(
+                case_id, item_key, result, reason, actor
+            ),
+        )
+
+    def record_decision(self, decision: DecisionInput) -> None:
+        """Record (or, before sign-off, replace) the current case's decision (the chair)."""
+        self._on_case(
+            "Decision recorded.",
+            lambda actor, case_id: self.services.decisions.record(case_id, decision, actor),
+        )
+
+    def amend_decision(self, decision: DecisionInput, reason: str) -> None:
+        """Amend the signed-off decision of the current case (the chair)."""
+        detail = self.current
+        if detail is None or detail.case.decision is None or detail.case.decision.id is None:
+            return
+        decision_id = detail.case.decision.id
+        self._on_case(
+            "Amendment recorded.",
+            lambda actor, _case: self.services.decisions.amend(
+                decision_id, decision, reason, actor
+            ),
+        )
+
+    def defer_case(self, reason: str) -> None:
+        """Put the current case off to a later meeting (the chair)."""
+        self._on_case(
+            "Case deferred.",
+            lambda actor, case_id: self.services.decisions.defer(case_id, reason, actor),
+        )
+
+    def add_note(self, text: str) -> None:
+        """Add a note to the current case."""
+        self._on_case(
+            "Note added.", lambda actor, case_id: self.services.notes.add(case_id, text, actor)
+        )
+
+    def annotate(
+        self,
+        observation_id: int,
+        interpretation: Interpretation,
+        comment: str,
+        recommendation: str,
+        supersedes_id: int | None = None,
+    ) -> None:
+        """Annotate a drug-level or antibody result of the current case (the pharmacist)."""
+        self._on_case(
+            "Annotation saved.",
+            lambda actor, case_id: self.services.annotations.annotate(
+                observation_id,
+                interpretation,
+                comment,
+                recommendation,
+                actor,
+                case_id=case_id,
+                supersedes_id=supersedes_id,
+            ),
+        )
+
+    def complete_action(self, action_id: int, done: bool = True) -> None:
+        """Mark an action of the current case done (or not)."""
+        self._on_case(
+            "Action updated.",
+            lambda actor, _case: self.services.decisions.complete_action(
+                action_id, actor, done=done
+            ),
+        )
+
+    def readiness(self, on_done: Callable[[Readiness], None]) -> None:
+        """Find out (in the background) whether the open meeting can be signed off."""
+        if self._board is None:
+            return
+        meeting_id = self._board.meeting.id
+        self._runner.submit(
+            lambda: self.services.signoff.readiness(meeting_id), on_done, self._failed
+        )
+
+    def sign_off(self) -> None:
+        """Sign the open meeting off (the chair), then reload it."""
+        if self._board is None:
+            return
+        meeting_id = self._board.meeting.id
+        self._perform(
+            "Meeting signed off.",
+            lambda actor: self.services.signoff.sign_off(meeting_id, actor),
+            Refresh.BOARD,
+        )
+
+    def _on_case(self, done: str, work: Callable[[Actor, int], Any]) -> None:
         detail = self.current
         if detail is None:
             return
-        if self.actor is None:
-            self.error_reported.emit("Choose who you are (Acting as) before answering.")
-            return
-        actor, case_id, index = self.actor, detail.case.id, self._index
+        case_id = detail.case.id
+        self._perform(done, lambda actor: work(actor, case_id), Refresh.CASE)
 
-        def work() -> CaseDetail:
-            self._checklist.answer(case_id, item_key, result, reason, actor)
-            return self._meetings.case_detail(case_id)
+    def _perform(self, done: str, work: Callable[[Actor], Any], refresh: Refresh) -> None:
+        """Run *work* as the current user in the background, then reload what it changed."""
+        actor = self.actor
+        if actor is None:
+            self.error_reported.emit("Choose who you are (Acting as) first.")
+            return
+        detail, index = self.current, self._index
+        if refresh is Refresh.CASE and detail is None:
+            return
+        case_id = detail.case.id if detail else None
+
+        def job() -> CaseDetail | None:
+            work(actor)
+            if refresh is Refresh.CASE and case_id is not None:
+                return self.services.meetings.case_detail(case_id)
+            return None
+
+        def finished(result: CaseDetail | None) -> None:
+            self.busy_changed.emit(False)
+            self.status_reported.emit(done)
+            self.action_done.emit(done)
+            if result is None:
+                self.reload()
+            else:
+                self._replace_case(index, result)
 
         self.busy_changed.emit(True)
-        self._runner.submit(work, lambda d: self._on_saved(index, d), self._failed)
+        self._runner.submit(job, finished, self._failed)
 
-    def _on_saved(self, index: int, detail: CaseDetail) -> None:
-        self.busy_changed.emit(False)
+    def _replace_case(self, index: int, detail: CaseDetail) -> None:
         board = self._board
         if (
             board is None
@@ -127,13 +263,9 @@ class MeetingPresenter(QObject):
         cases = list(board.cases)
         cases[index] = detail
         self._board = MeetingBoard(board.meeting, tuple(cases))
-        self.status_reported.emit("Saved.")
         if index == self._index:
             self.case_changed.emit(index, detail)
 
     def _failed(self, error: Exception) -> None:
         self.busy_changed.emit(False)
-        if isinstance(error, MdtError):
-            self.error_reported.emit(str(error))
-        else:
-            self.error_reported.emit(f"Unexpected error: {type(error).__name__}: {error}")
+        self.error_reported.emit(user_message(error))

@@ -14,15 +14,16 @@ from sqlalchemy.orm import Session
 
 from mdt_desktop.domain.checklist import ChecklistItemSpec, RuleContext, evaluate_checklist
 from mdt_desktop.domain.config import ClinicalConfig
-from mdt_desktop.domain.enums import ChecklistResult, MeetingStatus, Role
-from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
+from mdt_desktop.domain.enums import ChecklistResult
+from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.domain.records import ChecklistAnswer
 from mdt_desktop.models import CaseReviewRow, ChecklistAnswerRow, ClinicianRow, PatientRow
 from mdt_desktop.models.db import Database
 from mdt_desktop.services.audit import Actor, record_audit
+from mdt_desktop.services.guards import acting, case_row, still_open
 from mdt_desktop.services.mapping import evidence_to_json
 from mdt_desktop.services.patients import load_record
-from mdt_desktop.services.permissions import Permission, require
+from mdt_desktop.services.permissions import Permission
 
 MAX_REASON = 2000
 
@@ -62,9 +63,9 @@ class ChecklistService:
         if len(reason) > MAX_REASON:
             raise ValidationError(f"reason: at most {MAX_REASON} characters")
         with self._db.write() as session:
-            case = self._open_case(session, case_id)
-            clinician = self._clinician(session, actor)
-            require(Role(clinician.role), Permission.CONFIRM_CHECKLIST, clinician.name)
+            case = case_row(session, case_id)
+            still_open(case.meeting, "its checklists")
+            clinician = acting(session, actor, Permission.CONFIRM_CHECKLIST)
             automatic = self._evaluate(session, case, item)
             if needs_reason(automatic.automatic, result) and not reason:
                 raise ValidationError(
@@ -73,25 +74,6 @@ class ChecklistService:
                     f"{result.value.replace('_', ' ') if result else 'otherwise'}"
                 )
             self._store(session, case, automatic, result, reason, clinician, at or datetime.now())
-
-    @staticmethod
-    def _open_case(session: Session, case_id: int) -> CaseReviewRow:
-        case = session.get(CaseReviewRow, case_id)
-        if case is None:
-            raise NotFoundError(f"No case with id {case_id}.")
-        if case.meeting.status == MeetingStatus.SIGNED_OFF.value:
-            raise RefusedError(
-                f"The meeting of {case.meeting.meeting_date:%d %b %Y} is signed off; its "
-                "checklists can no longer be changed (record an amendment instead)."
-            )
-        return case
-
-    @staticmethod
-    def _clinician(session: Session, actor: Actor) -> ClinicianRow:
-        clinician = session.get(ClinicianRow, actor.id) if actor.id is not None else None
-        if clinician is None or not clinician.active:
-            raise RefusedError(f"{actor.name} is not an active member of the roster.")
-        return clinician
 
     def _evaluate(
         self, session: Session, case: CaseReviewRow, item: ChecklistItemSpec

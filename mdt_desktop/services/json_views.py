@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from mdt_desktop.domain.catalogue import DRUGS
+from mdt_desktop.domain.consensus import quorum
 from mdt_desktop.domain.enums import AttendanceStatus
 from mdt_desktop.domain.records import (
     Action,
@@ -170,6 +171,7 @@ def _decision(decision: Decision | None) -> dict[str, Any] | None:
         "next_review": _iso(decision.next_review),
         "decided_by": decision.decided_by,
         "decided_at": _iso(decision.decided_at),
+        "amendment_reason": decision.amendment_reason or None,
     }
 
 
@@ -208,6 +210,11 @@ def _case(case: CaseSummary) -> dict[str, Any]:
         "decision": _decision(case.decision),
         "actions": [_action(a) for a in case.actions],
         "annotations": [_annotation(n) for n in case.annotations],
+        "notes": [
+            {"author": n.author, "text": n.text, "created_at": _iso(n.created_at)}
+            for n in case.notes
+        ],
+        "earlier_decisions": [_decision(d) for d in case.earlier_decisions],
     }
 
 
@@ -226,6 +233,7 @@ def meeting_json(meeting: MeetingRecord) -> dict[str, Any]:
             }
             for a in meeting.attendance
         ],
+        "quorum_warnings": list(quorum(meeting.attendance).warnings) if meeting.attendance else [],
         "cases": [_case(c) for c in meeting.cases],
         "signed_off_by": meeting.signed_off_by,
         "signed_off_at": _iso(meeting.signed_off_at),

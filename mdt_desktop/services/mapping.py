@@ -283,6 +283,8 @@ def decision_from_row(row: DecisionRow) -> Decision:
         dissent=row.dissent,
         monitoring=monitoring_from_json(row.monitoring or []),
         next_review=row.next_review,
+        amends_id=row.amends_id,
+        amendment_reason=row.amendment_reason,
     )
 
 
@@ -305,4 +307,6 @@ def annotation_from_row(row: AnnotationRow, observation: ObservationRow) -> Anno
         recommendation=row.recommendation,
         pharmacist=row.pharmacist.name,
         created_at=row.created_at,
+        supersedes_id=row.supersedes_id,
+        case_review_id=row.case_review_id,
     )

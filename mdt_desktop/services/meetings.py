@@ -25,6 +25,7 @@ from mdt_desktop.domain.errors import NotFoundError, ValidationError
 from mdt_desktop.domain.records import (
     Annotation,
     AttendanceEntry,
+    CaseNote,
     CaseSummary,
     ChecklistAnswer,
     MeetingRecord,
@@ -76,7 +77,7 @@ class CaseDetail:
     risks: tuple[RiskFinding, ...]
     meeting_date: date
     meeting_status: MeetingStatus
-    annotations: tuple[Annotation, ...] = ()  # every current annotation on the patient's results
+    annotations: tuple[Annotation, ...] = ()  # every version of every annotation of the patient
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +247,7 @@ class MeetingService:
                 selectinload(CaseReviewRow.checklist),
                 selectinload(CaseReviewRow.decisions).selectinload(DecisionRow.decided_by),
                 selectinload(CaseReviewRow.actions),
+                selectinload(CaseReviewRow.notes),
             )
         ).all()
         summaries = tuple(
@@ -279,6 +281,7 @@ class MeetingService:
             cases=cases,
             signed_off_by=meeting.signed_off_by.name if meeting.signed_off_by else None,
             signed_off_at=meeting.signed_off_at,
+            chair_id=meeting.chair_id,
         )
 
     def _case(
@@ -316,6 +319,10 @@ class MeetingService:
             status=CaseStatus(case.status),
             checklist=stored,
             decision=decision_from_row(current[-1]) if current else None,
+            earlier_decisions=tuple(
+                decision_from_row(d) for d in case.decisions if current and d.id != current[-1].id
+            ),
+            notes=tuple(CaseNote(n.id, n.author.name, n.text, n.created_at) for n in case.notes),
             actions=tuple(action_from_row(a) for a in case.actions),
             annotations=tuple(
                 annotation_from_row(a, o) for a, o in annotations if a.id not in superseded
@@ -344,12 +351,11 @@ class MeetingService:
 
 
 def patient_annotations(session: Session, patient_id: int) -> tuple[Annotation, ...]:
-    """Every current (not superseded) pharmacist annotation on one patient's results."""
+    """Every version of every pharmacist annotation on one patient's results, oldest first."""
     rows = session.execute(
         select(AnnotationRow, ObservationRow)
         .join(ObservationRow, AnnotationRow.observation_id == ObservationRow.id)
         .where(ObservationRow.patient_id == patient_id)
         .order_by(AnnotationRow.created_at)
     ).all()
-    superseded = {a.supersedes_id for a, _ in rows if a.supersedes_id}
-    return tuple(annotation_from_row(a, o) for a, o in rows if a.id not in superseded)
+    return tuple(annotation_from_row(a, o) for a, o in rows)

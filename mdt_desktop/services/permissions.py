@@ -1,4 +1,13 @@
-"""Who may do what: the role matrix, enforced in services (not only by hidden buttons)."""
+"""Who may do what: the role matrix, enforced in services (not only by hidden buttons).
+
+Recording decisions and signing off also require being the meeting's own chair
+(services/guards.the_chair); marking an action done is open to its owner and the coordinator.
+Observers may only read.
+
+To add a permission: 1. add it to Permission; 2. give it its roles in MATRIX; 3. call
+guards.acting(session, actor, Permission.X) in the service; 4. add its row to the permission
+matrix test (tests/services/test_permissions.py).
+"""
 
 from __future__ import annotations
 
@@ -11,22 +20,31 @@ from mdt_desktop.domain.errors import RefusedError
 class Permission(StrEnum):
     """Actions that change the record."""
 
+    MANAGE_ROSTER = "manage the roster"
+    PREPARE_MEETING = "prepare meetings and candidate lists"
+    RECORD_ATTENDANCE = "record attendance"
+    RECORD_DECISION = "record decisions"
+    SIGN_OFF = "sign off meetings"
+    ANNOTATE_DRUG_LEVELS = "annotate drug levels"
     CONFIRM_CHECKLIST = "confirm checklist items"
+    ADD_NOTES = "add case notes"
+    COMPLETE_ACTIONS = "complete actions"
 
 
-_CLINICAL = frozenset(
-    {
-        Role.IBD_CONSULTANT,
-        Role.IBD_CLINICIAN,
-        Role.IBD_NURSE,
-        Role.RADIOLOGIST,
-        Role.SURGEON,
-        Role.PHARMACIST,
-    }
+_CLINICIANS = frozenset(
+    {Role.IBD_CONSULTANT, Role.IBD_CLINICIAN, Role.IBD_NURSE, Role.RADIOLOGIST, Role.SURGEON}
 )
 
 MATRIX: dict[Permission, frozenset[Role]] = {
-    Permission.CONFIRM_CHECKLIST: _CLINICAL,
+    Permission.MANAGE_ROSTER: frozenset({Role.COORDINATOR}),
+    Permission.PREPARE_MEETING: frozenset({Role.COORDINATOR}),
+    Permission.RECORD_ATTENDANCE: frozenset({Role.COORDINATOR}),
+    Permission.RECORD_DECISION: frozenset({Role.IBD_CONSULTANT}),
+    Permission.SIGN_OFF: frozenset({Role.IBD_CONSULTANT}),
+    Permission.ANNOTATE_DRUG_LEVELS: frozenset({Role.PHARMACIST}),
+    Permission.CONFIRM_CHECKLIST: _CLINICIANS,
+    Permission.ADD_NOTES: _CLINICIANS,
+    Permission.COMPLETE_ACTIONS: frozenset(set(Role) - {Role.OBSERVER}),
 }
 
 

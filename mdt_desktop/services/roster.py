@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from mdt_desktop.domain.enums import Role
+from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
 from mdt_desktop.domain.records import Clinician
 from mdt_desktop.models import ClinicianRow
 from mdt_desktop.models.db import Database
+from mdt_desktop.services.audit import Actor, record_audit
+from mdt_desktop.services.guards import acting
+from mdt_desktop.services.permissions import Permission
 
 
 def clinician_from_row(row: ClinicianRow) -> Clinician:
@@ -32,3 +38,76 @@ class RosterService:
         return sorted(
             (clinician_from_row(r) for r in rows), key=lambda c: (order.index(c.role), c.name)
         )
+
+
+MAX_NAME = 120
+
+
+class RosterAdmin:
+    """Changes to the roster (the coordinator); members are deactivated, never deleted."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add(self, name: str, role: Role, actor: Actor) -> int:
+        """Add a member; return the id."""
+        name = _valid_name(name)
+        with self._db.write() as session:
+            who = acting(session, actor, Permission.MANAGE_ROSTER)
+            row = ClinicianRow(
+                name=name, role=role.value, active=True, is_demo=False, created_at=datetime.now()
+            )
+            session.add(row)
+            session.flush()
+            record_audit(
+                session,
+                Actor(who.id, who.name),
+                "create",
+                "clinician",
+                row.id,
+                after={"name": name, "role": role.value},
+            )
+            return row.id
+
+    def update(
+        self,
+        clinician_id: int,
+        actor: Actor,
+        *,
+        name: str | None = None,
+        role: Role | None = None,
+        active: bool | None = None,
+    ) -> None:
+        """Rename, change the role of, or (de)activate a member."""
+        with self._db.write() as session:
+            who = acting(session, actor, Permission.MANAGE_ROSTER)
+            row = session.get(ClinicianRow, clinician_id)
+            if row is None:
+                raise NotFoundError(f"No roster member with id {clinician_id}.")
+            before = {"name": row.name, "role": row.role, "active": row.active}
+            if row.id == who.id and active is False:
+                raise RefusedError("You cannot deactivate yourself.")
+            if name is not None:
+                row.name = _valid_name(name)
+            if role is not None:
+                row.role = role.value
+            if active is not None:
+                row.active = active
+            record_audit(
+                session,
+                Actor(who.id, who.name),
+                "update",
+                "clinician",
+                row.id,
+                before=before,
+                after={"name": row.name, "role": row.role, "active": row.active},
+            )
+
+
+def _valid_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("name: required")
+    if len(name) > MAX_NAME:
+        raise ValidationError(f"name: at most {MAX_NAME} characters")
+    return name

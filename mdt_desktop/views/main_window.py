@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
@@ -23,22 +24,30 @@ from PySide6.QtWidgets import (
 )
 
 from mdt_desktop.domain.config import ClinicalConfig
-from mdt_desktop.domain.enums import MeetingStatus
-from mdt_desktop.domain.records import Clinician
+from mdt_desktop.domain.enums import Role
+from mdt_desktop.domain.errors import user_message
+from mdt_desktop.domain.records import Clinician, current_annotations
+from mdt_desktop.drafts import DraftStore
 from mdt_desktop.plots.case_plots import CasePlotData, TimeWindow
 from mdt_desktop.plots.style import SCREEN
 from mdt_desktop.presenters.meeting import MeetingPresenter
 from mdt_desktop.services.audit import Actor
+from mdt_desktop.services.bundle import AdminServices
 from mdt_desktop.services.meetings import CaseDetail, MeetingBoard, MeetingListItem
 from mdt_desktop.services.permissions import Permission, allowed
+from mdt_desktop.services.signoff import Readiness
+from mdt_desktop.views.audit_log_dialog import AuditLogDialog
 from mdt_desktop.views.candidate_table_model import CandidateFilterModel, CandidateTableModel
-from mdt_desktop.views.checklist_view import ChecklistPanel
+from mdt_desktop.views.case_tabs import CaseTabs, Viewer
 from mdt_desktop.views.patient_header import PatientHeader
 from mdt_desktop.views.plot_canvas import CasePlotCanvas
+from mdt_desktop.views.prepare_meeting_dialog import NewMeetingDialog, PrepareMeetingDialog
 from mdt_desktop.views.presentation_window import PresentationWindow
-from mdt_desktop.views.risk_view import RiskPanel
+from mdt_desktop.views.roster_dialog import RosterDialog
 from mdt_desktop.views.settings import ViewSettings
+from mdt_desktop.views.signoff_dialog import SignOffDialog
 from mdt_desktop.views.user_picker import roster_label
+from mdt_desktop.workers import ImmediateRunner, Runner
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +74,16 @@ class MainWindow(QMainWindow):
         settings: ViewSettings,
         options: ScreenOptions,
         parent: QWidget | None = None,
+        *,
+        admin: AdminServices | None = None,
+        runner: Runner | None = None,
+        drafts: DraftStore | None = None,
     ) -> None:
         super().__init__(parent)
+        self._admin = admin
+        self._runner = runner or ImmediateRunner()
+        self._drafts = drafts
+        self.audit_dialog: AuditLogDialog | None = None
         self._presenter = presenter
         self._config = config
         self._roster = roster
@@ -76,8 +93,10 @@ class MainWindow(QMainWindow):
         self._pending_meeting: int | None = None
         self._pending_case: str | None = None
         self.presentation: PresentationWindow | None = None
+        self.preparation: PrepareMeetingDialog | None = None
         self.setWindowTitle(options.title)
         self._create_actions()
+        self._create_menus()
         self._create_toolbar()
         self._create_widgets()
         self._arrange_widgets()
@@ -113,6 +132,27 @@ class MainWindow(QMainWindow):
             self.window_actions.addAction(action)
         self.addAction(self.filter_action)
 
+    def _create_menus(self) -> None:
+        meeting = self.menuBar().addMenu("&Meeting")
+        self.new_meeting_action = meeting.addAction("&New meeting…")
+        self.prepare_action = meeting.addAction("&Prepare meeting…")
+        self.prepare_action.setShortcut(QKeySequence("Ctrl+P"))
+        meeting.addSeparator()
+        self.sign_off_action = meeting.addAction("&Sign off…")
+        meeting.addSeparator()
+        meeting.addAction(self.present_action)
+        tools = self.menuBar().addMenu("&Tools")
+        self.roster_action = tools.addAction("&Roster…")
+        self.audit_action = tools.addAction("&Audit log…")
+        self.audit_action.setShortcut(QKeySequence("Ctrl+L"))
+        for action in (
+            self.new_meeting_action,
+            self.prepare_action,
+            self.roster_action,
+            self.audit_action,
+        ):
+            action.setEnabled(self._admin is not None)
+
     def _create_toolbar(self) -> None:
         bar = QToolBar("Meeting")
         bar.setMovable(False)
@@ -135,9 +175,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(QLabel("Acting as: "))
         self.user_picker = QComboBox()
         self.user_picker.setAccessibleName("Acting as")
-        self.user_picker.addItem("— nobody (read only) —", None)
-        for clinician in self._roster:
-            self.user_picker.addItem(roster_label(clinician), clinician.id)
+        self._fill_user_picker()
         bar.addWidget(self.user_picker)
 
     def _create_widgets(self) -> None:
@@ -168,8 +206,9 @@ class MainWindow(QMainWindow):
         header.setStretchLastSection(True)
         self.header = PatientHeader()
         self.plots = CasePlotCanvas(SCREEN)
-        self.checklist = ChecklistPanel()
-        self.risks = RiskPanel(self._config.risk_caveat)
+        self.tabs = CaseTabs(self._config, self._roster, self._options.database_label, self._drafts)
+        self.checklist = self.tabs.checklist
+        self.risks = self.tabs.risks
 
     def _arrange_widgets(self) -> None:
         listing = QWidget()
@@ -178,14 +217,9 @@ class MainWindow(QMainWindow):
         top.addWidget(self.meeting_summary)
         top.addWidget(self.filter)
         top.addWidget(self.table)
-        side = QSplitter(Qt.Orientation.Vertical)
-        side.addWidget(self.checklist)
-        side.addWidget(self.risks)
-        side.setStretchFactor(0, 3)
-        side.setStretchFactor(1, 2)
         work = QSplitter(Qt.Orientation.Horizontal)
         work.addWidget(self.plots)
-        work.addWidget(side)
+        work.addWidget(self.tabs)
         work.setStretchFactor(0, 3)
         work.setStretchFactor(1, 2)
         case = QWidget()
@@ -198,7 +232,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(case)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        for splitter in (self.splitter, work, side):
+        for splitter in (self.splitter, work):
             splitter.setChildrenCollapsible(False)
         self.work_splitter = work
         self._layout_restored = False
@@ -232,6 +266,19 @@ class MainWindow(QMainWindow):
         self.present_action.triggered.connect(self.start_presentation)
         self.user_picker.currentIndexChanged.connect(self._on_user)
         self.checklist.answer_requested.connect(p.answer)
+        self.tabs.decision.record_requested.connect(p.record_decision)
+        self.tabs.decision.defer_requested.connect(p.defer_case)
+        self.tabs.decision.amend_requested.connect(p.amend_decision)
+        self.tabs.levels.annotate_requested.connect(p.annotate)
+        self.tabs.notes.note_added.connect(p.add_note)
+        self.tabs.notes.action_toggled.connect(p.complete_action)
+        self.plots.point_clicked.connect(self.tabs.show_level)
+        p.action_done.connect(self._on_action_done)
+        self.new_meeting_action.triggered.connect(self.new_meeting)
+        self.prepare_action.triggered.connect(lambda: self.prepare_meeting())
+        self.sign_off_action.triggered.connect(self.sign_off)
+        self.roster_action.triggered.connect(self.open_roster)
+        self.audit_action.triggered.connect(self.open_audit_log)
         self.plots.painted.connect(self.case_painted.emit)
 
     # --- public -----------------------------------------------------------------------------------
@@ -264,7 +311,7 @@ class MainWindow(QMainWindow):
             end=detail.meeting_date,
             window=self.time_window(),
             blood_counts=self.blood_action.isChecked(),
-            annotations=detail.annotations,
+            annotations=current_annotations(detail.annotations),
         )
 
     def time_window(self) -> TimeWindow:
@@ -325,10 +372,16 @@ class MainWindow(QMainWindow):
             self._pending_case = None
 
     def _on_board(self, board: MeetingBoard) -> None:
-        meeting = board.meeting
         self.model.set_cases(list(board.cases))
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self._summarise(board)
+        if not board.cases:
+            self.header.clear()
+
+    def _summarise(self, board: MeetingBoard) -> None:
+        meeting = board.meeting
         decided = sum(1 for c in board.cases if c.case.decision)
+        deferred = sum(1 for c in board.cases if c.case.status.value == "deferred")
         present = sum(1 for a in meeting.attendance if a.status.value == "present")
         signed = (
             f" · signed off by {meeting.signed_off_by} {meeting.signed_off_at:%d %b %H:%M}"
@@ -339,19 +392,21 @@ class MainWindow(QMainWindow):
             f"<b>MDT {meeting.meeting_date:%A %d %B %Y}</b> · "
             f"{meeting.status.value.replace('_', ' ')} · chair {meeting.chair} · "
             f"{len(board.cases)} cases, {decided} decided"
+            + (f", {deferred} deferred" if deferred else "")
             + (f" · {present} present" if meeting.attendance else "")
             + signed
         )
-        if not board.cases:
-            self.header.clear()
 
     def _on_case(self, index: int, detail: Any) -> None:
         self.model.update_case(index, detail)
         self._select_source_row(index)
         self.header.show_case(detail)
-        self.checklist.show_checklist(detail.case.checklist, detail.overall)
-        self.risks.show_risks(detail.risks)
-        self._update_editable(detail)
+        board = self._presenter.board
+        if board is not None:
+            self._summarise(board)
+            self.tabs.show_case(detail, board.meeting, self._viewer(), date.today())
+            if not self._options.quiet:
+                self.tabs.offer_drafts()
         self.header.repaint()
         self.checklist.repaint()
         self.plots.show_case(self.plot_data(detail))
@@ -372,19 +427,157 @@ class MainWindow(QMainWindow):
         if row != self._presenter.index:
             self._presenter.select_case(row)
 
-    def _update_editable(self, detail: CaseDetail) -> None:
+    # --- meeting administration -------------------------------------------------------------------
+
+    def _role(self) -> Role | None:
+        return self._viewer().role
+
+    def _may(self, permission: Permission) -> bool:
+        role = self._role()
+        return role is not None and not self._options.read_only and allowed(role, permission)
+
+    def new_meeting(self) -> None:
+        """Plan a new meeting (the coordinator)."""
+        admin, actor = self._admin, self._presenter.actor
+        if admin is None:
+            return
+        if actor is None or not self._may(Permission.PREPARE_MEETING):
+            self._on_error("Only the MDT coordinator plans meetings.")
+            return
+        chosen = NewMeetingDialog.ask(self._roster, self)
+        if chosen is None:
+            return
+        day, chair_id, location = chosen
+
+        def created(meeting_id: int) -> None:
+            self._pending_meeting = meeting_id
+            self._presenter.refresh_meetings()
+            self.prepare_meeting(meeting_id)  # straight on to candidates and attendance
+
+        self._runner.submit(
+            lambda: admin.meeting_admin.create_meeting(day, chair_id, actor, location),
+            created,
+            lambda error: self._on_error(str(error)),
+        )
+
+    def prepare_meeting(self, meeting_id: int | None = None) -> None:
+        """Candidates, chair and attendance of *meeting_id* (else the open meeting)."""
+        board = self._presenter.board
+        if meeting_id is None and board is not None:
+            meeting_id = board.meeting.id
+        if self._admin is None or meeting_id is None:
+            return
+        self.preparation = PrepareMeetingDialog(
+            self._admin.meeting_admin,
+            self._presenter.services.meetings,
+            self._roster,
+            meeting_id,
+            self._presenter.actor,
+            self._may(Permission.PREPARE_MEETING),
+            self._runner,
+            self,
+            why_not=self._read_only_reason(),
+        )
+        changed: list[bool] = []
+        self.preparation.changed.connect(lambda: changed.append(True))
+        self.preparation.exec()
+        self.preparation = None
+        if changed:
+            self._pending_meeting = meeting_id
+            self._pending_case = None
+            self._presenter.refresh_meetings()
+
+    def sign_off(self) -> None:
+        """Sign off the open meeting (its chair)."""
+        board = self._presenter.board
+        if board is None:
+            return
+        title = f"the MDT of {board.meeting.meeting_date:%d %b %Y}"
+
+        def ready(readiness: Readiness) -> None:
+            if SignOffDialog.ask(title, readiness, self):
+                self._presenter.sign_off()
+
+        self._presenter.readiness(ready)
+
+    def open_roster(self) -> None:
+        """Show the roster; the coordinator may change it."""
+        if self._admin is None:
+            return
+        dialog = RosterDialog(
+            self._admin.roster,
+            self._admin.roster_admin,
+            self._presenter.actor,
+            self._may(Permission.MANAGE_ROSTER),
+            self._runner,
+            self,
+            why_not=self._read_only_reason(),
+        )
+        changed: list[bool] = []
+        dialog.changed.connect(lambda: changed.append(True))
+        dialog.exec()
+        if changed:
+            self.reload_roster()
+
+    def reload_roster(self) -> None:
+        """Read the roster again (after it was edited) and rebuild what is built from it."""
+        if self._admin is None:
+            return
+        roster = self._admin.roster
+        self._runner.submit(
+            roster.clinicians,
+            self.set_roster,
+            lambda error: self._on_error(user_message(error)),
+        )
+
+    def set_roster(self, roster: list[Clinician]) -> None:
+        """Use *roster*: the Acting-as picker (active members) and action owners."""
+        current = self.user_picker.currentData()
+        self._roster = roster
+        self.user_picker.blockSignals(True)
+        self._fill_user_picker()
+        self.user_picker.blockSignals(False)
+        self.tabs.set_roster(roster)
+        self.set_user(current)
+        self._on_user(self.user_picker.currentIndex())
+
+    def _fill_user_picker(self) -> None:
+        self.user_picker.clear()
+        self.user_picker.addItem("— nobody (read only) —", None)
+        for clinician in self._roster:
+            if clinician.active:
+                self.user_picker.addItem(roster_label(clinician), clinician.id)
+
+    def _read_only_reason(self) -> str | None:
+        return "The database is open read-only." if self._options.read_only else None
+
+    def open_audit_log(self) -> None:
+        """Show the audit log, filtered on the open meeting."""
+        if self._admin is None:
+            return
+        board = self._presenter.board
+        self.audit_dialog = AuditLogDialog(
+            self._admin.audit_log,
+            self._meetings,
+            self._roster,
+            self._runner,
+            self,
+            meeting_id=board.meeting.id if board else None,
+        )
+        self.audit_dialog.show()
+
+    def _viewer(self) -> Viewer:
         actor = self._presenter.actor
         role = next((c.role for c in self._roster if actor and c.id == actor.id), None)
-        why = ""
-        if self._options.read_only:
-            why = "The database is open read-only."
-        elif detail.meeting_status is MeetingStatus.SIGNED_OFF:
-            why = "This meeting is signed off."
-        elif actor is None or role is None:
-            why = "Choose who you are (Acting as) to answer."
-        elif not allowed(role, Permission.CONFIRM_CHECKLIST):
-            why = f"{role.label}s do not answer checklist items."
-        self.checklist.set_editable(not why, why)
+        return Viewer(actor, role, self._options.read_only)
+
+    def _on_action_done(self, what: str) -> None:
+        if what in ("Decision recorded.", "Amendment recorded.", "Case deferred."):
+            self.tabs.decision.keeper.discard()
+        elif what == "Note added.":
+            self.tabs.notes.clear_note()
+        elif what == "Annotation saved.":
+            self.tabs.levels.discard_draft()
 
     def _on_busy(self, busy: bool) -> None:
         if busy:
@@ -424,8 +617,9 @@ class MainWindow(QMainWindow):
         chosen = next((c for c in self._roster if c.id == clinician_id), None)
         self._presenter.actor = Actor(chosen.id, chosen.name) if chosen else None
         self._settings.set_user_id(self._options.database_label, chosen.id if chosen else None)
-        if self._presenter.current is not None:
-            self._update_editable(self._presenter.current)
+        board = self._presenter.board
+        if board is not None:
+            self.tabs.refresh_access(board.meeting, self._viewer())
 
     def _on_presentation_closed(self) -> None:
         self.presentation = None

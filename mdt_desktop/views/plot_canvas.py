@@ -32,6 +32,7 @@ class CasePlotCanvas(QWidget):
     """
 
     painted = Signal()
+    point_clicked = Signal(int)  # the observation id of the result clicked (drug levels)
 
     def __init__(self, style: PlotStyle, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +54,7 @@ class CasePlotCanvas(QWidget):
         self._redraw_timer.setInterval(RESIZE_REDRAW_MS)
         self._redraw_timer.timeout.connect(self._redraw_after_resize)
         self.canvas.mpl_connect("motion_notify_event", self._on_move)
+        self.canvas.mpl_connect("button_press_event", self._on_click)
         self.canvas.mpl_connect("resize_event", self._on_resize)
 
     @property
@@ -106,23 +108,32 @@ class CasePlotCanvas(QWidget):
         return points
 
     def _on_move(self, event: Event) -> None:
-        if not isinstance(event, MouseEvent) or event.inaxes is None:
+        point = self._nearest(event) if isinstance(event, MouseEvent) and event.inaxes else None
+        if point is None:
             QToolTip.hideText()
             return
+        QToolTip.showText(QCursor.pos(), point.text, self.canvas)
+
+    def _nearest(self, event: MouseEvent) -> HoverPoint | None:
+        """The hover point nearest the pointer, within the hover radius."""
         panels = self._axes.panels()
         if event.inaxes not in panels:
-            return
+            return None
         index = panels.index(event.inaxes)
         points = self._points_of(index)
         if not len(points):
-            return
+            return None
         distances = np.hypot(points[:, 0] - event.x, points[:, 1] - event.y)
         nearest = int(np.argmin(distances))
         if distances[nearest] > HOVER_RADIUS_PX * self.canvas.devicePixelRatioF():
-            QToolTip.hideText()
-            return
-        texts = [p.text for p in self._hover if p.axes_index == index]
-        QToolTip.showText(QCursor.pos(), texts[nearest], self.canvas)
+            return None
+        return [p for p in self._hover if p.axes_index == index][nearest]
+
+    def _on_click(self, event: Event) -> None:
+        if isinstance(event, MouseEvent) and event.inaxes is not None:
+            point = self._nearest(event)
+            if point is not None and point.observation_id is not None:
+                self.point_clicked.emit(point.observation_id)
 
     def hover_text_at(self, axes_index: int, x: float, y: float) -> str | None:
         """Return the hover text nearest (in pixels) to data point (x, y) of a panel."""

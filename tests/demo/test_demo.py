@@ -230,6 +230,25 @@ def test_three_previous_meetings_are_signed_off_and_complete(meetings):
     assert outcomes[Outcome.DEFER]
 
 
+def test_the_previous_months_show_notes_and_an_amendment_after_sign_off(meetings, demo_master):
+    cases = [case for meeting in meetings[:-1] for case in meeting.cases]
+    assert any(case.notes for case in cases)
+    amended = [case for case in cases if case.earlier_decisions]
+    assert len(amended) == 1
+    (case,) = amended
+    assert case.decision is not None
+    assert case.decision.amendment_reason
+    assert case.decision.next_review < case.earlier_decisions[0].next_review
+    raw = sqlite3.connect(demo_master)
+    try:
+        rows = raw.execute(
+            "SELECT reason FROM audit_events WHERE action = 'amend' AND entity = 'decision'"
+        ).fetchall()
+    finally:
+        raw.close()
+    assert rows == [(case.decision.amendment_reason,)]
+
+
 def test_de_escalations_became_medication_periods(meetings, records):
     by_number = {r.patient.hospital_number: r for r in records}
     for meeting in meetings[:-1]:

@@ -5,7 +5,7 @@ import pytest
 from mdt_desktop.domain.enums import ChecklistResult
 from mdt_desktop.presenters.meeting import MeetingPresenter
 from mdt_desktop.services.audit import Actor
-from mdt_desktop.services.checklist_answers import ChecklistService
+from mdt_desktop.services.bundle import meeting_services
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService
 from mdt_desktop.workers import ImmediateRunner
@@ -14,9 +14,7 @@ from tests.conftest import AS_OF
 
 @pytest.fixture
 def presenter(qtbot, demo_db, config):
-    return MeetingPresenter(
-        MeetingService(demo_db, config), ChecklistService(demo_db, config), ImmediateRunner()
-    )
+    return MeetingPresenter(meeting_services(demo_db, config), ImmediateRunner())
 
 
 def meeting_id(demo_db, config, month):

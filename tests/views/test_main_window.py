@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from mdt_desktop.domain.enums import ChecklistResult
 from mdt_desktop.plots.case_plots import TimeWindow
 from mdt_desktop.presenters.meeting import MeetingPresenter
-from mdt_desktop.services.checklist_answers import ChecklistService
+from mdt_desktop.services.bundle import meeting_services
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService
 from mdt_desktop.views.candidate_table_model import CandidateTableModel
@@ -22,9 +22,7 @@ from tests.conftest import AS_OF
 
 
 def make_window(qtbot, db, config, tmp_path, *, read_only=False):
-    presenter = MeetingPresenter(
-        MeetingService(db, config), ChecklistService(db, config), ImmediateRunner()
-    )
+    presenter = MeetingPresenter(meeting_services(db, config), ImmediateRunner())
     window = MainWindow(
         presenter,
         config,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from alembic import op
 
 from mdt_desktop.models.identity import APPLICATION_ID
@@ -37,3 +39,137 @@ def drop_append_only_triggers(table: str) -> None:
         return
     op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
     op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
+
+
+# --- Sign-off lock (issue: recording the consensus) ---------------------------------------------
+#
+# Once a meeting is signed off, it and everything recorded for it are read-only for every client,
+# not only for this program. Corrections are amendments: a new decision row pointing at the one
+# it corrects (``amends_id``). An action's completion (``done_at``) may still be recorded.
+
+LOCK_MESSAGE = "signed-off MDT meeting: its record is read-only; record an amendment instead"
+_CASE_MEETING = "(SELECT meeting_id FROM case_reviews WHERE id = {row}.case_review_id)"
+
+
+@dataclass(frozen=True)
+class _Lock:
+    table: str
+    meeting: str  # SQL giving the meeting id of a row ({row} is NEW or OLD)
+    insert_allowed: str | None = None  # condition under which an insert stays allowed
+    update_allowed: dict[str, str] | None = None  # per dialect: condition keeping an update
+
+
+_SAME_ACTION = ("description", "owner_id", "due_date", "case_review_id")
+LOCKS = (
+    _Lock("attendance", "{row}.meeting_id"),
+    _Lock("case_reviews", "{row}.meeting_id"),
+    _Lock("checklist_answers", _CASE_MEETING),
+    _Lock("case_notes", _CASE_MEETING),
+    _Lock("drug_level_annotations", _CASE_MEETING),
+    _Lock("decisions", _CASE_MEETING, insert_allowed="NEW.amends_id IS NOT NULL"),
+    _Lock(
+        "actions",
+        _CASE_MEETING,
+        update_allowed={
+            "sqlite": " AND ".join(f"NEW.{c} IS OLD.{c}" for c in _SAME_ACTION),
+            "postgresql": " AND ".join(
+                f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}" for c in _SAME_ACTION
+            ),
+        },
+    ),
+)
+
+
+def create_signoff_locks() -> None:
+    """Install the triggers that make signed-off meetings read-only."""
+    if op.get_bind().dialect.name == "sqlite":
+        _sqlite_locks()
+    else:
+        _postgres_locks()
+
+
+def drop_signoff_locks() -> None:
+    """Remove the sign-off triggers."""
+    if op.get_bind().dialect.name == "sqlite":
+        for name in _sqlite_trigger_names():
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        return
+    for lock in LOCKS:
+        op.execute(f"DROP TRIGGER IF EXISTS {lock.table}_signoff_lock ON {lock.table}")
+        op.execute(f"DROP FUNCTION IF EXISTS {lock.table}_signoff_lock()")
+    op.execute("DROP TRIGGER IF EXISTS meetings_signoff_lock ON meetings")
+    op.execute("DROP FUNCTION IF EXISTS meetings_signoff_lock()")
+    op.execute("DROP FUNCTION IF EXISTS mdt_meeting_signed_off(integer)")
+
+
+def _sqlite_signed(meeting_sql: str) -> str:
+    return f"(SELECT status FROM meetings WHERE id = {meeting_sql}) = 'signed_off'"
+
+
+def _sqlite_trigger_names() -> list[str]:
+    names = ["meetings_signoff_no_update", "meetings_signoff_no_delete"]
+    for lock in LOCKS:
+        names += [f"{lock.table}_signoff_no_{verb}" for verb in ("insert", "update", "delete")]
+    return names
+
+
+def _sqlite_trigger(name: str, event: str, table: str, when: str) -> None:
+    op.execute(
+        f"CREATE TRIGGER {name} BEFORE {event} ON {table} WHEN {when} "
+        f"BEGIN SELECT RAISE(ABORT, '{LOCK_MESSAGE}'); END"
+    )
+
+
+def _sqlite_locks() -> None:
+    _sqlite_trigger("meetings_signoff_no_update", "UPDATE", "meetings", "OLD.status = 'signed_off'")
+    _sqlite_trigger("meetings_signoff_no_delete", "DELETE", "meetings", "OLD.status = 'signed_off'")
+    for lock in LOCKS:
+        new = _sqlite_signed(lock.meeting.format(row="NEW"))
+        old = _sqlite_signed(lock.meeting.format(row="OLD"))
+        insert_when = (
+            new if lock.insert_allowed is None else f"{new} AND NOT ({lock.insert_allowed})"
+        )
+        update_when = f"({old} OR {new})"
+        if lock.update_allowed:
+            update_when += f" AND NOT ({lock.update_allowed['sqlite']})"
+        _sqlite_trigger(f"{lock.table}_signoff_no_insert", "INSERT", lock.table, insert_when)
+        _sqlite_trigger(f"{lock.table}_signoff_no_update", "UPDATE", lock.table, update_when)
+        _sqlite_trigger(f"{lock.table}_signoff_no_delete", "DELETE", lock.table, old)
+
+
+def _postgres_locks() -> None:
+    op.execute(
+        "CREATE FUNCTION mdt_meeting_signed_off(mid integer) RETURNS boolean LANGUAGE sql STABLE "
+        "AS $$ SELECT EXISTS (SELECT 1 FROM meetings WHERE id = mid AND status = 'signed_off') $$"
+    )
+    op.execute(
+        "CREATE FUNCTION meetings_signoff_lock() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF OLD.status = 'signed_off' THEN RAISE EXCEPTION '{LOCK_MESSAGE}'; END IF; "
+        "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER meetings_signoff_lock BEFORE UPDATE OR DELETE ON meetings "
+        "FOR EACH ROW EXECUTE FUNCTION meetings_signoff_lock()"
+    )
+    for lock in LOCKS:
+        new = f"mdt_meeting_signed_off({lock.meeting.format(row='NEW')})"
+        old = f"mdt_meeting_signed_off({lock.meeting.format(row='OLD')})"
+        insert_when = (
+            new if lock.insert_allowed is None else f"{new} AND NOT ({lock.insert_allowed})"
+        )
+        update_when = f"({old} OR {new})"
+        if lock.update_allowed:
+            update_when += f" AND NOT ({lock.update_allowed['postgresql']})"
+        raise_ = f"RAISE EXCEPTION '{LOCK_MESSAGE}';"
+        op.execute(
+            f"CREATE FUNCTION {lock.table}_signoff_lock() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN "
+            f"IF TG_OP = 'INSERT' AND {insert_when} THEN {raise_} END IF; "
+            f"IF TG_OP = 'UPDATE' AND {update_when} THEN {raise_} END IF; "
+            f"IF TG_OP = 'DELETE' AND {old} THEN {raise_} END IF; "
+            f"IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {lock.table}_signoff_lock BEFORE INSERT OR UPDATE OR DELETE "
+            f"ON {lock.table} FOR EACH ROW EXECUTE FUNCTION {lock.table}_signoff_lock()"
+        )

@@ -1,0 +1,58 @@
+"""The services the meeting screen uses, built together (app.py, tests, benchmarks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mdt_desktop.domain.config import ClinicalConfig
+from mdt_desktop.models.db import Database
+from mdt_desktop.services.annotations import AnnotationService
+from mdt_desktop.services.audit_log import AuditLogService
+from mdt_desktop.services.checklist_answers import ChecklistService
+from mdt_desktop.services.decisions import DecisionService
+from mdt_desktop.services.meeting_admin import MeetingAdminService
+from mdt_desktop.services.meetings import MeetingService
+from mdt_desktop.services.notes import NoteService
+from mdt_desktop.services.roster import RosterAdmin, RosterService
+from mdt_desktop.services.signoff import SignOffService
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingServices:
+    """One instance of each service behind the meeting screen."""
+
+    meetings: MeetingService
+    checklist: ChecklistService
+    decisions: DecisionService
+    notes: NoteService
+    annotations: AnnotationService
+    signoff: SignOffService
+
+
+def meeting_services(db: Database, config: ClinicalConfig) -> MeetingServices:
+    """Build the meeting screen's services on *db*."""
+    return MeetingServices(
+        meetings=MeetingService(db, config),
+        checklist=ChecklistService(db, config),
+        decisions=DecisionService(db),
+        notes=NoteService(db),
+        annotations=AnnotationService(db),
+        signoff=SignOffService(db, config),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AdminServices:
+    """Services behind the preparation, roster and audit screens."""
+
+    meeting_admin: MeetingAdminService
+    roster: RosterService
+    roster_admin: RosterAdmin
+    audit_log: AuditLogService
+
+
+def admin_services(db: Database, config: ClinicalConfig) -> AdminServices:
+    """Build the administrative services on *db*."""
+    return AdminServices(
+        MeetingAdminService(db, config), RosterService(db), RosterAdmin(db), AuditLogService(db)
+    )

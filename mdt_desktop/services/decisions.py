@@ -1,0 +1,448 @@
+"""Recording the chair's decision for a case, its actions, and amendments after sign-off.
+
+Recording a de-escalation writes the new regimen into the medication history from its
+effective date (and ends the current period there). Changing the decision before sign-off
+undoes that first; after sign-off a correction is an amendment: a new decision that points at
+the one it corrects, with a reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mdt_desktop.domain.catalogue import DRUGS
+from mdt_desktop.domain.consensus import ActionInput, DecisionInput, validate_decision
+from mdt_desktop.domain.enums import (
+    CaseStatus,
+    Drug,
+    DrugClass,
+    EndReason,
+    MeetingStatus,
+    Outcome,
+)
+from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
+from mdt_desktop.domain.history import current_anti_tnf
+from mdt_desktop.domain.regimens import Regimen
+from mdt_desktop.models import (
+    ActionRow,
+    CaseReviewRow,
+    ClinicianRow,
+    DecisionRow,
+    MedicationPeriodRow,
+    MeetingRow,
+    PatientRow,
+)
+from mdt_desktop.models.db import Database
+from mdt_desktop.services.audit import Actor, record_audit
+from mdt_desktop.services.guards import acting, case_row, still_open, the_chair
+from mdt_desktop.services.mapping import medication_from_row, monitoring_to_json
+from mdt_desktop.services.permissions import Permission
+
+
+class DecisionService:
+    """Writes decisions and actions; one transaction per call."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def record(
+        self, case_id: int, decision: DecisionInput, actor: Actor, *, at: datetime | None = None
+    ) -> int:
+        """Record (or, before sign-off, replace) the decision for a case; return its id."""
+        now = at or datetime.now()
+        with self._db.write() as session:
+            case = case_row(session, case_id)
+            meeting = case.meeting
+            still_open(meeting, "its decisions")
+            chair = acting(session, actor, Permission.RECORD_DECISION)
+            the_chair(meeting, chair, "record decisions")
+            current = _current_regimen(case, meeting.meeting_date)
+            validate_decision(decision, current, meeting.meeting_date)
+            existing = _original(case)
+            before = _snapshot(existing) if existing else None
+            if existing is not None:
+                _undo_medication(session, existing, chair, now)
+                row = existing
+            else:
+                row = DecisionRow(case_review_id=case.id)
+                session.add(row)
+            _fill(row, decision, chair, now)
+            session.flush()
+            self._apply_medication(session, case, row, chair, now)
+            self._replace_actions(session, case, decision.actions, chair, now)
+            _open_meeting(meeting, now)
+            previous_status = case.status
+            case.status = CaseStatus.DISCUSSED.value
+            record_audit(
+                session,
+                Actor(chair.id, chair.name),
+                "update" if before else "create",
+                "decision",
+                row.id,
+                patient_id=case.patient_id,
+                meeting_id=case.meeting_id,
+                before=before,
+                after=_snapshot(row),
+                at=now,
+            )
+            if previous_status != case.status:
+                record_audit(
+                    session,
+                    Actor(chair.id, chair.name),
+                    "update",
+                    "case_review",
+                    case.id,
+                    patient_id=case.patient_id,
+                    meeting_id=case.meeting_id,
+                    before={"status": previous_status},
+                    after={"status": case.status},
+                    at=now,
+                )
+            return row.id
+
+    def defer(self, case_id: int, reason: str, actor: Actor) -> None:
+        """Put a case off to a later meeting without a decision (the chair, before sign-off)."""
+        if not reason.strip():
+            raise ValidationError("reason: say why the case is deferred")
+        with self._db.write() as session:
+            case = case_row(session, case_id)
+            still_open(case.meeting, "its cases")
+            chair = acting(session, actor, Permission.RECORD_DECISION)
+            the_chair(case.meeting, chair, "defer cases")
+            if _original(case) is not None:
+                raise RefusedError("This case already has a decision; change the decision instead.")
+            before = case.status
+            case.status = CaseStatus.DEFERRED.value
+            record_audit(
+                session,
+                Actor(chair.id, chair.name),
+                "update",
+                "case_review",
+                case.id,
+                patient_id=case.patient_id,
+                meeting_id=case.meeting_id,
+                before={"status": before},
+                after={"status": case.status},
+                reason=reason.strip(),
+            )
+
+    def amend(
+        self,
+        decision_id: int,
+        decision: DecisionInput,
+        reason: str,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+    ) -> int:
+        """Correct a signed-off decision: a new linked decision with a reason; return its id."""
+        now = at or datetime.now()
+        if not reason.strip():
+            raise ValidationError("reason: an amendment needs the reason for the correction")
+        with self._db.write() as session:
+            original = session.get(DecisionRow, decision_id)
+            if original is None:
+                raise NotFoundError(f"No decision with id {decision_id}.")
+            case = original.case_review
+            meeting = case.meeting
+            if meeting.status != MeetingStatus.SIGNED_OFF.value:
+                raise RefusedError(
+                    "The meeting is not signed off yet: change the decision "
+                    "itself instead of amending it."
+                )
+            chair = acting(session, actor, Permission.RECORD_DECISION)
+            latest = _latest(case)
+            validate_decision(
+                decision, _current_regimen(case, meeting.meeting_date), meeting.meeting_date
+            )
+            _undo_medication(session, latest, chair, now)
+            row = DecisionRow(
+                case_review_id=case.id, amends_id=latest.id, amendment_reason=reason.strip()
+            )
+            _fill(row, decision, chair, now)
+            session.add(row)
+            session.flush()
+            self._apply_medication(session, case, row, chair, now)
+            record_audit(
+                session,
+                Actor(chair.id, chair.name),
+                "amend",
+                "decision",
+                row.id,
+                patient_id=case.patient_id,
+                meeting_id=case.meeting_id,
+                before=_snapshot(latest),
+                after=_snapshot(row),
+                reason=reason.strip(),
+                at=now,
+            )
+            return row.id
+
+    def complete_action(self, action_id: int, actor: Actor, *, done: bool = True) -> None:
+        """Mark an action done (or not): its owner or the coordinator, even after sign-off."""
+        with self._db.write() as session:
+            action = session.get(ActionRow, action_id)
+            if action is None:
+                raise NotFoundError(f"No action with id {action_id}.")
+            clinician = acting(session, actor, Permission.COMPLETE_ACTIONS)
+            if clinician.id != action.owner_id and clinician.role != "coordinator":
+                raise RefusedError(
+                    f"Only {action.owner.name} (the owner) or the coordinator may "
+                    "complete this action."
+                )
+            before = {"done_at": action.done_at}
+            action.done_at = datetime.now() if done else None
+            case = action.case_review
+            record_audit(
+                session,
+                Actor(clinician.id, clinician.name),
+                "update",
+                "action",
+                action.id,
+                patient_id=case.patient_id,
+                meeting_id=case.meeting_id,
+                before=before,
+                after={"done_at": action.done_at},
+            )
+
+    # --- medication history ----------------------------------------------------------------------
+
+    @staticmethod
+    def _apply_medication(
+        session: Session,
+        case: CaseReviewRow,
+        decision: DecisionRow,
+        chair: ClinicianRow,
+        now: datetime,
+    ) -> None:
+        """A de-escalation ends the current anti-TNF period and starts the target regimen."""
+        if decision.outcome != Outcome.DE_ESCALATE.value or decision.effective_date is None:
+            return
+        effective = decision.effective_date
+        current = _current_period(case, case.meeting.meeting_date)
+        if current is None:
+            return
+        actor = Actor(chair.id, chair.name)
+        before = {"end": current.end_date, "end_reason": current.end_reason}
+        current.end_date = effective
+        current.end_reason = EndReason.REGIMEN_CHANGE.value
+        current.closed_by_decision_id = decision.id
+        new = MedicationPeriodRow(
+            patient_id=case.patient_id,
+            drug=decision.target_drug,
+            dose_value=decision.target_dose,
+            dose_unit=decision.target_dose_unit,
+            interval_days=decision.target_interval_days,
+            start_date=effective,
+            end_date=None,
+            phase="maintenance",
+            reason=f"MDT decision of {case.meeting.meeting_date:%d %b %Y}: de-escalation",
+            source=f"decision {decision.id}",
+            created_at=now,
+            decision_id=decision.id,
+        )
+        session.add(new)
+        session.flush()
+        record_audit(
+            session,
+            actor,
+            "update",
+            "medication_period",
+            current.id,
+            patient_id=case.patient_id,
+            meeting_id=case.meeting_id,
+            before=before,
+            after={"end": effective, "end_reason": current.end_reason},
+            at=now,
+        )
+        record_audit(
+            session,
+            actor,
+            "create",
+            "medication_period",
+            new.id,
+            patient_id=case.patient_id,
+            meeting_id=case.meeting_id,
+            after={"regimen": medication_from_row(new).regimen.label, "start": effective},
+            at=now,
+        )
+
+    @staticmethod
+    def _replace_actions(
+        session: Session,
+        case: CaseReviewRow,
+        actions: tuple[ActionInput, ...],
+        chair: ClinicianRow,
+        now: datetime,
+    ) -> None:
+        """The decision's actions replace those recorded with it before (not yet done ones)."""
+        actor = Actor(chair.id, chair.name)
+        common: dict[str, Any] = {"patient_id": case.patient_id, "meeting_id": case.meeting_id}
+        for old in list(case.actions):
+            if old.done_at is None:
+                record_audit(
+                    session,
+                    actor,
+                    "delete",
+                    "action",
+                    old.id,
+                    at=now,
+                    before={"description": old.description},
+                    **common,
+                )
+                session.delete(old)
+        for item in actions:
+            owner = session.get(ClinicianRow, item.owner_id)
+            if owner is None or not owner.active:
+                raise ValidationError(
+                    f"action {item.description!r}: the owner is not an active member of the roster"
+                )
+            row = ActionRow(
+                case_review_id=case.id,
+                description=item.description.strip(),
+                owner_id=owner.id,
+                due_date=item.due,
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            record_audit(
+                session,
+                actor,
+                "create",
+                "action",
+                row.id,
+                at=now,
+                **common,
+                after={"description": row.description, "owner": owner.name, "due": item.due},
+            )
+
+
+def _undo_medication(
+    session: Session, decision: DecisionRow, chair: ClinicianRow, now: datetime
+) -> None:
+    """Reverse what a decision did to the medication history (before replacing it)."""
+    actor = Actor(chair.id, chair.name)
+    case = decision.case_review
+    created = session.scalars(
+        select(MedicationPeriodRow).where(MedicationPeriodRow.decision_id == decision.id)
+    ).all()
+    for period in created:
+        record_audit(
+            session,
+            actor,
+            "delete",
+            "medication_period",
+            period.id,
+            patient_id=case.patient_id,
+            meeting_id=case.meeting_id,
+            at=now,
+            before={
+                "regimen": medication_from_row(period).regimen.label,
+                "start": period.start_date,
+            },
+            reason="The decision that created this regimen was changed",
+        )
+        session.delete(period)
+    closed = session.scalars(
+        select(MedicationPeriodRow).where(MedicationPeriodRow.closed_by_decision_id == decision.id)
+    ).all()
+    for period in closed:
+        record_audit(
+            session,
+            actor,
+            "update",
+            "medication_period",
+            period.id,
+            patient_id=case.patient_id,
+            meeting_id=case.meeting_id,
+            at=now,
+            before={"end": period.end_date},
+            after={"end": None},
+            reason="The decision that ended this regimen was changed",
+        )
+        period.end_date = None
+        period.end_reason = None
+        period.closed_by_decision_id = None
+    session.flush()
+
+
+def _fill(row: DecisionRow, decision: DecisionInput, chair: ClinicianRow, now: datetime) -> None:
+    target = decision.target
+    row.outcome = decision.outcome.value
+    row.target_drug = target.drug.value if target else None
+    row.target_dose = target.dose_value if target else None
+    row.target_dose_unit = target.dose_unit.value if target else None
+    row.target_interval_days = target.interval_days if target else None
+    row.effective_date = decision.effective_date
+    row.rationale = decision.rationale.strip()
+    row.dissent = decision.dissent.strip()
+    row.monitoring = monitoring_to_json(decision.monitoring)
+    row.next_review = decision.next_review
+    row.decided_by_id = chair.id
+    row.decided_at = now
+
+
+def _original(case: CaseReviewRow) -> DecisionRow | None:
+    return next((d for d in case.decisions if d.amends_id is None), None)
+
+
+def _latest(case: CaseReviewRow) -> DecisionRow:
+    amended = {d.amends_id for d in case.decisions if d.amends_id}
+    current = [d for d in case.decisions if d.id not in amended]
+    if not current:
+        raise NotFoundError("This case has no decision to amend.")
+    return current[-1]
+
+
+def _current_period(case: CaseReviewRow, on: date) -> MedicationPeriodRow | None:
+    """The anti-TNF regimen the meeting reviewed.
+
+    The one this case's decision ended, else the one active on the meeting date; periods that
+    this case's decisions created do not count.
+    """
+    own = {d.id for d in case.decisions}
+    session = Session.object_session(case)
+    assert session is not None
+    rows = [
+        p
+        for p in session.get_one(PatientRow, case.patient_id).medications
+        if DRUGS[Drug(p.drug)].drug_class is DrugClass.ANTI_TNF
+        and p.phase == "maintenance"
+        and p.decision_id not in own
+    ]
+    closed = [p for p in rows if p.closed_by_decision_id in own]
+    if closed:
+        return closed[-1]
+    period = current_anti_tnf([medication_from_row(p) for p in rows], on)
+    return next((p for p in rows if p.id == period.id), None) if period else None
+
+
+def _current_regimen(case: CaseReviewRow, on: date) -> Regimen | None:
+    period = _current_period(case, on)
+    return medication_from_row(period).regimen if period else None
+
+
+def _open_meeting(meeting: MeetingRow, now: datetime) -> None:
+    if meeting.status == MeetingStatus.PLANNED.value:
+        meeting.status = MeetingStatus.IN_PROGRESS.value
+        meeting.started_at = now
+
+
+def _snapshot(row: DecisionRow) -> dict[str, Any]:
+    return {
+        "outcome": row.outcome,
+        "target_drug": row.target_drug,
+        "target_dose": row.target_dose,
+        "target_dose_unit": row.target_dose_unit,
+        "target_interval_days": row.target_interval_days,
+        "effective": row.effective_date,
+        "rationale": row.rationale,
+        "dissent": row.dissent,
+        "next_review": row.next_review,
+        "monitoring": row.monitoring,
+    }

@@ -1,0 +1,49 @@
+"""Case notes by clinicians and nurses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mdt_desktop.domain.errors import ValidationError
+from mdt_desktop.models import CaseNoteRow
+from mdt_desktop.models.db import Database
+from mdt_desktop.services.audit import Actor, record_audit
+from mdt_desktop.services.guards import acting, case_row, still_open
+from mdt_desktop.services.permissions import Permission
+
+MAX_NOTE = 4000
+
+
+class NoteService:
+    """Adds notes to cases."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add(self, case_id: int, text: str, actor: Actor) -> int:
+        """Add a note to a case; return its id."""
+        text = text.strip()
+        if not text:
+            raise ValidationError("note: write something")
+        if len(text) > MAX_NOTE:
+            raise ValidationError(f"note: at most {MAX_NOTE} characters")
+        with self._db.write() as session:
+            case = case_row(session, case_id)
+            still_open(case.meeting, "its notes")
+            author = acting(session, actor, Permission.ADD_NOTES)
+            row = CaseNoteRow(
+                case_review_id=case.id, author_id=author.id, text=text, created_at=datetime.now()
+            )
+            session.add(row)
+            session.flush()
+            record_audit(
+                session,
+                Actor(author.id, author.name),
+                "create",
+                "case_note",
+                row.id,
+                patient_id=case.patient_id,
+                meeting_id=case.meeting_id,
+                after={"text": text},
+            )
+            return row.id

@@ -1,0 +1,340 @@
+"""Drug levels and antibodies of the case's patient, with the pharmacist's annotations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mdt_desktop.domain.catalogue import ANALYTES, DRUG_LEVEL_ANALYTES, display_unit
+from mdt_desktop.domain.checklist import antibodies_detected
+from mdt_desktop.domain.enums import Analyte, Interpretation
+from mdt_desktop.domain.records import Annotation, Observation, current_annotations
+from mdt_desktop.domain.thresholds import Thresholds
+from mdt_desktop.drafts import DraftStore
+from mdt_desktop.services.meetings import CaseDetail
+from mdt_desktop.views.draft_keeper import DraftKeeper
+
+_ROOT = QModelIndex()
+Index = QModelIndex | QPersistentModelIndex
+SHOWN = (*DRUG_LEVEL_ANALYTES, Analyte.ANTI_DRUG_ANTIBODIES)
+
+
+def suggested_interpretation(obs: Observation, thresholds: Thresholds) -> Interpretation:
+    """What the result looks like against its band (the pharmacist decides)."""
+    if obs.analyte is Analyte.ANTI_DRUG_ANTIBODIES:
+        return (
+            Interpretation.ANTIBODIES
+            if antibodies_detected(obs.comparator)
+            else Interpretation.WITHIN_TARGET
+        )
+    if obs.below_limit:
+        return Interpretation.UNDETECTABLE
+    band = thresholds.target_band(obs.analyte)
+    position = band.position(obs.value) if band else 0
+    return {
+        -1: Interpretation.BELOW_TARGET,
+        0: Interpretation.WITHIN_TARGET,
+        1: Interpretation.ABOVE_TARGET,
+    }[position]
+
+
+class LevelTableModel(QAbstractTableModel):
+    """Drug-level and antibody results, newest first, with the current annotation."""
+
+    HEADERS = ("Date", "Result", "Value", "Assay", "Interpretation", "Pharmacist")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[Observation, Annotation | None]] = []
+
+    def set_results(
+        self, observations: list[Observation], annotations: tuple[Annotation, ...]
+    ) -> None:
+        current = {a.observation_id: a for a in current_annotations(annotations)}
+        self.beginResetModel()
+        self._rows = [(o, current.get(o.id or -1)) for o in observations]
+        self.endResetModel()
+
+    def row(self, index: int) -> tuple[Observation, Annotation | None]:
+        return self._rows[index]
+
+    def row_of(self, observation_id: int) -> int | None:
+        return next((i for i, (o, _) in enumerate(self._rows) if o.id == observation_id), None)
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        obs, note = self._rows[index.row()]
+        if role == Qt.ItemDataRole.ToolTipRole and note is not None:
+            return f"{note.comment}\n{note.recommendation}".strip()
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        values = (
+            f"{obs.collected_at:%d %b %Y}",
+            ANALYTES[obs.analyte].label,
+            display_unit(f"{obs.display_value} {obs.unit}"),
+            obs.assay or "",
+            note.interpretation.label if note else "—",
+            note.pharmacist if note else "",
+        )
+        return values[index.column()]
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationChoice:
+    """What the pharmacist entered."""
+
+    interpretation: Interpretation
+    comment: str
+    recommendation: str
+
+
+class AnnotationDialog(QDialog):
+    """Interpretation, comment and recommendation for one result."""
+
+    def __init__(
+        self,
+        obs: Observation,
+        suggested: Interpretation,
+        previous: Annotation | None,
+        parent: QWidget | None = None,
+        *,
+        drafts: DraftStore | None = None,
+        draft_key: str | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Annotate drug level" if previous is None else "Revise annotation")
+        self.interpretation = QComboBox()
+        for item in Interpretation:
+            self.interpretation.addItem(item.label, item.value)
+        start = previous.interpretation if previous else suggested
+        self.interpretation.setCurrentIndex(self.interpretation.findData(start.value))
+        self.comment = QPlainTextEdit(previous.comment if previous else "")
+        self.recommendation = QPlainTextEdit(previous.recommendation if previous else "")
+        for box in (self.comment, self.recommendation):
+            box.setFixedHeight(70)
+        self.keeper = DraftKeeper(
+            drafts, {"comment": self.comment, "recommendation": self.recommendation}, self
+        )
+        self.keeper.track(lambda: draft_key)
+        self.restored = QLabel()
+        self.restored.setStyleSheet("color:#5c4400")
+        self._restore(drafts, draft_key)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(
+            "Result",
+            QLabel(
+                display_unit(
+                    f"{ANALYTES[obs.analyte].label} {obs.display_value} {obs.unit} on "
+                    f"{obs.collected_at:%d %b %Y}"
+                )
+            ),
+        )
+        form.addRow("Interpretation", self.interpretation)
+        form.addRow("Comment", self.comment)
+        form.addRow("Recommendation", self.recommendation)
+        form.addRow(self.restored)
+        form.addRow(buttons)
+        self.restored.setVisible(bool(self.restored.text()))
+        self.rejected.connect(self.keeper.discard)  # cancelling is a choice, not a crash
+
+    def _restore(self, drafts: DraftStore | None, key: str | None) -> None:
+        """Put back text typed here before the program stopped, and say so."""
+        draft = drafts.load(key) if drafts is not None and key is not None else None
+        if draft is not None:
+            self.keeper.restore_into_fields(draft.fields)
+            self.restored.setText(
+                f"Restored text typed at {draft.saved_at:%d %b %H:%M} that was not saved."
+            )
+
+    def choice(self) -> AnnotationChoice:
+        return AnnotationChoice(
+            Interpretation(self.interpretation.currentData()),
+            self.comment.toPlainText(),
+            self.recommendation.toPlainText(),
+        )
+
+    @classmethod
+    def ask(
+        cls,
+        obs: Observation,
+        suggested: Interpretation,
+        previous: Annotation | None,
+        parent: QWidget | None = None,
+        *,
+        drafts: DraftStore | None = None,
+        draft_key: str | None = None,
+    ) -> AnnotationChoice | None:
+        """Show the dialog; the choice, or None if cancelled (tests replace this)."""
+        dialog = cls(obs, suggested, previous, parent, drafts=drafts, draft_key=draft_key)
+        return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class DrugLevelPanel(QWidget):
+    """The results table, the selected result's annotation history, and Annotate."""
+
+    annotate_requested = Signal(int, object, str, str, object)  # obs id, interp, c, r, supersedes
+
+    def __init__(
+        self,
+        thresholds: Thresholds,
+        drafts: DraftStore | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._thresholds = thresholds
+        self._drafts = drafts
+        self._draft_key: Callable[[int], str | None] = lambda _obs: None
+        self._pending_key: str | None = None
+        self._annotations: tuple[Annotation, ...] = ()
+        self.model = LevelTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.history = QLabel()
+        self.history.setWordWrap(True)
+        self.history.setTextFormat(Qt.TextFormat.PlainText)
+        self.history.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.annotate_button = QPushButton("Annotate…")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.annotate_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(
+            QLabel("<b>Drug levels and antibodies</b> (click a trough on the plot to select it)")
+        )
+        layout.addWidget(self.table, 2)
+        layout.addLayout(buttons)
+        layout.addWidget(self.history, 1)
+        self.table.selectionModel().currentRowChanged.connect(self._on_row)
+        self.table.doubleClicked.connect(lambda _i: self._on_annotate())
+        self.annotate_button.clicked.connect(self._on_annotate)
+        self.set_editable(False, "")
+
+    def show_case(self, detail: CaseDetail) -> None:
+        """List the case's results; stay on the selected one if it is still listed."""
+        selected = self._selected_id()
+        results = [o for o in reversed(detail.record.observations) if o.analyte in SHOWN]
+        self._annotations = detail.annotations
+        self.model.set_results(results, detail.annotations)
+        self.history.setText("")
+        if results and (selected is None or not self.select_observation(selected)):
+            self.table.selectRow(0)
+
+    def _selected_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.row(index.row())[0].id if index.isValid() else None
+
+    def track(self, draft_key: Callable[[int], str | None]) -> None:
+        """Keep unsaved annotation text under the key this returns for a result's id."""
+        self._draft_key = draft_key
+
+    def discard_draft(self) -> None:
+        """The annotation was saved: forget the text kept while it was typed."""
+        if self._drafts is not None and self._pending_key is not None:
+            self._drafts.discard(self._pending_key)
+        self._pending_key = None
+
+    def set_editable(self, editable: bool, why: str) -> None:
+        self.annotate_button.setEnabled(editable)
+        self.annotate_button.setToolTip("" if editable else why)
+
+    def select_observation(self, observation_id: int) -> bool:
+        """Select a result (e.g. clicked on the plot); True when it is listed."""
+        row = self.model.row_of(observation_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        return True
+
+    def _on_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        obs, _current = self.model.row(current.row())
+        versions = [a for a in self._annotations if a.observation_id == obs.id]
+        if not versions:
+            self.history.setText("Not annotated.")
+            return
+        current_ids = {a.id for a in current_annotations(self._annotations)}
+        lines = []
+        for version in versions:
+            state = "" if version.id in current_ids else " (superseded)"
+            lines.append(
+                f"{version.created_at:%d %b %Y %H:%M} {version.pharmacist}{state}: "
+                f"{version.interpretation.label}. {version.comment} "
+                f"{version.recommendation}".strip()
+            )
+        self.history.setText("\n".join(lines))
+
+    def _on_annotate(self) -> None:
+        index = self.table.currentIndex()
+        if not index.isValid() or not self.annotate_button.isEnabled():
+            return
+        obs, previous = self.model.row(index.row())
+        if obs.id is None:
+            return
+        key = self._draft_key(obs.id)
+        choice = AnnotationDialog.ask(
+            obs,
+            suggested_interpretation(obs, self._thresholds),
+            previous,
+            self,
+            drafts=self._drafts,
+            draft_key=key,
+        )
+        self._pending_key = key
+        if choice is not None:
+            self.annotate_requested.emit(
+                obs.id,
+                choice.interpretation,
+                choice.comment,
+                choice.recommendation,
+                previous.id if previous else None,
+            )
