@@ -107,7 +107,7 @@ def _run_window(app: Any, args: argparse.Namespace, target: Target) -> int:
             RosterService(db).clinicians(),
             ViewSettings(),
             options,
-            admin=admin_services(db, config),
+            admin=admin_services(db, config, user_data_dir()),
             runner=runner,
             drafts=DraftStore(user_data_dir() / "drafts"),
         )

@@ -78,6 +78,25 @@ def build_parser() -> argparse.ArgumentParser:
     meeting = commands.add_parser("meeting", help="one meeting with its cases")
     meeting.add_argument("spec", metavar="YYYY-MM[-DD]")
     meeting.add_argument("--json", action="store_true", help="print JSON")
+
+    minutes = commands.add_parser(
+        "minutes", help="PDF minutes, outcome letters, or the decisions spreadsheet of a meeting"
+    )
+    minutes.add_argument("--meeting", required=True, metavar="YYYY-MM[-DD]")
+    minutes.add_argument(
+        "--out", required=True, type=Path, metavar="FILE", help="the PDF (or CSV, or folder)"
+    )
+    kind = minutes.add_mutually_exclusive_group()
+    kind.add_argument(
+        "--pseudonymise",
+        action="store_true",
+        help="replace patients' names, numbers and dates of birth by stable pseudonyms",
+    )
+    kind.add_argument("--patient", metavar="HOSPNO", help="one patient's outcome letter")
+    kind.add_argument(
+        "--letters", action="store_true", help="an outcome letter per case into the folder --out"
+    )
+    kind.add_argument("--spreadsheet", action="store_true", help="the decisions and actions as CSV")
     return parser
 
 
@@ -144,6 +163,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "check": _check,
         "patient": _patient,
         "meeting": _meeting,
+        "minutes": _minutes,
     }
     return handlers[args.command](args)
 
@@ -262,6 +282,40 @@ def _meeting(args: argparse.Namespace) -> int:
     from mdt_desktop.cli_text import meeting_text
 
     print(meeting_text(meeting))
+    return 0
+
+
+def _minutes(args: argparse.Namespace) -> int:
+    from mdt_desktop.paths import user_data_dir
+    from mdt_desktop.services.exports import ExportKind, ExportRequest, ExportService
+    from mdt_desktop.services.meetings import MeetingService
+
+    kind = (
+        ExportKind.PSEUDONYMISED
+        if args.pseudonymise
+        else ExportKind.LETTER
+        if args.patient
+        else ExportKind.LETTERS
+        if args.letters
+        else ExportKind.SPREADSHEET
+        if args.spreadsheet
+        else ExportKind.MINUTES
+    )
+    config = _config()
+    db = _open_existing(args)
+    try:
+        meeting = MeetingService(db, config).find(args.meeting)
+        service = ExportService(db, config, ExportService.default_key_path(user_data_dir()))
+        result = service.export(ExportRequest(meeting.id, kind, args.out, args.patient), actor=None)
+    finally:
+        db.close()
+    state = "final" if meeting.signed_off_at else "DRAFT (not signed off)"
+    pages = f", {result.pages} pages" if result.pages else ""
+    where = args.out if len(result.files) == 1 else f"{args.out}/ ({len(result.files)} files)"
+    print(
+        f"{kind.label}, MDT of {meeting.meeting_date:%d %b %Y}, {state}{pages}: {where} "
+        f"({result.seconds:.1f} s)"
+    )
     return 0
 
 

@@ -262,8 +262,9 @@ def _evidence_text(automatic: tuple[ChecklistAnswer, ...], keys: tuple[str, ...]
     for answer in automatic:
         if answer.item_key in keys and answer.evidence:
             first = answer.evidence[0]
+            unit = "" if first.unit in ("score", "grade") else first.unit
             parts.append(
-                f"{first.label.lower()} {first.value} {first.unit}".strip()
+                f"{first.label} {first.value} {unit}".strip()
                 + (f" ({first.on:%d %b %Y})" if first.on else "")
             )
     return "; ".join(parts)

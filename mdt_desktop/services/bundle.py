@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.models.db import Database
@@ -10,6 +11,7 @@ from mdt_desktop.services.annotations import AnnotationService
 from mdt_desktop.services.audit_log import AuditLogService
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.decisions import DecisionService
+from mdt_desktop.services.exports import ExportService
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.notes import NoteService
@@ -49,10 +51,15 @@ class AdminServices:
     roster: RosterService
     roster_admin: RosterAdmin
     audit_log: AuditLogService
+    exports: ExportService
 
 
-def admin_services(db: Database, config: ClinicalConfig) -> AdminServices:
-    """Build the administrative services on *db*."""
+def admin_services(db: Database, config: ClinicalConfig, data_dir: Path) -> AdminServices:
+    """Build the administrative services on *db* (*data_dir* holds the pseudonym key)."""
     return AdminServices(
-        MeetingAdminService(db, config), RosterService(db), RosterAdmin(db), AuditLogService(db)
+        MeetingAdminService(db, config),
+        RosterService(db),
+        RosterAdmin(db),
+        AuditLogService(db),
+        ExportService(db, config, ExportService.default_key_path(data_dir)),
     )

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     CONFIRM_CHECKLIST = "confirm checklist items"
     ADD_NOTES = "add case notes"
     COMPLETE_ACTIONS = "complete actions"
+    EXPORT = "export minutes, letters and spreadsheets"
 
 
 _CLINICIANS = frozenset(
@@ -45,6 +46,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.CONFIRM_CHECKLIST: _CLINICIANS,
     Permission.ADD_NOTES: _CLINICIANS,
     Permission.COMPLETE_ACTIONS: frozenset(set(Role) - {Role.OBSERVER}),
+    Permission.EXPORT: frozenset({Role.COORDINATOR, Role.IBD_CONSULTANT}),
 }
 
 

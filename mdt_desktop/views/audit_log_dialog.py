@@ -11,10 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -42,11 +39,10 @@ from mdt_desktop.domain.records import Clinician
 from mdt_desktop.services.audit_log import AuditEntry, AuditLogService
 from mdt_desktop.services.meetings import MeetingListItem
 from mdt_desktop.views.display import BAD, MUTED, css
+from mdt_desktop.views.row_model import Index, RowTableModel
 from mdt_desktop.views.user_picker import roster_label
 from mdt_desktop.workers import Runner
 
-_ROOT = QModelIndex()
-Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole
 LIMIT = 2000
 TYPING_PAUSE_MS = 400  # reload this long after the last key press in the hospital number field
@@ -65,7 +61,7 @@ def _meeting(entry: AuditEntry) -> str:
     return f"{entry.meeting:%d %b %Y}" if entry.meeting else ""
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(RowTableModel[AuditEntry]):
     """Audit entries, one per row: when, who, action, what, patient, meeting, changes, reason."""
 
     HEADERS = ("When", "Who", "Action", "What", "Patient", "Meeting", "Changes", "Reason")
@@ -90,29 +86,17 @@ class AuditTableModel(QAbstractTableModel):
         lambda e: e.reason.casefold(),
     )
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._entries: list[AuditEntry] = []
-
     def set_entries(self, entries: list[AuditEntry]) -> None:
         """Replace every row."""
-        self.beginResetModel()
-        self._entries = list(entries)
-        self.endResetModel()
+        self.set_rows(entries)
 
     def entry(self, row: int) -> AuditEntry:
-        return self._entries[row]
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
+        return self.row_at(row)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        entry, column = self._entries[index.row()], index.column()
+        entry, column = self.row_at(index.row()), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._TEXT[column](entry)
         if role == SORT_ROLE:
@@ -121,13 +105,6 @@ class AuditTableModel(QAbstractTableModel):
             return entry_text(entry)
         if role == Qt.ItemDataRole.ForegroundRole and entry.actor == "system":
             return MUTED
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
         return None
 
 

@@ -7,17 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 
 from mdt_desktop.domain.catalogue import display_unit
+from mdt_desktop.domain.describe import OVERALL_TEXT
 from mdt_desktop.domain.enums import ChecklistResult
 from mdt_desktop.domain.readings import meets
 from mdt_desktop.domain.records import Observation
@@ -28,11 +22,9 @@ from mdt_desktop.views.display import (
     HIGH,
     MUTED,
     OVERALL_COLOUR,
-    OVERALL_TEXT,
 )
+from mdt_desktop.views.row_model import Index, RowTableModel
 
-_ROOT = QModelIndex()
-Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -47,8 +39,11 @@ class Cell:
     italic: bool = False
 
 
-class CandidateTableModel(QAbstractTableModel):
-    """Order, patient, diagnosis, regimen, months intensified, latest markers, status."""
+class CandidateTableModel(RowTableModel[tuple[CaseDetail, tuple[Cell, ...]]]):
+    """Order, patient, diagnosis, regimen, months intensified, latest markers, status.
+
+    Each row keeps its case with the cells made from it, so that painting does not recompute them.
+    """
 
     HEADERS = (
         "#",
@@ -67,34 +62,22 @@ class CandidateTableModel(QAbstractTableModel):
     def __init__(self, thresholds: Thresholds, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thresholds = thresholds
-        self._rows: list[CaseDetail] = []
-        self._cells: list[tuple[Cell, ...]] = []
 
     def set_cases(self, cases: list[CaseDetail]) -> None:
-        self.beginResetModel()
-        self._rows = list(cases)
-        self._cells = [self._make_cells(detail) for detail in self._rows]
-        self.endResetModel()
+        self.set_rows((detail, self._make_cells(detail)) for detail in cases)
 
     def update_case(self, row: int, detail: CaseDetail) -> None:
         """Replace one row after its case changed (a checklist answer was saved)."""
-        self._rows[row] = detail
-        self._cells[row] = self._make_cells(detail)
+        self._rows[row] = (detail, self._make_cells(detail))
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
     def detail(self, row: int) -> CaseDetail:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
+        return self.row_at(row)[0]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        cell = self._cells[index.row()][index.column()]
+        cell = self.row_at(index.row())[1][index.column()]
         handlers: dict[int, Callable[[], Any]] = {
             Qt.ItemDataRole.DisplayRole: lambda: cell.text,
             SORT_ROLE: lambda: cell.sort if cell.sort is not None else cell.text,
@@ -105,13 +88,6 @@ class CandidateTableModel(QAbstractTableModel):
         }
         handler = handlers.get(role)
         return handler() if handler else None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     # --- cells -----------------------------------------------------------------------------------
 

@@ -6,14 +6,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -31,47 +24,33 @@ from PySide6.QtWidgets import (
 
 from mdt_desktop.domain.catalogue import display_unit
 from mdt_desktop.domain.checklist import Overall
+from mdt_desktop.domain.describe import RESULT_TEXT
 from mdt_desktop.domain.enums import ChecklistResult
 from mdt_desktop.domain.records import ChecklistAnswer
 from mdt_desktop.services.checklist_answers import needs_reason
 from mdt_desktop.views.display import (
     OVERALL_COLOUR,
     RESULT_COLOUR,
-    RESULT_TEXT,
     css,
 )
-
-_ROOT = QModelIndex()
-Index = QModelIndex | QPersistentModelIndex
+from mdt_desktop.views.row_model import Index, RowTableModel
 
 
-class ChecklistTableModel(QAbstractTableModel):
+class ChecklistTableModel(RowTableModel[ChecklistAnswer]):
     """Rows of checklist answers: result (confirmed or automatic), item, evidence, who."""
 
     HEADERS = ("Result", "Item")
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._answers: list[ChecklistAnswer] = []
-
     def set_answers(self, answers: tuple[ChecklistAnswer, ...]) -> None:
-        self.beginResetModel()
-        self._answers = list(answers)
-        self.endResetModel()
+        self.set_rows(answers)
 
     def answer(self, row: int) -> ChecklistAnswer:
-        return self._answers[row]
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._answers)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
+        return self.row_at(row)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        answer = self._answers[index.row()]
+        answer = self.row_at(index.row())
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(answer, column)
@@ -107,13 +86,6 @@ class ChecklistTableModel(QAbstractTableModel):
         if answer.answered_by and answer.answered_at:
             return f"{answer.answered_by} {answer.answered_at:%d %b %H:%M}"
         return ""
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
 
 def evidence_text(answer: ChecklistAnswer) -> str:

@@ -13,20 +13,10 @@ BAD = QColor("#a4161a")
 HIGH = QColor("#0b5394")
 MUTED = QColor("#6b6b6b")
 
-RESULT_TEXT = {
-    ChecklistResult.MET: "✓ Met",
-    ChecklistResult.NOT_MET: "✗ Not met",
-    ChecklistResult.UNKNOWN: "? Unknown",
-}
 RESULT_COLOUR = {
     ChecklistResult.MET: GOOD,
     ChecklistResult.NOT_MET: BAD,
     ChecklistResult.UNKNOWN: MUTED,
-}
-OVERALL_TEXT = {
-    Overall.MET: "✓ Met",
-    Overall.NOT_MET: "✗ Not met",
-    Overall.INCOMPLETE: "? Incomplete",
 }
 OVERALL_COLOUR = {Overall.MET: GOOD, Overall.NOT_MET: BAD, Overall.INCOMPLETE: MUTED}
 

@@ -6,14 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,9 +30,8 @@ from mdt_desktop.domain.thresholds import Thresholds
 from mdt_desktop.drafts import DraftStore
 from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.draft_keeper import DraftKeeper
+from mdt_desktop.views.row_model import Index, RowTableModel
 
-_ROOT = QModelIndex()
-Index = QModelIndex | QPersistentModelIndex
 SHOWN = (*DRUG_LEVEL_ANALYTES, Analyte.ANTI_DRUG_ANTIBODIES)
 
 
@@ -62,39 +54,27 @@ def suggested_interpretation(obs: Observation, thresholds: Thresholds) -> Interp
     }[position]
 
 
-class LevelTableModel(QAbstractTableModel):
+class LevelTableModel(RowTableModel[tuple[Observation, Annotation | None]]):
     """Drug-level and antibody results, newest first, with the current annotation."""
 
     HEADERS = ("Date", "Result", "Value", "Assay", "Interpretation", "Pharmacist")
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[tuple[Observation, Annotation | None]] = []
 
     def set_results(
         self, observations: list[Observation], annotations: tuple[Annotation, ...]
     ) -> None:
         current = {a.observation_id: a for a in current_annotations(annotations)}
-        self.beginResetModel()
-        self._rows = [(o, current.get(o.id or -1)) for o in observations]
-        self.endResetModel()
+        self.set_rows((o, current.get(o.id or -1)) for o in observations)
 
     def row(self, index: int) -> tuple[Observation, Annotation | None]:
-        return self._rows[index]
+        return self.row_at(index)
 
     def row_of(self, observation_id: int) -> int | None:
-        return next((i for i, (o, _) in enumerate(self._rows) if o.id == observation_id), None)
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
+        return self.row_where(lambda r: r[0].id == observation_id)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        obs, note = self._rows[index.row()]
+        obs, note = self.row_at(index.row())
         if role == Qt.ItemDataRole.ToolTipRole and note is not None:
             return f"{note.comment}\n{note.recommendation}".strip()
         if role != Qt.ItemDataRole.DisplayRole:
@@ -108,13 +88,6 @@ class LevelTableModel(QAbstractTableModel):
             note.pharmacist if note else "",
         )
         return values[index.column()]
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
 
 @dataclass(frozen=True, slots=True)

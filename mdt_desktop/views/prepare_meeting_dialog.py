@@ -19,9 +19,7 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
     QEvent,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -59,10 +57,9 @@ from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.meeting_admin import MeetingAdminService, Suggestion
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.views.display import BAD, GOOD, MUTED, css
+from mdt_desktop.views.row_model import Index, RowTableModel
 from mdt_desktop.workers import Runner
 
-_ROOT = QModelIndex()
-Index = QModelIndex | QPersistentModelIndex
 NOT_ALLOWED = "Only the MDT coordinator prepares meetings."
 NOBODY = "Choose who you are (Acting as) first."
 
@@ -248,38 +245,26 @@ class HospitalNumberDialog(QDialog):
 # --- table models ---------------------------------------------------------------------------------
 
 
-class CandidateListModel(QAbstractTableModel):
+class CandidateListModel(RowTableModel[CaseSummary]):
     """The meeting's candidates in list order: position, hospital number, patient, status."""
 
     HEADERS = ("#", "Hospital no.", "Patient", "Status")
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._cases: list[CaseSummary] = []
-
     def set_cases(self, cases: Sequence[CaseSummary]) -> None:
         """Replace every row."""
-        self.beginResetModel()
-        self._cases = list(cases)
-        self.endResetModel()
+        self.set_rows(cases)
 
     def case(self, row: int) -> CaseSummary:
-        return self._cases[row]
+        return self.row_at(row)
 
     def row_of(self, case_id: int | None) -> int | None:
         """Return the row of the case with *case_id*, if listed."""
-        return next((r for r, c in enumerate(self._cases) if c.id == case_id), None)
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._cases)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
+        return self.row_where(lambda c: c.id == case_id)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        case, column = self._cases[index.row()], index.column()
+        case, column = self.row_at(index.row()), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(case, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
@@ -297,15 +282,8 @@ class CandidateListModel(QAbstractTableModel):
         status = case.status.value.replace("_", " ").capitalize()
         return f"{status} — {case.decision.outcome.label}" if case.decision else status
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
-
-class SuggestionTableModel(QAbstractTableModel):
+class SuggestionTableModel(RowTableModel[Suggestion]):
     """Patients who meet the criteria and are not listed: patient, months intensified, review."""
 
     HEADERS = ("Hospital no.", "Patient", "Months int.", "Last review")
@@ -316,29 +294,17 @@ class SuggestionTableModel(QAbstractTableModel):
         "The last meeting that reviewed the patient",
     )
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._suggestions: list[Suggestion] = []
-
     def set_suggestions(self, suggestions: Sequence[Suggestion]) -> None:
         """Replace every row."""
-        self.beginResetModel()
-        self._suggestions = list(suggestions)
-        self.endResetModel()
+        self.set_rows(suggestions)
 
     def suggestion(self, row: int) -> Suggestion:
-        return self._suggestions[row]
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._suggestions)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
+        return self.row_at(row)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        item, column = self._suggestions[index.row()], index.column()
+        item, column = self.row_at(index.row()), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 item.patient.hospital_number,
@@ -355,13 +321,9 @@ class SuggestionTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             return self.TIPS[section] or None
-        return None
+        return super().headerData(section, orientation, role)
 
 
 # --- attendance -----------------------------------------------------------------------------------

@@ -12,11 +12,12 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from mdt_desktop.domain.catalogue import display_unit
+from mdt_desktop.domain.describe import RESULT_TEXT
 from mdt_desktop.plots.case_plots import CasePlotData
 from mdt_desktop.plots.style import PlotStyle
 from mdt_desktop.presenters.meeting import MeetingPresenter
 from mdt_desktop.services.meetings import CaseDetail
-from mdt_desktop.views.display import OVERALL_COLOUR, RESULT_COLOUR, RESULT_TEXT, css
+from mdt_desktop.views.display import OVERALL_COLOUR, RESULT_COLOUR, css
 from mdt_desktop.views.patient_header import header_lines
 from mdt_desktop.views.plot_canvas import CasePlotCanvas
 

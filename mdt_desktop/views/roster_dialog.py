@@ -9,14 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -39,46 +32,33 @@ from mdt_desktop.domain.records import Clinician
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.roster import MAX_NAME, RosterAdmin, RosterService
 from mdt_desktop.views.display import BAD, GOOD, MUTED, css
+from mdt_desktop.views.row_model import Index, RowTableModel
 from mdt_desktop.workers import Runner
 
-_ROOT = QModelIndex()
-Index = QModelIndex | QPersistentModelIndex
 NOT_ALLOWED = "Only the MDT coordinator manages the roster."
 NOBODY = "Choose who you are (Acting as) first."
 
 
-class RosterTableModel(QAbstractTableModel):
+class RosterTableModel(RowTableModel[Clinician]):
     """Roster members: name, role and whether they are active (inactive rows greyed)."""
 
     HEADERS = ("Name", "Role", "Status")
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._members: list[Clinician] = []
-
     def set_members(self, members: list[Clinician]) -> None:
         """Replace every row."""
-        self.beginResetModel()
-        self._members = list(members)
-        self.endResetModel()
+        self.set_rows(members)
 
     def member(self, row: int) -> Clinician:
-        return self._members[row]
+        return self.row_at(row)
 
     def row_of(self, clinician_id: int | None) -> int | None:
         """Return the row of the member with *clinician_id*, if listed."""
-        return next((r for r, c in enumerate(self._members) if c.id == clinician_id), None)
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._members)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
+        return self.row_where(lambda c: c.id == clinician_id)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        member = self._members[index.row()]
+        member = self.row_at(index.row())
         if role == Qt.ItemDataRole.DisplayRole:
             return (member.name, member.role.label, "Active" if member.active else "Inactive")[
                 index.column()
@@ -91,13 +71,6 @@ class RosterTableModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.ToolTipRole and not member.active:
             return "Inactive: kept on what they recorded, no longer offered as a user or attendee."
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
         return None
 
 

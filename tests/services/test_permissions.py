@@ -18,6 +18,7 @@ from mdt_desktop.services.annotations import AnnotationService
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.decisions import DecisionService
+from mdt_desktop.services.exports import ExportKind, ExportRequest, ExportService
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.notes import NoteService
@@ -32,6 +33,7 @@ class World:
 
     def __init__(self, db, config):
         self.db, self.config = db, config
+        self.folder = db.path.parent / "exports"
         roster = RosterService(db).clinicians()
         coordinator = next(c for c in roster if c.role is Role.COORDINATOR)
         admin = RosterAdmin(db)
@@ -89,6 +91,9 @@ ACTIONS: dict[Permission, Callable[[World, Actor], object]] = {
         w.case.case.id, "life_events", ChecklistResult.MET, "No plans", a
     ),
     Permission.ADD_NOTES: lambda w, a: NoteService(w.db).add(w.case.case.id, "Seen in clinic", a),
+    Permission.EXPORT: lambda w, a: ExportService(w.db, w.config, w.folder / "key").export(
+        ExportRequest(w.board.meeting.id, ExportKind.SPREADSHEET, w.folder / "decisions.csv"), a
+    ),
 }
 
 

@@ -43,7 +43,7 @@ def open_window(qtbot, db, config, tmp_path, drafts=None):
         RosterService(db).clinicians(),
         ViewSettings(tmp_path / "settings.ini"),
         ScreenOptions("MDT Desktop — test", str(db.path)),
-        admin=admin_services(db, config),
+        admin=admin_services(db, config, tmp_path),
         runner=ImmediateRunner(),
         drafts=drafts,
     )

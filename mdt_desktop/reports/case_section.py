@@ -1,0 +1,302 @@
+"""One case of the minutes or of an outcome letter.
+
+Who, the trends, checklist, risks, drug levels, decision, monitoring, actions and notes.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from itertools import pairwise
+
+from PIL import Image as PilImage
+from reportlab.lib.units import cm
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
+
+from mdt_desktop.domain.catalogue import ANALYTES, display_unit
+from mdt_desktop.domain.checklist import Overall
+from mdt_desktop.domain.describe import OVERALL_TEXT, RESULT_TEXT, diagnosis_line, treatment_line
+from mdt_desktop.domain.enums import CaseStatus, ChecklistResult, Outcome
+from mdt_desktop.domain.records import Annotation, ChecklistAnswer, Decision, current_annotations
+from mdt_desktop.reports.figures import image_flowable
+from mdt_desktop.reports.identity import Identities
+from mdt_desktop.reports.styles import BAD, GOOD, MUTED, Styles, grid_style
+from mdt_desktop.services.meetings import CaseDetail
+
+HEADING_ROOM = 3.5 * cm  # a heading needs this much below it (its first rows) or it moves on
+RESULT_COLOUR = {
+    ChecklistResult.MET: GOOD.hexval()[2:],
+    ChecklistResult.NOT_MET: BAD.hexval()[2:],
+    ChecklistResult.UNKNOWN: MUTED.hexval()[2:],
+}
+OVERALL_RESULT = {
+    Overall.MET: ChecklistResult.MET,
+    Overall.NOT_MET: ChecklistResult.NOT_MET,
+    Overall.INCOMPLETE: ChecklistResult.UNKNOWN,
+}
+
+
+def text(value: str) -> str:
+    """Plain text made safe for a Paragraph (markup escaped, line breaks kept, units shown)."""
+    return escape(display_unit(value)).replace("\n", "<br/>")
+
+
+class CaseSection:
+    """Builds the flowables of one case; *width* is the frame width in points."""
+
+    def __init__(
+        self,
+        detail: CaseDetail,
+        styles: Styles,
+        identities: Identities,
+        width: float,
+        risk_caveat: str,
+    ) -> None:
+        self._d = detail
+        self._s = styles
+        self._ids = identities
+        self._width = width
+        self._caveat = risk_caveat
+
+    def _free(self, value: str) -> str:
+        return text(self._ids.free_text(self._d.case.patient, value))
+
+    def _heading(self, markup: str) -> list[Flowable]:
+        """A section heading that never ends a page: it moves on if little room is left."""
+        return [CondPageBreak(HEADING_ROOM), Paragraph(markup, self._s.h2)]
+
+    def _p(self, markup: str, style: str = "cell") -> Paragraph:
+        return Paragraph(markup, getattr(self._s, style))
+
+    def flowables(self, png: PilImage.Image | None) -> list[Flowable]:
+        """Everything of the case, headed by its position and patient."""
+        d, s = self._d, self._s
+        patient = d.case.patient
+        story: list[Flowable] = [
+            Paragraph(
+                f"{d.case.position}. {text(self._ids.label(patient))}"
+                + (f" — {text(number)}" if (number := self._ids.number(patient)) else ""),
+                s.h1,
+            ),
+            Paragraph(text(self._ids.identity(patient, d.summary)), s.body),
+            Paragraph(text(diagnosis_line(patient, d.summary)), s.body),
+            Paragraph(text(treatment_line(patient, d.summary)), s.body),
+        ]
+        if self._ids.warning:
+            story.append(Paragraph(text(self._ids.warning), s.note))
+        if png is not None:
+            story += [Spacer(0, 4), image_flowable(png, self._width)]
+        story += self.checklist()
+        story += self.risks()
+        story += self.annotations()
+        story += self.decision()
+        story += self.monitoring()
+        story += self.actions()
+        story += self.notes()
+        return story
+
+    # --- checklist and risks ----------------------------------------------------------------------
+
+    def checklist(self) -> list[Flowable]:
+        d = self._d
+        overall = OVERALL_RESULT[d.overall]
+        heading = self._heading(
+            "Remission checklist — objective remission: "
+            f"<font color='#{RESULT_COLOUR[overall]}'>{escape(OVERALL_TEXT[d.overall])}</font>"
+        )
+        rows: list[list[Flowable]] = [
+            [self._p(h, "cell_bold") for h in ("Item", "Result", "Evidence", "Team")]
+        ]
+        rows += [self._checklist_row(answer) for answer in d.case.checklist]
+        widths = [0.24, 0.12, 0.42, 0.22]
+        table = Table(rows, colWidths=[w * self._width for w in widths], repeatRows=1)
+        table.setStyle(grid_style(zebra=1))
+        return [*heading, table]
+
+    def _checklist_row(self, answer: ChecklistAnswer) -> list[Flowable]:
+        result = answer.effective
+        evidence = "<br/>".join(text(e.as_text()) for e in answer.evidence)
+        if answer.note:
+            evidence += ("<br/>" if evidence else "") + f"<i>{text(answer.note)}</i>"
+        team = ""
+        if answer.confirmed is not None:
+            when = f" {answer.answered_at:%d %b %Y}" if answer.answered_at else ""
+            team = f"{escape(RESULT_TEXT[answer.confirmed])} — {text(answer.answered_by or '')}"
+            team += when
+            if answer.override_reason:
+                team += f"<br/><i>{self._free(answer.override_reason)}</i>"
+        automatic = (
+            ""
+            if answer.confirmed is None or answer.confirmed == answer.automatic
+            else f"<br/><font size=7>automatic: {escape(RESULT_TEXT[answer.automatic])}</font>"
+        )
+        return [
+            self._p(text(answer.label)),
+            self._p(
+                f"<font color='#{RESULT_COLOUR[result]}'>{escape(RESULT_TEXT[result])}</font>"
+                + automatic
+            ),
+            self._p(evidence or "—"),
+            self._p(team or "<font color='#555555'>not confirmed</font>"),
+        ]
+
+    def risks(self) -> list[Flowable]:
+        s = self._s
+        heading = self._heading("Relapse risk factors")
+        if not self._d.risks:
+            return [*heading, Paragraph("None of the configured risk factors applies.", s.body)]
+        rows = [
+            [
+                self._p(f"<b>{text(r.label)}</b>"),
+                self._p(
+                    text(r.detail) + (f" [{escape(', '.join(r.sources))}]" if r.sources else "")
+                ),
+            ]
+            for r in self._d.risks
+        ]
+        table = Table(rows, colWidths=[0.3 * self._width, 0.7 * self._width])
+        table.setStyle(grid_style(header=False))
+        return [*heading, table, Paragraph(text(self._caveat), s.note)]
+
+    # --- drug levels ------------------------------------------------------------------------------
+
+    def annotations(self) -> list[Flowable]:
+        s = self._s
+        heading = self._heading("Pharmacist's drug-level annotations")
+        versions = sorted(self._d.annotations, key=lambda a: (a.collected_at, a.created_at))
+        if not versions:
+            return [*heading, Paragraph("No drug level has been annotated.", s.body)]
+        current = {a.id for a in current_annotations(self._d.annotations)}
+        rows: list[list[Flowable]] = [
+            [
+                self._p(h, "cell_bold")
+                for h in ("Result", "Interpretation", "Comment and recommendation", "Pharmacist")
+            ]
+        ]
+        rows += [self._annotation_row(a, a.id in current) for a in versions]
+        widths = [0.2, 0.15, 0.45, 0.2]
+        table = Table(rows, colWidths=[w * self._width for w in widths], repeatRows=1)
+        table.setStyle(grid_style(zebra=1))
+        return [*heading, table]
+
+    def _annotation_row(self, note: Annotation, current: bool) -> list[Flowable]:
+        label = ANALYTES[note.analyte].label
+        result = f"{label} {note.observation_value} {note.observation_unit}"
+        state = "" if current else "<br/><font color='#555555'>superseded by a revision</font>"
+        body = self._free(note.comment)
+        if note.recommendation:
+            body += f"<br/><b>Recommendation:</b> {self._free(note.recommendation)}"
+        return [
+            self._p(f"{text(result)}<br/>{note.collected_at:%d %b %Y}"),
+            self._p(escape(note.interpretation.label) + state),
+            self._p(body or "—"),
+            self._p(f"{text(note.pharmacist)}<br/>{note.created_at:%d %b %Y %H:%M}"),
+        ]
+
+    # --- decision ---------------------------------------------------------------------------------
+
+    def decision(self) -> list[Flowable]:
+        s, case = self._s, self._d.case
+        heading = self._heading("Decision")
+        decision = case.decision
+        if decision is None:
+            state = (
+                "Deferred to a later meeting without a decision."
+                if case.status is CaseStatus.DEFERRED
+                else "No decision has been recorded."
+            )
+            return [*heading, Paragraph(state, s.body)]
+        story: list[Flowable] = [*heading, self._decision_table(decision)]
+        versions = (*case.earlier_decisions, decision)
+        for earlier, amender in pairwise(versions):
+            story.append(
+                Paragraph(
+                    f"Amended after sign-off by {text(amender.decided_by)} on "
+                    f"{amender.decided_at:%d %b %Y %H:%M}: the decision recorded by "
+                    f"{text(earlier.decided_by)} on {earlier.decided_at:%d %b %Y %H:%M} "
+                    f"({escape(earlier.outcome.label)}{_next_review(earlier)}) was corrected. "
+                    f"Reason: {self._free(amender.amendment_reason)}",
+                    s.note,
+                )
+            )
+        return story
+
+    def _decision_table(self, decision: Decision) -> Table:
+        rows: list[tuple[str, str]] = [("Outcome", f"<b>{escape(decision.outcome.label)}</b>")]
+        if decision.outcome is Outcome.DE_ESCALATE and decision.target_regimen is not None:
+            effective = (
+                f" from {decision.effective_date:%d %b %Y}" if decision.effective_date else ""
+            )
+            rows.append(("Target regimen", text(decision.target_regimen.label) + effective))
+        rows.append(("Rationale", self._free(decision.rationale) or "—"))
+        rows.append(("Dissent", self._free(decision.dissent) or "None recorded"))
+        if decision.next_review:
+            rows.append(("Next review", f"{decision.next_review:%d %b %Y}"))
+        rows.append(
+            (
+                "Recorded by",
+                f"{text(decision.decided_by)}, {decision.decided_at:%d %b %Y %H:%M}",
+            )
+        )
+        table = Table(
+            [[self._p(f"<b>{label}</b>"), self._p(value)] for label, value in rows],
+            colWidths=[0.2 * self._width, 0.8 * self._width],
+        )
+        table.setStyle(grid_style(header=False))
+        return table
+
+    # --- monitoring, actions, notes ---------------------------------------------------------------
+
+    def monitoring(self) -> list[Flowable]:
+        decision = self._d.case.decision
+        if decision is None or not decision.monitoring:
+            return []
+        rows: list[list[Flowable]] = [[self._p(h, "cell_bold") for h in ("Check", "Due")]]
+        rows += [
+            [self._p(text(check.label)), self._p(f"{check.due:%d %b %Y}")]
+            for check in decision.monitoring
+        ]
+        table = Table(rows, colWidths=[0.8 * self._width, 0.2 * self._width], repeatRows=1)
+        table.setStyle(grid_style(zebra=1))
+        return [*self._heading("Monitoring plan"), table]
+
+    def actions(self) -> list[Flowable]:
+        s = self._s
+        heading = self._heading("Actions")
+        if not self._d.case.actions:
+            return [*heading, Paragraph("No actions.", s.body)]
+        rows: list[list[Flowable]] = [
+            [self._p(h, "cell_bold") for h in ("Action", "Owner", "Due", "Status")]
+        ]
+        for action in self._d.case.actions:
+            due = f"{action.due:%d %b %Y}" if action.due else "—"
+            done = f"done {action.done_at:%d %b %Y}" if action.done_at else "open"
+            rows.append(
+                [
+                    self._p(self._free(action.description)),
+                    self._p(text(action.owner)),
+                    self._p(due),
+                    self._p(done),
+                ]
+            )
+        widths = [0.5, 0.24, 0.13, 0.13]
+        table = Table(rows, colWidths=[w * self._width for w in widths], repeatRows=1)
+        table.setStyle(grid_style(zebra=1))
+        return [*heading, table]
+
+    def notes(self) -> list[Flowable]:
+        notes = self._d.case.notes
+        if not notes:
+            return []
+        story: list[Flowable] = self._heading("Notes")
+        story += [
+            Paragraph(
+                f"<b>{text(n.author)}</b>, {n.created_at:%d %b %Y %H:%M}: {self._free(n.text)}",
+                self._s.body,
+            )
+            for n in notes
+        ]
+        return story
+
+
+def _next_review(decision: Decision) -> str:
+    return f", next review {decision.next_review:%d %b %Y}" if decision.next_review else ""

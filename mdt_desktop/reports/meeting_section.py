@@ -1,0 +1,132 @@
+"""The parts of the minutes about the meeting itself: header, attendance, summary, sign-off."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
+
+from mdt_desktop.domain.enums import AttendanceStatus, CaseStatus, MeetingStatus
+from mdt_desktop.domain.records import AttendanceEntry, MeetingRecord
+from mdt_desktop.reports.case_section import text
+from mdt_desktop.reports.identity import Identities
+from mdt_desktop.reports.styles import Styles, grid_style
+from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
+
+STATUS_TEXT = {
+    MeetingStatus.PLANNED: "Planned — DRAFT minutes",
+    MeetingStatus.IN_PROGRESS: "In progress — DRAFT minutes",
+    MeetingStatus.SIGNED_OFF: "Signed off — final minutes",
+}
+
+
+def meeting_title(meeting: MeetingRecord) -> str:
+    """How documents name the meeting."""
+    return f"IBD anti-TNF de-escalation MDT · {meeting.meeting_date:%A %d %B %Y}"
+
+
+def header(
+    meeting: MeetingRecord, styles: Styles, width: float, generated: datetime, title: str
+) -> list[Flowable]:
+    """Title and the meeting's facts."""
+    rows = [
+        ("Meeting", f"{meeting.meeting_date:%A %d %B %Y}"),
+        ("Chair", text(meeting.chair)),
+        ("Status", STATUS_TEXT[meeting.status]),
+        ("Cases", str(len(meeting.cases))),
+        ("Produced", f"{generated:%d %b %Y %H:%M} by MDT Desktop"),
+    ]
+    table = Table(
+        [[Paragraph(f"<b>{k}</b>", styles.cell), Paragraph(v, styles.cell)] for k, v in rows],
+        colWidths=[0.18 * width, 0.82 * width],
+    )
+    table.setStyle(grid_style(header=False))
+    return [Paragraph(title, styles.title), Spacer(0, 6), table]
+
+
+def attendance(
+    entries: tuple[AttendanceEntry, ...], styles: Styles, width: float, warnings: tuple[str, ...]
+) -> list[Flowable]:
+    """Who was present and who sent apologies, with their roles; quorum warnings."""
+    story: list[Flowable] = [Paragraph("Attendance", styles.h2)]
+    if not entries:
+        story.append(Paragraph("Attendance has not been recorded.", styles.body))
+    else:
+        rows: list[list[Flowable]] = [
+            [Paragraph(f"<b>{h}</b>", styles.cell) for h in ("Name", "Role", "Attendance")]
+        ]
+        order = {AttendanceStatus.PRESENT: 0, AttendanceStatus.APOLOGIES: 1}
+        for entry in sorted(entries, key=lambda e: (order[e.status], e.name)):
+            rows.append(
+                [
+                    Paragraph(text(entry.name), styles.cell),
+                    Paragraph(text(entry.role.label), styles.cell),
+                    Paragraph(
+                        "Present" if entry.status is AttendanceStatus.PRESENT else "Apologies",
+                        styles.cell,
+                    ),
+                ]
+            )
+        table = Table(rows, colWidths=[0.45 * width, 0.35 * width, 0.2 * width], repeatRows=1)
+        table.setStyle(grid_style(zebra=1))
+        story.append(table)
+    story += [Paragraph(f"⚠ {text(w)}", styles.body) for w in warnings]
+    return story
+
+
+def summary(
+    board: MeetingBoard, styles: Styles, width: float, identities: Identities
+) -> list[Flowable]:
+    """One line per case: patient (and number unless hidden), regimen, decision."""
+    numbers = [identities.number(d.case.patient) for d in board.cases]
+    show_numbers = any(numbers)
+    headers = ("#", "Patient", *(("Number",) if show_numbers else ()), "Drug and regimen")
+    rows: list[list[Flowable]] = [
+        [Paragraph(f"<b>{h}</b>", styles.cell) for h in (*headers, "Decision")]
+    ]
+    for detail, number in zip(board.cases, numbers, strict=True):
+        cells = [
+            str(detail.case.position),
+            identities.label(detail.case.patient),
+            *((number,) if show_numbers else ()),
+            _regimen(detail),
+            _decision(detail),
+        ]
+        rows.append([Paragraph(text(cell), styles.cell) for cell in cells])
+    widths = [0.05, 0.25, 0.15, 0.3, 0.25] if show_numbers else [0.05, 0.3, 0.35, 0.3]
+    table = Table(rows, colWidths=[w * width for w in widths], repeatRows=1)
+    table.setStyle(grid_style(zebra=1))
+    return [Paragraph("Summary of decisions", styles.h2), table]
+
+
+def _regimen(detail: CaseDetail) -> str:
+    anti_tnf = detail.summary.anti_tnf
+    return anti_tnf.regimen.label if anti_tnf else "No anti-TNF regimen"
+
+
+def _decision(detail: CaseDetail) -> str:
+    decision = detail.case.decision
+    if decision is None:
+        return "Deferred" if detail.case.status is CaseStatus.DEFERRED else "No decision yet"
+    label = decision.outcome.label
+    if decision.target_regimen is not None:
+        label += f" to {decision.target_regimen.dose_label}"
+    if detail.case.earlier_decisions:
+        label += " (amended)"
+    return label
+
+
+def sign_off(meeting: MeetingRecord, styles: Styles) -> list[Flowable]:
+    """Who signed the minutes off and when, or that they are a draft."""
+    if meeting.status is MeetingStatus.SIGNED_OFF and meeting.signed_off_at:
+        body = (
+            f"Signed off by <b>{text(meeting.signed_off_by or '')}</b> (chair) on "
+            f"{meeting.signed_off_at:%A %d %B %Y at %H:%M}. From sign-off the meeting's "
+            "record is read-only; later corrections appear above as amendments with their reason."
+        )
+    else:
+        body = (
+            "<b>Not signed off.</b> These are DRAFT minutes: decisions and annotations may "
+            "still change. File only the final minutes produced after the chair's sign-off."
+        )
+    return [KeepTogether([Paragraph("Sign-off", styles.h2), Paragraph(body, styles.body)])]

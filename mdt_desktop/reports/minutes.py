@@ -1,0 +1,236 @@
+"""Building the PDFs: full minutes, pseudonymised minutes, one patient's outcome letter.
+
+Each builder takes the meeting as the services return it (a MeetingBoard of frozen domain
+objects), renders each case's plots with mdt_desktop.plots, lays the document out with platypus
+and writes it atomically: a cancelled or failed build leaves no file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from PIL import Image as PilImage
+from reportlab import rl_config
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph
+
+from mdt_desktop.domain.config import ClinicalConfig
+from mdt_desktop.domain.consensus import quorum
+from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus
+from mdt_desktop.domain.errors import MdtError, NotFoundError
+from mdt_desktop.domain.records import AttendanceEntry, MeetingRecord
+from mdt_desktop.reports import meeting_section as meeting_parts
+from mdt_desktop.reports.case_section import CaseSection, text
+from mdt_desktop.reports.figures import PlotRenderer, plot_data
+from mdt_desktop.reports.identity import FullIdentities, Identities
+from mdt_desktop.reports.page import (
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    MARGIN_X,
+    PAGE,
+    PageMarks,
+    canvas_maker,
+)
+from mdt_desktop.reports.styles import Styles, make_styles
+from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
+
+rl_config.useA85 = 0  # binary streams: ASCII85 is pure Python here and only makes files larger
+Progress = Callable[[int, int, str], None]  # done, total, what is happening
+SUBJECT = "IBD anti-TNF de-escalation multidisciplinary team meeting"
+
+
+class Cancelled(MdtError):
+    """The user cancelled the export; nothing was written."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """How to build: who produced it, when (fixed in tests), and progress/cancel hooks."""
+
+    author: str = "MDT Desktop"
+    generated: datetime | None = None
+    invariant: bool = False  # reproducible bytes (reportlab's invariant mode), for tests
+    progress: Progress | None = None
+    cancelled: Callable[[], bool] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltDocument:
+    """What was written."""
+
+    path: Path
+    pages: int
+    cases: int
+
+
+def build_minutes(
+    board: MeetingBoard,
+    config: ClinicalConfig,
+    path: Path,
+    options: BuildOptions,
+    identities: Identities | None = None,
+) -> BuiltDocument:
+    """Write the minutes of *board* to *path* (pseudonymised when *identities* say so)."""
+    identities = identities or FullIdentities()
+    meeting = board.meeting
+    pseudonymised = not isinstance(identities, FullIdentities)
+    title = "Pseudonymised minutes" if pseudonymised else "Minutes"
+    document = _Document(
+        board,
+        config,
+        options,
+        identities,
+        f"{title} of the IBD MDT, {meeting.meeting_date:%d %b %Y}",
+    )
+    pngs = document.render_plots(board.cases)
+    styles, width = document.styles, document.width
+    story: list[Flowable] = meeting_parts.header(
+        meeting, styles, width, document.generated, f"{title} · {_heading(meeting)}"
+    )
+    if identities.warning:
+        story.append(Paragraph(text(identities.warning), styles.note))
+    story += meeting_parts.attendance(
+        meeting.attendance, styles, width, _warnings(board.meeting.attendance)
+    )
+    story += meeting_parts.summary(board, styles, width, identities)
+    for detail, png in zip(board.cases, pngs, strict=True):
+        story.append(PageBreak())
+        story += document.case(detail, png)
+    story += meeting_parts.sign_off(meeting, styles)
+    return document.write(story, path)
+
+
+def build_letter(
+    board: MeetingBoard,
+    hospital_number: str,
+    config: ClinicalConfig,
+    path: Path,
+    options: BuildOptions,
+) -> BuiltDocument:
+    """Write one patient's outcome letter: their case and the attendees, nobody else's data."""
+    index = board.index_of(hospital_number)
+    if index is None:
+        raise NotFoundError(f"{hospital_number} is not on the list of this meeting.")
+    detail = board.cases[index]
+    meeting = board.meeting
+    only = MeetingBoard(meeting, (detail,))
+    document = _Document(
+        only, config, options, FullIdentities(), f"MDT outcome, {meeting.meeting_date:%d %b %Y}"
+    )
+    (png,) = document.render_plots(only.cases)
+    styles, width = document.styles, document.width
+    story: list[Flowable] = [
+        Paragraph("Outcome of the IBD multidisciplinary team meeting", styles.title),
+        Paragraph(
+            f"The case below was discussed at the {_heading(meeting)}, chaired by "
+            f"{text(meeting.chair)}. This letter is for filing in the patient's record.",
+            styles.body,
+        ),
+    ]
+    present = tuple(a for a in meeting.attendance if a.status is AttendanceStatus.PRESENT)
+    story += meeting_parts.attendance(present, styles, width, ())
+    story += document.case(detail, png)
+    story += meeting_parts.sign_off(meeting, styles)
+    return document.write(story, path)
+
+
+def _heading(meeting: MeetingRecord) -> str:
+    return meeting_parts.meeting_title(meeting)
+
+
+def _warnings(attendance: tuple[AttendanceEntry, ...]) -> tuple[str, ...]:
+    return quorum(attendance).warnings if attendance else ()
+
+
+class _Document:
+    """The shared machinery: styles, plot rendering with progress, page marks, writing."""
+
+    def __init__(
+        self,
+        board: MeetingBoard,
+        config: ClinicalConfig,
+        options: BuildOptions,
+        identities: Identities,
+        pdf_title: str,
+    ) -> None:
+        self.board = board
+        self.config = config
+        self.options = options
+        self.identities = identities
+        self.pdf_title = pdf_title
+        self.styles: Styles = make_styles()
+        self.width = PAGE[0] - 2 * MARGIN_X
+        self.generated = options.generated or datetime.now().replace(microsecond=0)
+
+    def _step(self, done: int, total: int, what: str) -> None:
+        if self.options.cancelled is not None and self.options.cancelled():
+            raise Cancelled("Export cancelled; no file was written.")
+        if self.options.progress is not None:
+            self.options.progress(done, total, what)
+
+    def render_plots(self, cases: Sequence[CaseDetail]) -> list[PilImage.Image]:
+        total = len(cases) + 1
+        renderer = PlotRenderer()
+        pngs = []
+        for number, detail in enumerate(cases):
+            self._step(number, total, f"Drawing the plots of case {detail.case.position}")
+            pngs.append(renderer.render(plot_data(detail, self.config)))
+        self._step(len(cases), total, "Laying out the document")
+        return pngs
+
+    def case(self, detail: CaseDetail, png: PilImage.Image) -> list[Flowable]:
+        section = CaseSection(
+            detail, self.styles, self.identities, self.width, self.config.risk_caveat
+        )
+        return section.flowables(png)
+
+    def write(self, story: list[Flowable], path: Path) -> BuiltDocument:
+        meeting = self.board.meeting
+        marks = PageMarks(
+            running_title=f"{self.pdf_title} · chair {meeting.chair}",
+            confidentiality=self.identities.confidentiality,
+            draft=meeting.status is not MeetingStatus.SIGNED_OFF,
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".mdt-", suffix=".pdf", dir=path.parent)
+        os.close(handle)
+        try:
+            template = BaseDocTemplate(
+                temporary,
+                pagesize=PAGE,
+                leftMargin=MARGIN_X,
+                rightMargin=MARGIN_X,
+                topMargin=MARGIN_TOP,
+                bottomMargin=MARGIN_BOTTOM,
+                title=self.pdf_title,
+                author=self.options.author,
+                subject=SUBJECT,
+                creator="MDT Desktop",
+                invariant=1 if self.options.invariant else 0,
+            )
+            frame = Frame(
+                template.leftMargin,
+                template.bottomMargin,
+                template.width,
+                template.height,
+                id="body",
+                leftPadding=0,
+                rightPadding=0,
+                topPadding=0,
+                bottomPadding=0,
+            )
+            template.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+            template.build(story, canvasmaker=canvas_maker(marks))
+            Path(temporary).replace(path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        if self.options.progress is not None:
+            self.options.progress(1, 1, f"Written {path.name}")
+        return BuiltDocument(path, template.page, len(self.board.cases))
