@@ -35,6 +35,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.minutes import minutes_times  # noqa: E402
 from benchmarks.saves import save_times  # noqa: E402
 
 
@@ -280,6 +281,9 @@ def main() -> int:
     figures["save_answer_ms"] = summary(saves["answer"], "ms", 50.0, "p95")
     figures["save_decision_ms"] = summary(saves["decision"], "ms", 50.0, "p95")
     figures["floor_commit_ms"] = summary(saves["floor"], "ms")
+    pdf = minutes_times(args.db, 3 if quick else 5)
+    figures["minutes_20_cases_s"] = summary(pdf["minutes"], "s", 5.0, "p50")
+    figures["floor_reportlab_20_images_s"] = summary(pdf["floor"], "s")
     figures["open_meeting_s"] = {
         "value": round(switch["open_meeting_s"], 3),
         "unit": "s",
@@ -295,6 +299,8 @@ def main() -> int:
                 figures["save_answer_ms"]["p95"], figures["save_decision_ms"]["p95"]
             ),
             "floor_commit_ms": figures["floor_commit_ms"]["p50"],
+            "minutes_20_cases_s": figures["minutes_20_cases_s"]["p50"],
+            "floor_reportlab_20_images_s": figures["floor_reportlab_20_images_s"]["p50"],
         }
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -255,3 +255,57 @@ def test_importing_the_cli_does_not_import_qt():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_minutes_command_writes_the_pdf_and_says_what_it_wrote(demo_path, tmp_path, capsys):
+    from pypdf import PdfReader
+
+    out = tmp_path / "m.pdf"
+    code, stdout, err = run(
+        capsys, "--db", demo_path, "minutes", "--meeting", "2026-10", "--out", out
+    )
+    assert code == 0, err
+    pages = len(PdfReader(out).pages)
+    assert stdout.startswith("Full minutes (PDF), MDT of 28 Oct 2026, final")
+    assert f"{pages} pages" in stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "name", "expect"),
+    [
+        (("--pseudonymise",), "p.pdf", "Pseudonymised minutes"),
+        (("--patient", "DEMO10001"), "l.pdf", None),
+        (("--letters",), "letters", "An outcome letter per case"),
+        (("--spreadsheet",), "d.csv", "Decisions and actions"),
+    ],
+)
+def test_minutes_command_kinds(demo_path, tmp_path, capsys, extra, name, expect):
+    code, stdout, err = run(
+        capsys,
+        "--db",
+        demo_path,
+        "minutes",
+        "--meeting",
+        "2026-11",
+        "--out",
+        tmp_path / name,
+        *extra,
+    )
+    if expect is None:  # DEMO10001 is not on that meeting's list
+        assert code == 2
+        assert err == "mdt-desktop: DEMO10001 is not on the list of this meeting.\n"
+        return
+    assert code == 0, err
+    assert expect in stdout
+    assert "DRAFT" in stdout
+    assert (tmp_path / name).exists()
+
+
+def test_minutes_command_refuses_a_wrong_suffix_with_2(demo_path, tmp_path, capsys):
+    code, stdout, err = run(
+        capsys, "--db", demo_path, "minutes", "--meeting", "2026-10", "--out", tmp_path / "m.docx"
+    )
+    assert stdout == ""
+    assert code == 2
+    assert "must be written to a .pdf" in err
+    assert not (tmp_path / "m.docx").exists()

@@ -26,6 +26,7 @@ from mdt_desktop.domain.records import AttendanceEntry, MeetingRecord
 from mdt_desktop.reports import meeting_section as meeting_parts
 from mdt_desktop.reports.case_section import CaseSection, text
 from mdt_desktop.reports.figures import PlotRenderer, plot_data
+from mdt_desktop.reports.fonts import REGULAR
 from mdt_desktop.reports.identity import FullIdentities, Identities
 from mdt_desktop.reports.page import (
     MARGIN_BOTTOM,
@@ -213,6 +214,7 @@ class _Document:
                 subject=SUBJECT,
                 creator="MDT Desktop",
                 invariant=1 if self.options.invariant else 0,
+                initialFontName=REGULAR,
             )
             frame = Frame(
                 template.leftMargin,

@@ -38,6 +38,7 @@ def canvas_maker(marks: PageMarks) -> Callable[..., Canvas]:
 
     class MarkedCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hints
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["initialFontName"] = kwargs.get("initialFontName") or REGULAR  # not Helvetica
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 

@@ -79,6 +79,8 @@ def make_styles() -> Styles:
 def grid_style(*, header: bool = True, zebra: int = 0) -> TableStyle:
     """A light grid with a tinted header row; *zebra* rows alternate from that row on."""
     commands: list[tuple[object, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), REGULAR),  # tables default to base-14 Helvetica
+        ("FONTSIZE", (0, 0), (-1, -1), 8.2),
         ("GRID", (0, 0), (-1, -1), 0.4, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
