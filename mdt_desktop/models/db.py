@@ -28,6 +28,7 @@ from mdt_desktop import __version__
 from mdt_desktop.domain.errors import MdtError, NotFoundError, RefusedError, ValidationError
 from mdt_desktop.models.identity import APPLICATION_ID
 from mdt_desktop.models.lock import WriterLock
+from mdt_desktop.models.text_guard import guard_text
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -70,6 +71,7 @@ class Database:
     def __post_init__(self) -> None:
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(self.write_engine, expire_on_commit=False)
+        guard_text(self._writers)
 
     def read(self) -> Session:
         """Return a session for reading (use as a context manager)."""

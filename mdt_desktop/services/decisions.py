@@ -64,17 +64,20 @@ class DecisionService:
             validate_decision(decision, current, meeting.meeting_date)
             existing = _original(case)
             before = _snapshot(existing) if existing else None
+            settled = existing is not None and _history_moved_on(session, case, existing)
             if existing is not None:
-                _undo_medication(session, existing, chair, now)
+                if not settled:
+                    _undo_medication(session, existing, chair, now)
                 row = existing
             else:
                 row = DecisionRow(case_review_id=case.id)
                 session.add(row)
             _fill(row, decision, chair, now)
             session.flush()
-            self._apply_medication(session, case, row, chair, now)
+            if not settled and not _history_moved_on(session, case, row):
+                self._apply_medication(session, case, row, chair, now)
             self._replace_actions(session, case, decision.actions, chair, now)
-            _open_meeting(meeting, now)
+            _open_meeting(session, meeting, Actor(chair.id, chair.name), now)
             previous_status = case.status
             case.status = CaseStatus.DISCUSSED.value
             record_audit(
@@ -159,14 +162,20 @@ class DecisionService:
             validate_decision(
                 decision, _current_regimen(case, meeting.meeting_date), meeting.meeting_date
             )
-            _undo_medication(session, latest, chair, now)
+            # A correction of the record must not rewrite treatment that was given since:
+            # once the medication history has moved on, it is left as it is.
+            settled = _history_moved_on(session, case, latest)
+            if not settled:
+                _undo_medication(session, latest, chair, now)
             row = DecisionRow(
                 case_review_id=case.id, amends_id=latest.id, amendment_reason=reason.strip()
             )
             _fill(row, decision, chair, now)
             session.add(row)
             session.flush()
-            self._apply_medication(session, case, row, chair, now)
+            settled = settled or _history_moved_on(session, case, row)
+            if not settled:
+                self._apply_medication(session, case, row, chair, now)
             record_audit(
                 session,
                 Actor(chair.id, chair.name),
@@ -176,7 +185,7 @@ class DecisionService:
                 patient_id=case.patient_id,
                 meeting_id=case.meeting_id,
                 before=_snapshot(latest),
-                after=_snapshot(row),
+                after={**_snapshot(row), "medication_history": SETTLED if settled else "updated"},
                 reason=reason.strip(),
                 at=now,
             )
@@ -322,6 +331,37 @@ class DecisionService:
             )
 
 
+SETTLED = "left as given: it changed after the decision"
+
+
+def _history_moved_on(session: Session, case: CaseReviewRow, decision: DecisionRow) -> bool:
+    """True when the patient's anti-TNF history changed after this decision took effect.
+
+    That is: the regimen the decision started has ended since, or a regimen that the decision
+    did not create starts after its effective date (or after the meeting, for decisions that
+    changed nothing). Undoing or redoing the decision's change would then erase or overlap
+    treatment that was really given.
+    """
+    created = session.scalars(
+        select(MedicationPeriodRow).where(MedicationPeriodRow.decision_id == decision.id)
+    ).all()
+    if any(period.end_date is not None for period in created):
+        return True
+    since = decision.effective_date or case.meeting.meeting_date
+    later = session.scalars(
+        select(MedicationPeriodRow).where(
+            MedicationPeriodRow.patient_id == case.patient_id,
+            MedicationPeriodRow.start_date > since,
+            MedicationPeriodRow.phase == "maintenance",
+        )
+    ).all()
+    return any(
+        period.decision_id != decision.id
+        and DRUGS[Drug(period.drug)].drug_class is DrugClass.ANTI_TNF
+        for period in later
+    )
+
+
 def _undo_medication(
     session: Session, decision: DecisionRow, chair: ClinicianRow, now: datetime
 ) -> None:
@@ -427,10 +467,22 @@ def _current_regimen(case: CaseReviewRow, on: date) -> Regimen | None:
     return medication_from_row(period).regimen if period else None
 
 
-def _open_meeting(meeting: MeetingRow, now: datetime) -> None:
+def _open_meeting(session: Session, meeting: MeetingRow, actor: Actor, now: datetime) -> None:
+    """The first decision starts the meeting (planned -> in progress), with its audit row."""
     if meeting.status == MeetingStatus.PLANNED.value:
         meeting.status = MeetingStatus.IN_PROGRESS.value
         meeting.started_at = now
+        record_audit(
+            session,
+            actor,
+            "update",
+            "meeting",
+            meeting.id,
+            meeting_id=meeting.id,
+            before={"status": MeetingStatus.PLANNED.value},
+            after={"status": meeting.status, "started_at": now},
+            at=now,
+        )
 
 
 def _snapshot(row: DecisionRow) -> dict[str, Any]:

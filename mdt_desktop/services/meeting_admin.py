@@ -176,7 +176,19 @@ class MeetingAdminService:
                 raise RefusedError(
                     "This case already has a decision: defer it instead of removing it."
                 )
-            before = {"position": case.position, "answers": len(case.checklist)}
+            if case.notes:
+                raise RefusedError(
+                    f"This case has {len(case.notes)} clinical note(s): defer it instead of "
+                    "removing it, so the notes stay in the record."
+                )
+            before = {
+                "position": case.position,
+                "answers": [
+                    {"item": a.item_key, "confirmed": a.confirmed, "reason": a.override_reason}
+                    for a in case.checklist
+                    if a.confirmed is not None
+                ],
+            }
             session.delete(case)
             session.flush()
             _renumber(session, meeting.id)

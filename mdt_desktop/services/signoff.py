@@ -15,7 +15,7 @@ from mdt_desktop.domain.errors import RefusedError
 from mdt_desktop.domain.records import AttendanceEntry
 from mdt_desktop.models import CaseReviewRow, ChecklistAnswerRow, MeetingRow, PatientRow
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor, record_audit
+from mdt_desktop.services.audit import Actor, AuditBatch, record_audit
 from mdt_desktop.services.guards import acting, meeting_row, still_open, the_chair
 from mdt_desktop.services.mapping import evidence_to_json
 from mdt_desktop.services.patients import load_record
@@ -59,8 +59,11 @@ class SignOffService:
                 raise RefusedError(
                     "The meeting cannot be signed off yet:\n  " + "\n  ".join(readiness.problems)
                 )
+            audit = AuditBatch(session)
+            actor = Actor(chair.id, chair.name)
             for case in meeting.cases:
-                self._freeze(session, case, meeting, now)
+                self._freeze(session, case, meeting, now, audit, actor)
+            audit.flush()
             meeting.status = MeetingStatus.SIGNED_OFF.value
             meeting.signed_off_at = now
             meeting.signed_off_by_id = chair.id
@@ -81,9 +84,19 @@ class SignOffService:
             )
 
     def _freeze(
-        self, session: Session, case: CaseReviewRow, meeting: MeetingRow, now: datetime
+        self,
+        session: Session,
+        case: CaseReviewRow,
+        meeting: MeetingRow,
+        now: datetime,
+        audit: AuditBatch,
+        actor: Actor,
     ) -> None:
-        """Store every checklist item with the evidence the meeting saw (answers are kept)."""
+        """Store every checklist item with the evidence the meeting saw (answers are kept).
+
+        Each item stored or refreshed here is a change to the clinical record, so each gets
+        its audit row ("freeze") with the automatic result and evidence it now holds.
+        """
         config = self._config
         record = load_record(session.get_one(PatientRow, case.patient_id))
         answers = evaluate_checklist(
@@ -93,15 +106,34 @@ class SignOffService:
         stored = {row.item_key: row for row in case.checklist}
         for answer in answers:
             row = stored.get(answer.item_key)
+            before = None
             if row is None:
                 row = ChecklistAnswerRow(case_review_id=case.id, item_key=answer.item_key)
                 session.add(row)
             elif row.confirmed is not None:
                 continue  # the team's answer stands with the evidence it was given against
+            else:
+                before = {"automatic": row.automatic, "evidence": row.evidence}
             row.automatic = answer.automatic.value
             row.evidence = evidence_to_json(answer.evidence)
             row.note = answer.note
-        session.flush()
+            session.flush()
+            audit.add(
+                actor,
+                "freeze",
+                "checklist_answer",
+                row.id,
+                patient_id=case.patient_id,
+                meeting_id=meeting.id,
+                before=before,
+                after={
+                    "item": answer.item_key,
+                    "automatic": row.automatic,
+                    "evidence": row.evidence,
+                },
+                at=now,
+                reason="Sign-off stores the evidence the meeting saw",
+            )
 
 
 def _readiness(session: Session, meeting: MeetingRow) -> Readiness:

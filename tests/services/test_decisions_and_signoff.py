@@ -338,3 +338,37 @@ def test_an_amendment_after_sign_off_is_a_new_linked_decision(demo_db, config):
         m.regimen == target and m.start == case.decision.effective_date
         for m in record_after.medications
     )
+
+
+def test_amending_leaves_treatment_given_since_the_decision_untouched(demo_db, config):
+    """A de-escalation that later history has ended (re-escalation) is not undone."""
+    meetings = MeetingService(demo_db, config)
+    patients = PatientService(demo_db)
+    for spec in ("2026-08", "2026-09", "2026-10"):
+        signed = meetings.get(meetings.find_id(spec))
+        for case in signed.cases:
+            if case.decision is None or case.decision.outcome is not Outcome.DE_ESCALATE:
+                continue
+            record = patients.get_record(case.patient.hospital_number)
+            started = [m for m in record.medications if m.start == case.decision.effective_date]
+            if any(m.end is not None for m in started):
+                break
+        else:
+            continue
+        break
+    else:
+        pytest.skip("the demo has no de-escalation that later history ended")
+    chair = next(c for c in RosterService(demo_db).clinicians() if c.name == signed.chair)
+    before = patients.get_record(case.patient.hospital_number).medications
+    DecisionService(demo_db).amend(
+        case.decision.id,
+        DecisionInput(Outcome.CONTINUE_INTENSIFIED, "Recorded against the wrong patient"),
+        "Wrong outcome recorded",
+        Actor(chair.id, chair.name),
+    )
+    assert patients.get_record(case.patient.hospital_number).medications == before
+    with demo_db.read() as session:
+        after = session.scalars(
+            select(AuditEventRow.after).where(AuditEventRow.action == "amend")
+        ).all()
+    assert after[-1]["medication_history"].startswith("left as given")

@@ -169,6 +169,11 @@ def test_notes(demo_db, config, people):
     )
     with pytest.raises(ValidationError, match="write something"):
         NoteService(demo_db).add(detail.case.id, "   ", people[Role.IBD_NURSE])
+    with pytest.raises(RefusedError, match="clinical note"):
+        MeetingAdminService(demo_db, config).remove_candidate(
+            detail.case.id, people[Role.COORDINATOR]
+        )
+    assert MeetingService(demo_db, config).case_detail(detail.case.id).case.notes == notes
 
 
 def test_roster_changes_are_audited_and_never_delete(demo_db, people):
