@@ -28,7 +28,7 @@ from mdt_desktop.plots.style import PRINT
 from mdt_desktop.services.meetings import CaseDetail
 
 DPI = 200
-SIZE_IN = (7.2, 4.7)  # the A4 text width (178 mm), with room for the key
+SIZE_IN = (7.2, 4.3)  # the A4 text width (178 mm), with room for the key
 
 
 def plot_data(detail: CaseDetail, config: ClinicalConfig) -> CasePlotData:
