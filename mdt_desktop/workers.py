@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -84,3 +86,118 @@ class ImmediateRunner:
             on_error(exc)
         else:
             on_done(result)
+
+
+ProgressCallback = Callable[[int, int, str], None]  # done, total, what is happening
+CancelCheck = Callable[[], bool]  # True once the user asked to stop
+ProgressWork = Callable[[ProgressCallback, CancelCheck], Any]
+
+
+class _ProgressRelay(QObject):
+    """Emitted from the worker thread; the task receives these queued, on its own thread."""
+
+    progress = Signal(int, int, str)
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+
+class _ProgressJob(QRunnable):
+    def __init__(
+        self,
+        work: ProgressWork,
+        relay: _ProgressRelay,
+        stop: threading.Event,
+        idle: threading.Event,
+    ) -> None:
+        super().__init__()
+        self._work, self._relay, self._stop, self._idle = work, relay, stop, idle
+
+    def run(self) -> None:  # worker thread: never touch widgets here
+        try:
+            result = self._work(self._report, self._stop.is_set)
+        except Exception as exc:  # reported to the caller, not swallowed
+            self._send(self._relay.failed, exc)
+        else:
+            self._send(self._relay.succeeded, result)
+        finally:
+            self._idle.set()
+
+    def _report(self, done: int, total: int, what: str) -> None:
+        self._send(self._relay.progress, done, total, what)
+
+    @staticmethod
+    def _send(signal: Any, *values: Any) -> None:
+        # RuntimeError: the task was deleted while the work ran, so nobody is listening.
+        with contextlib.suppress(RuntimeError):
+            signal.emit(*values)
+
+
+class ProgressTask(QObject):
+    """Runs one slow job at a time on a thread pool, with progress and cancel.
+
+    ``start(work)`` calls ``work(progress, cancelled)`` on a pool thread: the work reports with
+    ``progress(done, total, what)`` and stops early (by raising) when ``cancelled()`` is True.
+    Every signal is emitted on the thread the task lives on (the GUI thread), so slots may touch
+    widgets. Keep the task alive until ``succeeded`` or ``failed``; dialogs refuse to close
+    while it runs.
+
+    Signals:
+        progress(done, total, what): the work's last report.
+        succeeded(result): the work returned *result*; the last signal of a run.
+        failed(error): the work raised *error* (also when it stopped because it was cancelled).
+    """
+
+    progress = Signal(int, int, str)
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = pool or QThreadPool.globalInstance()
+        self._stop = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._running = False
+        self._relay = _ProgressRelay(self)
+        queued = Qt.ConnectionType.QueuedConnection  # emitted on a worker thread
+        self._relay.progress.connect(self._on_progress, queued)
+        self._relay.succeeded.connect(self._on_succeeded, queued)
+        self._relay.failed.connect(self._on_failed, queued)
+
+    @property
+    def running(self) -> bool:
+        """True from ``start`` until ``succeeded`` or ``failed`` has been emitted."""
+        return self._running
+
+    def start(self, work: ProgressWork) -> None:
+        """Run *work* on the pool; raises RuntimeError if the previous work is still running."""
+        if self._running:
+            raise RuntimeError("ProgressTask: the previous work is still running")
+        self._running = True
+        self._stop = threading.Event()
+        self._idle.clear()
+        self._pool.start(_ProgressJob(work, self._relay, self._stop, self._idle))
+
+    def cancel(self) -> None:
+        """Ask the running work to stop (its ``cancelled()`` turns True); safe from any thread."""
+        self._stop.set()
+
+    def cancel_requested(self) -> bool:
+        """True when ``cancel`` was called during the current (or last) run."""
+        return self._stop.is_set()
+
+    def wait(self, seconds: float = 30.0) -> bool:
+        """Block until the worker thread has left the work (on shutdown); True when it has."""
+        return self._idle.wait(seconds)
+
+    def _on_progress(self, done: int, total: int, what: str) -> None:
+        if self._running:
+            self.progress.emit(done, total, what)
+
+    def _on_succeeded(self, result: Any) -> None:
+        self._running = False
+        self.succeeded.emit(result)
+
+    def _on_failed(self, error: Any) -> None:
+        self._running = False
+        self.failed.emit(error)

@@ -128,6 +128,7 @@ class ExportService:
         """One letter per case; if one fails or the user cancels, none is left behind."""
         written: list[BuiltDocument] = []
         total = len(board.cases)
+        created = not folder.exists()
         try:
             for number, detail in enumerate(board.cases):
                 patient = detail.case.patient
@@ -148,6 +149,8 @@ class ExportService:
         except BaseException:
             for document in written:
                 document.path.unlink(missing_ok=True)
+            if created and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
             raise
         return written
 
@@ -181,14 +184,16 @@ def _validate(request: ExportRequest) -> None:
     kind, target = request.kind, request.target
     if kind is ExportKind.LETTERS:
         if target.exists() and not target.is_dir():
-            raise ValidationError(f"--out {target}: letters go into a folder, not a file")
+            raise ValidationError(f"{target}: letters go into a folder, and this is a file")
         return
     if target.suffix.lower() != kind.suffix:
-        raise ValidationError(f"--out {target}: {kind.label} must be written to a {kind.suffix}")
+        raise ValidationError(
+            f"{target.name}: {kind.label} must be written to a {kind.suffix} file"
+        )
     if target.is_dir():
-        raise ValidationError(f"--out {target}: is a folder; give a file name")
+        raise ValidationError(f"{target}: is a folder; give a file name")
     if kind is ExportKind.LETTER and not (request.hospital_number or "").strip():
-        raise ValidationError("--patient: a letter needs the patient's hospital number")
+        raise ValidationError("patient: a letter needs the patient's hospital number")
 
 
 def _scaled(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
@@ -39,6 +40,7 @@ from mdt_desktop.services.signoff import Readiness
 from mdt_desktop.views.audit_log_dialog import AuditLogDialog
 from mdt_desktop.views.candidate_table_model import CandidateFilterModel, CandidateTableModel
 from mdt_desktop.views.case_tabs import CaseTabs, Viewer
+from mdt_desktop.views.export_dialog import ExportDialog
 from mdt_desktop.views.patient_header import PatientHeader
 from mdt_desktop.views.plot_canvas import CasePlotCanvas
 from mdt_desktop.views.prepare_meeting_dialog import NewMeetingDialog, PrepareMeetingDialog
@@ -94,6 +96,8 @@ class MainWindow(QMainWindow):
         self._pending_case: str | None = None
         self.presentation: PresentationWindow | None = None
         self.preparation: PrepareMeetingDialog | None = None
+        self.export_dialog: ExportDialog | None = None
+        self._export_folder: Path | None = settings.export_folder()  # where the last one went
         self.setWindowTitle(options.title)
         self._create_actions()
         self._create_menus()
@@ -139,6 +143,8 @@ class MainWindow(QMainWindow):
         self.prepare_action.setShortcut(QKeySequence("Ctrl+P"))
         meeting.addSeparator()
         self.sign_off_action = meeting.addAction("&Sign off…")
+        self.export_action = meeting.addAction("&Export…")
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         meeting.addSeparator()
         meeting.addAction(self.present_action)
         tools = self.menuBar().addMenu("&Tools")
@@ -148,6 +154,7 @@ class MainWindow(QMainWindow):
         for action in (
             self.new_meeting_action,
             self.prepare_action,
+            self.export_action,
             self.roster_action,
             self.audit_action,
         ):
@@ -277,6 +284,7 @@ class MainWindow(QMainWindow):
         self.new_meeting_action.triggered.connect(self.new_meeting)
         self.prepare_action.triggered.connect(lambda: self.prepare_meeting())
         self.sign_off_action.triggered.connect(self.sign_off)
+        self.export_action.triggered.connect(self.export_meeting)
         self.roster_action.triggered.connect(self.open_roster)
         self.audit_action.triggered.connect(self.open_audit_log)
         self.plots.painted.connect(self.case_painted.emit)
@@ -499,6 +507,25 @@ class MainWindow(QMainWindow):
                 self._presenter.sign_off()
 
         self._presenter.readiness(ready)
+
+    def export_meeting(self) -> None:
+        """Export the open meeting: minutes, letters or the decisions spreadsheet."""
+        board = self._presenter.board
+        if self._admin is None or board is None:
+            return
+        role = self._role()  # exporting only reads, so a read-only file does not stop it
+        self.export_dialog = ExportDialog(
+            self._admin.exports,
+            board,
+            self._presenter.actor,
+            role is not None and allowed(role, Permission.EXPORT),
+            self,
+            folder=self._export_folder,
+        )
+        self.export_dialog.exec()
+        self._export_folder = self.export_dialog.folder
+        self._settings.set_export_folder(self._export_folder)
+        self.export_dialog = None
 
     def open_roster(self) -> None:
         """Show the roster; the coordinator may change it."""

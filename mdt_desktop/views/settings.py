@@ -40,6 +40,13 @@ class ViewSettings:
     def set_blood_counts(self, shown: bool) -> None:
         self._store.setValue("plots/blood_counts", "true" if shown else "false")
 
+    def export_folder(self) -> Path | None:
+        value = self._store.value("export/folder")
+        return Path(str(value)) if value else None
+
+    def set_export_folder(self, folder: Path) -> None:
+        self._store.setValue("export/folder", str(folder))
+
     def state(self, name: str) -> QByteArray | None:
         value = self._store.value(f"layout/{name}")
         return value if isinstance(value, QByteArray) else None

@@ -1,0 +1,146 @@
+"""What the readers produce: records ready to store, and problems that name where and why.
+
+Each reader turns one file into a ``ParsedFile``: patients, diagnoses, medication periods, lab
+results and timeline events, every one with its place in the file, plus every problem found.
+Nothing is written until every file of an import is free of problems (services/imports.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from mdt_desktop.domain.enums import (
+    Analyte,
+    Comparator,
+    DoseUnit,
+    Drug,
+    EventKind,
+    IbdType,
+    Sex,
+)
+from mdt_desktop.domain.montreal import Montreal
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """A place in an input file: the file's name and e.g. "line 12" or "entry 5 (Patient)"."""
+
+    file: str
+    place: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, {self.place}" if self.place else self.file
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why something cannot be imported: where, which field, and the reason."""
+
+    where: Where
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.where}: {self.field}: {self.reason}"
+            if self.field
+            else (f"{self.where}: {self.reason}")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PatientIn:
+    """A patient's identity (FHIR Patient)."""
+
+    hospital_number: str
+    family_name: str
+    given_name: str
+    date_of_birth: date
+    sex: Sex
+    where: Where
+    nhs_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosisIn:
+    """The IBD diagnosis (FHIR Condition): type, date and Montreal classification."""
+
+    hospital_number: str
+    ibd_type: IbdType
+    diagnosis_date: date
+    montreal: Montreal
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationIn:
+    """A period on one regimen (FHIR MedicationStatement)."""
+
+    hospital_number: str
+    drug: Drug
+    dose_value: float
+    dose_unit: DoseUnit
+    interval_days: int
+    start: date
+    end: date | None
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class LabResult:
+    """A result in its analyte's canonical unit, with what was received kept beside it."""
+
+    hospital_number: str
+    analyte: Analyte
+    value: float
+    unit: str
+    comparator: Comparator | None
+    original_value: str
+    original_unit: str
+    collected_at: datetime
+    where: Where
+    assay: str | None = None
+    target_drug: Drug | None = None
+    abnormal_flag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventIn:
+    """A procedure or trial enrolment on the patient's timeline."""
+
+    hospital_number: str
+    kind: EventKind
+    occurred_on: date
+    description: str
+    where: Where
+    is_resection: bool | None = None
+
+
+@dataclass
+class ParsedFile:
+    """Everything one file holds, or why it cannot be imported."""
+
+    name: str
+    format: str  # "FHIR R4", "HL7 v2", "CSV"
+    patients: list[PatientIn] = field(default_factory=list)
+    diagnoses: list[DiagnosisIn] = field(default_factory=list)
+    medications: list[MedicationIn] = field(default_factory=list)
+    results: list[LabResult] = field(default_factory=list)
+    events: list[EventIn] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. resource types skipped, not fatal
+
+    def problem(self, place: str, field_name: str, reason: str) -> None:
+        """Record a problem at *place* in this file."""
+        self.problems.append(Problem(Where(self.name, place), field_name, reason))
+
+    @property
+    def records(self) -> int:
+        return (
+            len(self.patients)
+            + len(self.diagnoses)
+            + len(self.medications)
+            + len(self.results)
+            + len(self.events)
+        )
