@@ -63,6 +63,17 @@ class PatientIn:
 
 
 @dataclass(frozen=True, slots=True)
+class IdentityIn:
+    """Identity details a lab message carries (HL7 PID), checked against the stored patient."""
+
+    hospital_number: str
+    where: Where
+    family_name: str | None = None
+    given_name: str | None = None
+    date_of_birth: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DiagnosisIn:
     """The IBD diagnosis (FHIR Condition): type, date and Montreal classification."""
 
@@ -128,6 +139,7 @@ class ParsedFile:
     medications: list[MedicationIn] = field(default_factory=list)
     results: list[LabResult] = field(default_factory=list)
     events: list[EventIn] = field(default_factory=list)
+    identities: list[IdentityIn] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. resource types skipped, not fatal
 
