@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt
@@ -79,6 +80,19 @@ class _EditableTable(QWidget):
     def clear(self) -> None:
         self.table.setRowCount(0)
 
+    def _resize(self, rows: int, make_row: Callable[[int], None]) -> None:
+        """Keep *rows* rows, making only the missing ones.
+
+        Case after case reuses the row widgets (a date field per row) instead of building and
+        discarding them each time.
+        """
+        while self.table.rowCount() > rows:
+            self.table.removeRow(self.table.rowCount() - 1)
+        while self.table.rowCount() < rows:
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            make_row(row)
+
 
 class MonitoringTable(_EditableTable):
     """What to check after the decision, and when."""
@@ -92,15 +106,26 @@ class MonitoringTable(_EditableTable):
     def add(self, check: PlannedCheck) -> None:
         row = self.table.rowCount()
         self.table.insertRow(row)
-        item = QTableWidgetItem(check.label)
+        self._make_row(row)
+        self._fill(row, check)
+
+    def _make_row(self, row: int) -> None:
+        self.table.setItem(row, 0, QTableWidgetItem())
+        self.table.setCellWidget(row, 1, date_edit(date.today()))
+
+    def _fill(self, row: int, check: PlannedCheck) -> None:
+        item = self.table.item(row, 0)
+        due = self.table.cellWidget(row, 1)
+        assert item is not None
+        assert isinstance(due, QDateEdit)
+        item.setText(check.label)
         item.setData(Qt.ItemDataRole.UserRole, list(check.analytes))
-        self.table.setItem(row, 0, item)
-        self.table.setCellWidget(row, 1, date_edit(check.due))
+        due.setDate(to_qdate(check.due))
 
     def set_plan(self, plan: tuple[PlannedCheck, ...]) -> None:
-        self.clear()
-        for check in plan:
-            self.add(check)
+        self._resize(len(plan), self._make_row)
+        for row, check in enumerate(plan):
+            self._fill(row, check)
 
     def plan(self) -> tuple[PlannedCheck, ...]:
         checks = []
@@ -138,18 +163,32 @@ class ActionsTable(_EditableTable):
     def add(self, action: ActionInput) -> None:
         row = self.table.rowCount()
         self.table.insertRow(row)
-        self.table.setItem(row, 0, QTableWidgetItem(action.description))
+        self._make_row(row)
+        self._fill(row, action)
+
+    def _make_row(self, row: int) -> None:
+        self.table.setItem(row, 0, QTableWidgetItem())
         owner = QComboBox()
         for clinician in self._roster:
             owner.addItem(roster_label(clinician), clinician.id)
-        owner.setCurrentIndex(max(owner.findData(action.owner_id), 0))
         self.table.setCellWidget(row, 1, owner)
-        self.table.setCellWidget(row, 2, date_edit(action.due or date.today()))
+        self.table.setCellWidget(row, 2, date_edit(date.today()))
+
+    def _fill(self, row: int, action: ActionInput) -> None:
+        item = self.table.item(row, 0)
+        owner = self.table.cellWidget(row, 1)
+        due = self.table.cellWidget(row, 2)
+        assert item is not None
+        assert isinstance(owner, QComboBox)
+        assert isinstance(due, QDateEdit)
+        item.setText(action.description)
+        owner.setCurrentIndex(max(owner.findData(action.owner_id), 0))
+        due.setDate(to_qdate(action.due or date.today()))
 
     def set_actions(self, actions: tuple[ActionInput, ...]) -> None:
-        self.clear()
-        for action in actions:
-            self.add(action)
+        self._resize(len(actions), self._make_row)
+        for row, action in enumerate(actions):
+            self._fill(row, action)
 
     def entered(self) -> tuple[ActionInput, ...]:
         found = []
