@@ -35,6 +35,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.imports import import_times  # noqa: E402
 from benchmarks.minutes import minutes_times  # noqa: E402
 from benchmarks.saves import save_times  # noqa: E402
 
@@ -286,6 +287,9 @@ def main() -> int:
     pdf = minutes_times(args.db, 3 if quick else 5)
     figures["minutes_20_cases_s"] = summary(pdf["minutes"], "s", 5.0, "p50")
     figures["floor_reportlab_20_images_s"] = summary(pdf["floor"], "s")
+    imported = import_times(args.db, 2 if quick else 3)
+    figures["import_100k_s"] = summary(imported["import"], "s", 10.0, "p50")
+    figures["floor_insert_100k_s"] = summary(imported["floor"], "s")
     figures["open_meeting_s"] = {
         "value": round(switch["open_meeting_s"], 3),
         "unit": "s",
@@ -303,6 +307,8 @@ def main() -> int:
             "floor_commit_ms": figures["floor_commit_ms"]["p50"],
             "minutes_20_cases_s": figures["minutes_20_cases_s"]["p50"],
             "floor_reportlab_20_images_s": figures["floor_reportlab_20_images_s"]["p50"],
+            "import_100k_s": figures["import_100k_s"]["p50"],
+            "floor_insert_100k_s": figures["floor_insert_100k_s"]["p50"],
         }
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)

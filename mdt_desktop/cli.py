@@ -79,6 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
     meeting.add_argument("spec", metavar="YYYY-MM[-DD]")
     meeting.add_argument("--json", action="store_true", help="print JSON")
 
+    importer = commands.add_parser(
+        "import", help="import lab results, patients and treatment (FHIR R4, HL7 v2 ORU, CSV)"
+    )
+    importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    importer.add_argument(
+        "--dry-run", action="store_true", help="check and report only; write nothing"
+    )
+    importer.add_argument("--json", action="store_true", help="print the report as JSON")
+
     minutes = commands.add_parser(
         "minutes", help="PDF minutes, outcome letters, or the decisions spreadsheet of a meeting"
     )
@@ -164,6 +173,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "patient": _patient,
         "meeting": _meeting,
         "minutes": _minutes,
+        "import": _import,
     }
     return handlers[args.command](args)
 
@@ -283,6 +293,39 @@ def _meeting(args: argparse.Namespace) -> int:
 
     print(meeting_text(meeting))
     return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from mdt_desktop.cli_text import import_text
+    from mdt_desktop.configuration import code_table
+    from mdt_desktop.services.imports import ImportRejected, ImportService
+
+    codes = code_table()
+    db = _open_existing(args) if args.dry_run else _open_for_writing(args)
+    try:
+        service = ImportService(db, codes)
+        try:
+            report = service.preview(args.files) if args.dry_run else service.run(args.files, None)
+        except ImportRejected as rejected:
+            report = rejected.report
+    finally:
+        db.close()
+    if args.json:
+        _print_json(report.as_json())
+    else:
+        print(import_text(report, dry_run=args.dry_run))
+    return 0 if report.ok else 2
+
+
+def _open_for_writing(args: argparse.Namespace) -> Any:
+    """Open the target to change it: refused (exit 3) while another program holds the lock."""
+    from mdt_desktop.domain.errors import RefusedError
+
+    db = _open_existing(args)
+    if db.read_only:
+        db.close()
+        raise RefusedError(db.notice or "The database is open read-only.")
+    return db
 
 
 def _minutes(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mdt_desktop.domain.catalogue import ANALYTES, DRUGS
 from mdt_desktop.domain.enums import AttendanceStatus
 from mdt_desktop.domain.records import MeetingRecord, PatientRecord
+from mdt_desktop.services.imports import ImportReport
 from mdt_desktop.services.patients import ReviewSummary
 
 
@@ -69,4 +70,32 @@ def meeting_text(meeting: MeetingRecord) -> str:
             "",
             f"Signed off by {meeting.signed_off_by} on {meeting.signed_off_at:%d %b %Y %H:%M}",
         ]
+    return "\n".join(lines)
+
+
+def import_text(report: ImportReport, *, dry_run: bool) -> str:
+    """The ``import`` report for people: files, problems, and what was (or would be) added."""
+    lines = []
+    for file in report.files:
+        lines.append(f"{file.name}: {file.format}, {file.records} record(s)")
+        lines += [f"  note: {note}" for note in file.notes]
+    if report.problems:
+        lines.append(f"{len(report.problems)} problem(s); nothing was imported:")
+        lines += [f"  {problem}" for problem in report.problems]
+        return "\n".join(lines)
+    verb = "would add" if dry_run else "added"
+    prefix = "Dry run: " if dry_run else ""
+    if report.new_records == 0:
+        lines.append(
+            f"Everything is already stored ({report.already_stored} record(s)); nothing to add."
+        )
+        return "\n".join(lines)
+    lines.append(
+        f"{prefix}{verb if dry_run else verb.capitalize()} {report.new_records} record(s) for "
+        f"{len(report.per_patient)} patient(s); {report.already_stored} already stored "
+        f"({report.seconds:.1f} s)"
+    )
+    for number, kinds in report.per_patient.items():
+        shown = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+        lines.append(f"  {number}: {shown}")
     return "\n".join(lines)
