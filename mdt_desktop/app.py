@@ -75,7 +75,7 @@ def run(args: argparse.Namespace, target: Target) -> int:
 
 
 def _run_window(app: Any, args: argparse.Namespace, target: Target) -> int:
-    from mdt_desktop.configuration import clinical_config
+    from mdt_desktop.configuration import clinical_config, code_table
     from mdt_desktop.drafts import DraftStore
     from mdt_desktop.models.db import open_database
     from mdt_desktop.paths import user_data_dir
@@ -107,7 +107,7 @@ def _run_window(app: Any, args: argparse.Namespace, target: Target) -> int:
             RosterService(db).clinicians(),
             ViewSettings(),
             options,
-            admin=admin_services(db, config, user_data_dir()),
+            admin=admin_services(db, config, user_data_dir(), code_table),
             runner=runner,
             drafts=DraftStore(user_data_dir() / "drafts"),
         )

@@ -200,6 +200,10 @@ def _open_existing(args: argparse.Namespace) -> Any:
     return db
 
 
+def _has_content(path: Path) -> bool:
+    return path.expanduser().is_file() and path.expanduser().stat().st_size > 0
+
+
 def _print_json(payload: Any) -> None:
     json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
@@ -301,7 +305,7 @@ def _import(args: argparse.Namespace) -> int:
     from mdt_desktop.services.imports import ImportRejected, ImportService
 
     codes = code_table()
-    db = _open_existing(args) if args.dry_run else _open_for_writing(args)
+    db = _open_existing(args) if args.dry_run else _open_for_writing(args, create=True)
     try:
         service = ImportService(db, codes)
         try:
@@ -317,11 +321,21 @@ def _import(args: argparse.Namespace) -> int:
     return 0 if report.ok else 2
 
 
-def _open_for_writing(args: argparse.Namespace) -> Any:
-    """Open the target to change it: refused (exit 3) while another program holds the lock."""
-    from mdt_desktop.domain.errors import RefusedError
+def _open_for_writing(args: argparse.Namespace, *, create: bool = False) -> Any:
+    """Open the target to change it: refused (exit 3) while another program holds the lock.
 
-    db = _open_existing(args)
+    With *create*, a missing SQLite file becomes a new, empty database (said on stderr).
+    """
+    from mdt_desktop.domain.errors import RefusedError
+    from mdt_desktop.models.db import open_database
+
+    target = resolve_target(args)
+    missing = target.path is not None and not _has_content(Path(target.path))
+    if create and missing:
+        db = open_database(target.path, url=target.url, create=True)
+        print(f"{PROG}: note: created a new database {target.path}", file=sys.stderr)
+    else:
+        db = _open_existing(args)
     if db.read_only:
         db.close()
         raise RefusedError(db.notice or "The database is open read-only.")

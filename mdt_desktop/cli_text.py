@@ -79,22 +79,10 @@ def import_text(report: ImportReport, *, dry_run: bool) -> str:
     for file in report.files:
         lines.append(f"{file.name}: {file.format}, {file.records} record(s)")
         lines += [f"  note: {note}" for note in file.notes]
+    lines.append(report.headline(dry_run=dry_run))
     if report.problems:
-        lines.append(f"{len(report.problems)} problem(s); nothing was imported:")
         lines += [f"  {problem}" for problem in report.problems]
         return "\n".join(lines)
-    verb = "would add" if dry_run else "added"
-    prefix = "Dry run: " if dry_run else ""
-    if report.new_records == 0:
-        lines.append(
-            f"Everything is already stored ({report.already_stored} record(s)); nothing to add."
-        )
-        return "\n".join(lines)
-    lines.append(
-        f"{prefix}{verb if dry_run else verb.capitalize()} {report.new_records} record(s) for "
-        f"{len(report.per_patient)} patient(s); {report.already_stored} already stored "
-        f"({report.seconds:.1f} s)"
-    )
     for number, kinds in report.per_patient.items():
         shown = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
         lines.append(f"  {number}: {shown}")

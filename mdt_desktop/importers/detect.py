@@ -20,7 +20,7 @@ def reader_for(path: Path) -> tuple[str, Reader] | None:
             head = handle.read(SNIFF_BYTES)
     except OSError:
         return None
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n\x0b")  # BOM, blanks, an MLLP start byte
     suffix = path.suffix.lower()
     if text.startswith((b"{", b"[")) or suffix == ".json":
         from mdt_desktop.importers.fhir_reader import read_fhir

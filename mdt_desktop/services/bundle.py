@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from mdt_desktop.domain.config import ClinicalConfig
+from mdt_desktop.importers.codes import CodeTable, load_code_table
 from mdt_desktop.models.db import Database
+from mdt_desktop.paths import resource_path
 from mdt_desktop.services.annotations import AnnotationService
 from mdt_desktop.services.audit_log import AuditLogService
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.exports import ExportService
+from mdt_desktop.services.imports import ImportService
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.notes import NoteService
@@ -52,14 +56,28 @@ class AdminServices:
     roster_admin: RosterAdmin
     audit_log: AuditLogService
     exports: ExportService
+    imports: ImportService
 
 
-def admin_services(db: Database, config: ClinicalConfig, data_dir: Path) -> AdminServices:
-    """Build the administrative services on *db* (*data_dir* holds the pseudonym key)."""
+def admin_services(
+    db: Database,
+    config: ClinicalConfig,
+    data_dir: Path,
+    codes: CodeTable | Callable[[], CodeTable] | None = None,
+) -> AdminServices:
+    """Build the administrative services on *db* (*data_dir* holds the pseudonym key).
+
+    *codes*: the lab code table or its loader (default: the shipped table only).
+    """
     return AdminServices(
         MeetingAdminService(db, config),
         RosterService(db),
         RosterAdmin(db),
         AuditLogService(db),
         ExportService(db, config, ExportService.default_key_path(data_dir)),
+        ImportService(db, codes or _shipped_codes),
     )
+
+
+def _shipped_codes() -> CodeTable:
+    return load_code_table(resource_path("lab_codes.toml"))

@@ -22,8 +22,10 @@ from mdt_desktop.importers.detect import read_file
 from mdt_desktop.importers.model import ParsedFile, Problem
 from mdt_desktop.models.db import Database
 from mdt_desktop.services.audit import SYSTEM, Actor
+from mdt_desktop.services.guards import acting
 from mdt_desktop.services.import_plan import Plan, make_plan
 from mdt_desktop.services.import_write import write_plan
+from mdt_desktop.services.permissions import Permission
 
 Progress = Callable[[int, int, str], None]
 SHOWN_PROBLEMS = 20  # in the exception's message; the report has them all
@@ -61,6 +63,24 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def patients(self) -> int:
+        """How many patients get new records."""
+        return len(self.per_patient)
+
+    def headline(self, *, dry_run: bool) -> str:
+        """One sentence: refused, nothing new, or what was (would be) added."""
+        if self.problems:
+            return f"{len(self.problems)} problem(s); nothing was imported."
+        if self.new_records == 0:
+            return (
+                f"Everything is already stored ({self.already_stored} record(s)); nothing to add."
+            )
+        what = f"{self.new_records} record(s) for {self.patients} patient(s)"
+        if dry_run:
+            return f"Dry run: would add {what}; {self.already_stored} already stored."
+        return f"Added {what}; {self.already_stored} already stored ({self.seconds:.1f} s)."
 
     def as_json(self) -> dict[str, Any]:
         """The ``import --json`` document."""
@@ -109,9 +129,21 @@ class ImportRejected(ValidationError):
 class ImportService:
     """Imports FHIR R4, HL7 v2 ORU and CSV files into the database."""
 
-    def __init__(self, db: Database, codes: CodeTable) -> None:
+    def __init__(self, db: Database, codes: CodeTable | Callable[[], CodeTable]) -> None:
+        """Import into *db* with *codes*, the lab code table or its loader.
+
+        A loader is called at the first import: a broken site code file then stops imports
+        with its message, not the program's start.
+        """
         self._db = db
         self._codes = codes
+
+    @property
+    def codes(self) -> CodeTable:
+        """The lab code table (loaded now if it was given as a loader)."""
+        if not isinstance(self._codes, CodeTable):
+            self._codes = self._codes()
+        return self._codes
 
     def preview(
         self,
@@ -137,12 +169,17 @@ class ImportService:
         cancelled: Callable[[], bool] | None = None,
         now: datetime | None = None,
     ) -> ImportReport:
-        """Import *paths* all or nothing; raises ImportRejected listing every problem."""
+        """Import *paths* all or nothing; raises ImportRejected listing every problem.
+
+        *actor* must be allowed to import (None: the command line, recorded as the system).
+        """
         started = time.perf_counter()
         parsed = self._read(paths, progress, cancelled, now)
         stamp = now or datetime.now().replace(microsecond=0)
         total = len(paths) + 2
         with self._db.write() as session:
+            if actor is not None:  # a person at the screen; the command line imports as SYSTEM
+                acting(session, actor, Permission.IMPORT_DATA)
             _step(progress, cancelled, total - 2, total, "Checking against the database")
             plan = make_plan(session, parsed)
             report = _report(parsed, plan, written=False, started=started)
@@ -169,7 +206,7 @@ class ImportService:
         total = len(paths) + 2
         for number, path in enumerate(paths):
             _step(progress, cancelled, number, total, f"Reading {path.name}")
-            result = read_file(path, self._codes, now=now)
+            result = read_file(path, self.codes, now=now)
             result.notes.insert(0, _digest(path))
             parsed.append(result)
         return parsed

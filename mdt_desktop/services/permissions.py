@@ -30,6 +30,7 @@ class Permission(StrEnum):
     ADD_NOTES = "add case notes"
     COMPLETE_ACTIONS = "complete actions"
     EXPORT = "export minutes, letters and spreadsheets"
+    IMPORT_DATA = "import lab results, patients and treatment"
 
 
 _CLINICIANS = frozenset(
@@ -47,6 +48,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.ADD_NOTES: _CLINICIANS,
     Permission.COMPLETE_ACTIONS: frozenset(set(Role) - {Role.OBSERVER}),
     Permission.EXPORT: frozenset({Role.COORDINATOR, Role.IBD_CONSULTANT}),
+    Permission.IMPORT_DATA: _CLINICIANS | {Role.COORDINATOR, Role.PHARMACIST},
 }
 
 

@@ -41,6 +41,7 @@ from mdt_desktop.views.audit_log_dialog import AuditLogDialog
 from mdt_desktop.views.candidate_table_model import CandidateFilterModel, CandidateTableModel
 from mdt_desktop.views.case_tabs import CaseTabs, Viewer
 from mdt_desktop.views.export_dialog import ExportDialog
+from mdt_desktop.views.import_dialog import IMPORT_NOT_ALLOWED, NOBODY_CHOSEN, ImportDialog
 from mdt_desktop.views.patient_header import PatientHeader
 from mdt_desktop.views.plot_canvas import CasePlotCanvas
 from mdt_desktop.views.prepare_meeting_dialog import NewMeetingDialog, PrepareMeetingDialog
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.presentation: PresentationWindow | None = None
         self.preparation: PrepareMeetingDialog | None = None
         self.export_dialog: ExportDialog | None = None
+        self.import_dialog: ImportDialog | None = None
         self._export_folder: Path | None = settings.export_folder()  # where the last one went
         self.setWindowTitle(options.title)
         self._create_actions()
@@ -148,6 +150,9 @@ class MainWindow(QMainWindow):
         meeting.addSeparator()
         meeting.addAction(self.present_action)
         tools = self.menuBar().addMenu("&Tools")
+        self.import_action = tools.addAction("&Import data…")
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.setToolTip("Lab results, patients and treatment: FHIR, HL7 v2, CSV")
         self.roster_action = tools.addAction("&Roster…")
         self.audit_action = tools.addAction("&Audit log…")
         self.audit_action.setShortcut(QKeySequence("Ctrl+L"))
@@ -155,6 +160,7 @@ class MainWindow(QMainWindow):
             self.new_meeting_action,
             self.prepare_action,
             self.export_action,
+            self.import_action,
             self.roster_action,
             self.audit_action,
         ):
@@ -285,6 +291,7 @@ class MainWindow(QMainWindow):
         self.prepare_action.triggered.connect(lambda: self.prepare_meeting())
         self.sign_off_action.triggered.connect(self.sign_off)
         self.export_action.triggered.connect(self.export_meeting)
+        self.import_action.triggered.connect(self.import_data)
         self.roster_action.triggered.connect(self.open_roster)
         self.audit_action.triggered.connect(self.open_audit_log)
         self.plots.painted.connect(self.case_painted.emit)
@@ -526,6 +533,28 @@ class MainWindow(QMainWindow):
         self._export_folder = self.export_dialog.folder
         self._settings.set_export_folder(self._export_folder)
         self.export_dialog = None
+
+    def import_data(self) -> None:
+        """Import lab results, patients and treatment; the open meeting reloads afterwards."""
+        if self._admin is None:
+            return
+        actor = self._presenter.actor
+        why_not = (
+            self._read_only_reason()
+            or (NOBODY_CHOSEN if actor is None else "")
+            or ("" if self._may(Permission.IMPORT_DATA) else IMPORT_NOT_ALLOWED)
+        )
+        self.import_dialog = ImportDialog(
+            self._admin.imports,
+            actor,
+            why_not,
+            self,
+            folder=self._settings.import_folder(),
+        )
+        self.import_dialog.imported.connect(lambda _report: self._presenter.reload())
+        self.import_dialog.exec()
+        self._settings.set_import_folder(self.import_dialog.folder)
+        self.import_dialog = None
 
     def open_roster(self) -> None:
         """Show the roster; the coordinator may change it."""

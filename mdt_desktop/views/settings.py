@@ -47,6 +47,13 @@ class ViewSettings:
     def set_export_folder(self, folder: Path) -> None:
         self._store.setValue("export/folder", str(folder))
 
+    def import_folder(self) -> Path | None:
+        value = self._store.value("import/folder")
+        return Path(str(value)) if value else None
+
+    def set_import_folder(self, folder: Path) -> None:
+        self._store.setValue("import/folder", str(folder))
+
     def state(self, name: str) -> QByteArray | None:
         value = self._store.value(f"layout/{name}")
         return value if isinstance(value, QByteArray) else None

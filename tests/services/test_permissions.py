@@ -1,6 +1,8 @@
 """The permission matrix: every action against every role, through the real services."""
 
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -14,11 +16,14 @@ from mdt_desktop.domain.enums import (
     Role,
 )
 from mdt_desktop.domain.errors import RefusedError
+from mdt_desktop.importers.codes import CodeTable, load_code_table
+from mdt_desktop.paths import resource_path
 from mdt_desktop.services.annotations import AnnotationService
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.exports import ExportKind, ExportRequest, ExportService
+from mdt_desktop.services.imports import ImportService
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.notes import NoteService
@@ -26,6 +31,11 @@ from mdt_desktop.services.permissions import MATRIX, Permission
 from mdt_desktop.services.roster import RosterAdmin, RosterService
 from mdt_desktop.services.signoff import SignOffService
 from tests.conftest import AS_OF
+
+
+@cache
+def codes() -> CodeTable:
+    return load_code_table(resource_path("lab_codes.toml"))
 
 
 class World:
@@ -56,6 +66,16 @@ class World:
     def unlisted_patient(self) -> str:
         listed = {d.case.patient.hospital_number for d in self.board.cases}
         return next(f"DEMO{n}" for n in range(10001, 10121) if f"DEMO{n}" not in listed)
+
+    def labs(self) -> Path:
+        self.folder.mkdir(exist_ok=True)
+        path = self.folder / "labs.csv"
+        path.write_text(
+            "hospital_number,collected_at,test,value,unit\n"
+            f"{self.case.case.patient.hospital_number},2026-11-20T08:40:00,crp,3.1,mg/L\n",
+            encoding="utf-8",
+        )
+        return path
 
     def level(self) -> int:
         record = self.case.record
@@ -94,6 +114,7 @@ ACTIONS: dict[Permission, Callable[[World, Actor], object]] = {
     Permission.EXPORT: lambda w, a: ExportService(w.db, w.config, w.folder / "key").export(
         ExportRequest(w.board.meeting.id, ExportKind.SPREADSHEET, w.folder / "decisions.csv"), a
     ),
+    Permission.IMPORT_DATA: lambda w, a: ImportService(w.db, codes()).run([w.labs()], a),
 }
 
 
