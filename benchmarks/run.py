@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.imports import hl7_import_times, import_times  # noqa: E402
 from benchmarks.minutes import minutes_times  # noqa: E402
+from benchmarks.outcomes import audit_times  # noqa: E402
 from benchmarks.saves import save_times  # noqa: E402
 
 
@@ -294,6 +295,12 @@ def main() -> int:
     figures["import_100k_hl7_s"] = summary(
         hl7_import_times(args.db, 2 if quick else 3), "s", 10.0, "p50"
     )
+    audit = audit_times(args.db, 3 if quick else 7, LARGE_AS_OF)
+    figures["audit_1000_s"] = summary(audit["audit"], "s", 1.0, "p50")
+    figures["audit_1000_s"]["episodes"] = audit["episodes"]
+    figures["audit_1000_s"]["synthetic_episodes"] = audit["synthetic"]
+    figures["floor_audit_rows_s"] = summary(audit["floor"], "s")
+    figures["audit_1000_command_s"] = summary(audit["command"], "s")
     figures["open_meeting_s"] = {
         "value": round(switch["open_meeting_s"], 3),
         "unit": "s",
@@ -314,6 +321,9 @@ def main() -> int:
             "import_100k_s": figures["import_100k_s"]["p50"],
             "floor_insert_100k_s": figures["floor_insert_100k_s"]["p50"],
             "import_100k_hl7_s": figures["import_100k_hl7_s"]["p50"],
+            "audit_1000_s": figures["audit_1000_s"]["p50"],
+            "floor_audit_rows_s": figures["floor_audit_rows_s"]["p50"],
+            "audit_1000_command_s": figures["audit_1000_command_s"]["p50"],
         }
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)

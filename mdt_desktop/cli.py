@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import sys
 import traceback
@@ -106,6 +107,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--letters", action="store_true", help="an outcome letter per case into the folder --out"
     )
     kind.add_argument("--spreadsheet", action="store_true", help="the decisions and actions as CSV")
+
+    audit = commands.add_parser(
+        "audit", help="de-escalation outcome audit: maintained at 12 months, failures, recapture"
+    )
+    audit.add_argument("--json", action="store_true", help="print JSON")
+    audit.add_argument("--out", type=Path, metavar="FILE.pdf", help="also write the PDF report")
+    audit.add_argument(
+        "--as-of",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="follow episodes up to this day (default: today)",
+    )
+    audit.add_argument(
+        "--cost-per-administration",
+        type=_amount,
+        metavar="AMOUNT",
+        help="price of one infusion or injection, to cost the administrations avoided",
+    )
     return parser
 
 
@@ -114,6 +133,16 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from error
+
+
+def _amount(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount (a number, 0 or more)")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +203,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "meeting": _meeting,
         "minutes": _minutes,
         "import": _import,
+        "audit": _audit,
     }
     return handlers[args.command](args)
 
@@ -373,6 +403,35 @@ def _minutes(args: argparse.Namespace) -> int:
         f"{kind.label}, MDT of {meeting.meeting_date:%d %b %Y}, {state}{pages}: {where} "
         f"({result.seconds:.1f} s)"
     )
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from mdt_desktop.cli_text import audit_text
+    from mdt_desktop.services.outcomes import OutcomeService
+
+    if args.out is not None and args.out.suffix.lower() != ".pdf":
+        raise ValidationError(f"{args.out.name}: the audit report must be written to a .pdf file")
+    config = _config()
+    db = _open_existing(args)
+    try:
+        audit = OutcomeService(db, config).audit(args.as_of, args.cost_per_administration)
+    finally:
+        db.close()
+    written = None
+    if args.out is not None:
+        from mdt_desktop.reports.audit_report import build_audit_report
+
+        pages = build_audit_report(audit, args.out, config)
+        written = f"Audit report (PDF), {pages} pages: {args.out}"
+    if args.json:
+        _print_json(audit.as_json())
+        if written:
+            print(f"{PROG}: note: {written}", file=sys.stderr)
+    else:
+        print(audit_text(audit))
+        if written:
+            print(f"\n{written}")
     return 0
 
 

@@ -1,9 +1,11 @@
-"""Plain-text renderings of a patient and a meeting for the terminal (no Qt)."""
+"""Plain-text renderings of a patient, a meeting, an import and the outcome audit (no Qt)."""
 
 from __future__ import annotations
 
 from mdt_desktop.domain.catalogue import ANALYTES, DRUGS
 from mdt_desktop.domain.enums import AttendanceStatus
+from mdt_desktop.domain.outcome_audit import AuditFigures, BaselineRow, DrugBurden, OutcomeAudit
+from mdt_desktop.domain.outcomes import FailureReason
 from mdt_desktop.domain.records import MeetingRecord, PatientRecord
 from mdt_desktop.services.imports import ImportReport
 from mdt_desktop.services.patients import ReviewSummary
@@ -87,3 +89,82 @@ def import_text(report: ImportReport, *, dry_run: bool) -> str:
         shown = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
         lines.append(f"  {number}: {shown}")
     return "\n".join(lines)
+
+
+KM_SHOWN = (6, 12, 24)  # months of the curve the summary prints
+
+
+def audit_text(audit: OutcomeAudit) -> str:
+    """The de-escalation outcome audit for the terminal."""
+    window = f"{audit.rules.failure_months:g} months"
+    lines = [f"De-escalation outcome audit, as of {audit.as_of:%d %b %Y}", ""]
+    lines += _figures_lines(audit.overall, window, audit.rules.recapture_months)
+    for title, split in (("By drug", audit.by_drug), ("By diagnosis", audit.by_diagnosis)):
+        lines += ["", f"{title}:", _SPLIT_HEADER]
+        lines += [_split_line(label, figures) for label, figures in split.items()]
+    lines += ["", f"At de-escalation: maintained vs failed at {window} (evaluable episodes):"]
+    lines += [_baseline_line(row) for row in audit.baseline]
+    lines += ["", _burden_text(audit.burden)]
+    return "\n".join(lines)
+
+
+def _figures_lines(figures: AuditFigures, window: str, recapture_months: float) -> list[str]:
+    median = figures.median_months_to_failure
+    reasons = "; ".join(
+        f"{reason.label} {figures.failure_reasons.get(reason, 0)}" for reason in FailureReason
+    )
+    curve = ", ".join(
+        f"{p.month} months {100 * p.survival:.0f}% ({100 * p.lower:.0f}–{100 * p.upper:.0f}%)"
+        for p in figures.curve
+        if p.month in KM_SHOWN
+    )
+    rows = [
+        ("De-escalations", f"{figures.de_escalations} in {figures.patients} patient(s)"),
+        (f"Evaluable at {window}", str(figures.evaluable_12m)),
+        (
+            f"Maintained at {window}",
+            f"{figures.maintained_12m}/{figures.evaluable_12m} "
+            f"({_percent(figures.maintained_12m_pct)})",
+        ),
+        (f"Failed within {window}", str(figures.failed_12m)),
+        ("Median time to failure", f"{median:.1f} months" if median is not None else "–"),
+        ("Reasons", reasons),
+        ("Re-escalated", str(figures.re_escalated)),
+        (f"Recaptured in {recapture_months:g} months", str(figures.recaptured)),
+        ("Still de-escalated (KM)", f"{curve} (95% CI)"),
+    ]
+    return [f"{label + ':':<31}{value}" for label, value in rows]
+
+
+_SPLIT_HEADER = f"  {'':<22} {'episodes':>8} {'evaluable':>9} {'maintained':>14} {'failed':>6}"
+
+
+def _split_line(label: str, figures: AuditFigures) -> str:
+    maintained = f"{figures.maintained_12m} ({_percent(figures.maintained_12m_pct)})"
+    return (
+        f"  {label:<22} {figures.de_escalations:>8} {figures.evaluable_12m:>9} "
+        f"{maintained:>14} {figures.failed_12m:>6}"
+    )
+
+
+def _baseline_line(row: BaselineRow) -> str:
+    p_value = f"p = {row.p_value:.3f}" if row.p_value is not None else "p –"
+    return f"  {row.label:<44} {row.successes:<24} vs {row.failures:<24} {p_value} ({row.test})"
+
+
+def _burden_text(burden: DrugBurden) -> str:
+    text = (
+        f"Drug burden: {burden.administrations_avoided:,.0f} administrations avoided over "
+        f"{burden.patient_years:,.1f} patient-years on reduced regimens "
+        f"({burden.per_patient_year:.1f} a patient-year)"
+    )
+    if burden.cost_avoided is not None and burden.cost_per_administration is not None:
+        text += (
+            f"; {burden.cost_avoided:,.0f} saved at "
+            f"{burden.cost_per_administration:,.2f} an administration"
+        )
+    return text + "."
+
+
+def _percent(value: float | None) -> str:
+    return f"{value:.1f}%" if value is not None else "–"

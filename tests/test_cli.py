@@ -309,3 +309,91 @@ def test_minutes_command_refuses_a_wrong_suffix_with_2(demo_path, tmp_path, caps
     assert code == 2
     assert "must be written to a .pdf" in err
     assert not (tmp_path / "m.docx").exists()
+
+
+AUDIT_KEYS = {
+    "de_escalations",
+    "patients",
+    "evaluable_12m",
+    "maintained_12m",
+    "maintained_12m_pct",
+    "failed_12m",
+    "median_months_to_failure",
+    "failure_reasons",
+    "re_escalated",
+    "recaptured",
+    "km",
+}
+
+
+def test_audit_json_has_the_contract_keys(demo_path, capsys):
+    code, out, err = run(capsys, "--db", demo_path, "audit", "--json", "--as-of", AS_OF)
+    assert code == 0, err
+    assert err == ""
+    doc = json.loads(out)
+    assert set(doc) >= AUDIT_KEYS
+    assert set(doc["failure_reasons"]) == {
+        "re_escalation",
+        "trial_enrolment",
+        "steroids",
+        "surgery",
+        "stopped",
+    }
+    assert [p["month"] for p in doc["km"]] == list(range(25))
+    assert all(set(p) >= {"month", "survival"} for p in doc["km"])
+    assert 0 <= doc["maintained_12m_pct"] <= 100
+    assert doc["maintained_12m"] + doc["failed_12m"] == doc["evaluable_12m"]
+    assert doc["as_of"] == AS_OF.isoformat()
+
+
+def test_audit_text_summary(demo_path, capsys):
+    code, out, err = run(
+        capsys, "--db", demo_path, "audit", "--as-of", AS_OF, "--cost-per-administration", "350"
+    )
+    assert code == 0, err
+    doc = json.loads(run(capsys, "--db", demo_path, "audit", "--json", "--as-of", AS_OF)[1])
+    maintained = f"{doc['maintained_12m']}/{doc['evaluable_12m']} ({doc['maintained_12m_pct']}%)"
+    assert f"Maintained at 12 months:       {maintained}" in out
+    for heading in ("By drug:", "By diagnosis:", "At de-escalation:", "Drug burden:"):
+        assert heading in out
+    assert "Mann–Whitney U" in out
+    assert "at 350.00 an administration" in out
+
+
+def test_audit_refuses_a_report_that_is_not_a_pdf_with_2(demo_path, tmp_path, capsys):
+    code, out, err = run(capsys, "--db", demo_path, "audit", "--out", tmp_path / "a.docx")
+    assert code == 2
+    assert out == ""
+    assert err == "mdt-desktop: a.docx: the audit report must be written to a .pdf file\n"
+    assert not (tmp_path / "a.docx").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--as-of", "yesterday"), "'yesterday' is not a date"),
+        (("--cost-per-administration", "-5"), "'-5' is not an amount"),
+    ],
+)
+def test_audit_usage_errors_exit_2(demo_path, capsys, argv, message):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--db", str(demo_path), "audit", *argv])
+    assert done.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_audit_writes_the_pdf_report(demo_path, tmp_path, capsys):
+    pytest.importorskip("mdt_desktop.reports.audit_report")
+    from pypdf import PdfReader
+
+    target = tmp_path / "audit.pdf"
+    code, out, err = run(capsys, "--db", demo_path, "audit", "--as-of", AS_OF, "--out", target)
+    assert code == 0, err
+    pages = len(PdfReader(target).pages)
+    assert f"Audit report (PDF), {pages} pages: {target}" in out
+    code, out, err = run(
+        capsys, "--db", demo_path, "audit", "--json", "--as-of", AS_OF, "--out", target
+    )
+    assert code == 0
+    json.loads(out)  # stdout stays one JSON document; the file is named on stderr
+    assert "Audit report (PDF)" in err

@@ -1,7 +1,8 @@
 """Loads and validates the clinical configuration files.
 
-Sources, thresholds, regimens, checklist and monitoring template: every problem is reported
-with its file, key and reason, all at once.
+Sources, thresholds, regimens, checklist, monitoring template, risk factors and the published
+outcomes the audit compares with: every problem is reported with its file, key and reason, all at
+once.
 
 A site may put files of the same names in its configuration folder; their entries replace the
 shipped ones key by key and must cite sources too.
@@ -23,6 +24,7 @@ from mdt_desktop.domain.monitoring import (
     LEVEL_PLACEHOLDER,
     MonitoringCheckSpec,
 )
+from mdt_desktop.domain.published import PublishedResult, parse_published
 from mdt_desktop.domain.regimens import DrugRegimens, Regimen, RegimenCatalogue, RegimenSpec
 from mdt_desktop.domain.risk import RULES as RISK_RULES
 from mdt_desktop.domain.risk import RiskFactorSpec
@@ -42,6 +44,7 @@ FILES = (
     "checklist.toml",
     "monitoring.toml",
     "risk_factors.toml",
+    "published_outcomes.toml",
 )
 
 # Keys the program's rules look up; a configuration without them is refused at start-up.
@@ -76,10 +79,15 @@ REQUIRED_THRESHOLDS = frozenset(
         "flare_partial_mayo",
         "flare_components_required",
         "persistent_flare",
+        "flare_max_age",
+        "early_warning_calprotectin_rise",
+        "early_warning_calprotectin",
+        "monitoring_check_tolerance",
         "failure_window",
         "recapture_window",
         "recapture_calprotectin",
         "recapture_crp",
+        "audit_baseline_window",
         "recent_review",
         "next_review",
     }
@@ -98,6 +106,7 @@ class ClinicalConfig:
     monitoring: tuple[MonitoringCheckSpec, ...]
     risk_factors: tuple[RiskFactorSpec, ...] = ()
     risk_caveat: str = ""
+    published: tuple[PublishedResult, ...] = ()  # what the outcome audit compares with
 
 
 def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalConfig:
@@ -133,11 +142,16 @@ def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalCon
     risks, caveat = _parse_risks(
         data["risk_factors.toml"], names["risk_factors.toml"], sources, problems
     )
+    published = parse_published(
+        data["published_outcomes.toml"], names["published_outcomes.toml"], sources, problems
+    )
     if problems:
         raise ConfigurationError(
             "Invalid clinical configuration:\n  " + "\n  ".join(problems.lines)
         )
-    return ClinicalConfig(sources, thresholds, regimens, checklist, monitoring, risks, caveat)
+    return ClinicalConfig(
+        sources, thresholds, regimens, checklist, monitoring, risks, caveat, published
+    )
 
 
 def _read(path: Path, problems: Problems) -> dict[str, Any]:

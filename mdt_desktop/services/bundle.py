@@ -15,10 +15,12 @@ from mdt_desktop.services.audit_log import AuditLogService
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.exports import ExportService
+from mdt_desktop.services.followup import FollowUpService
 from mdt_desktop.services.imports import ImportService
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.notes import NoteService
+from mdt_desktop.services.outcomes import OutcomeService
 from mdt_desktop.services.roster import RosterAdmin, RosterService
 from mdt_desktop.services.signoff import SignOffService
 
@@ -57,6 +59,8 @@ class AdminServices:
     audit_log: AuditLogService
     exports: ExportService
     imports: ImportService
+    followup: FollowUpService
+    outcomes: OutcomeService
 
 
 def admin_services(
@@ -76,6 +80,8 @@ def admin_services(
         AuditLogService(db),
         ExportService(db, config, ExportService.default_key_path(data_dir)),
         ImportService(db, codes or _shipped_codes),
+        followup=FollowUpService(db, config),
+        outcomes=OutcomeService(db, config),
     )
 
 

@@ -41,7 +41,9 @@ from mdt_desktop.views.audit_log_dialog import AuditLogDialog
 from mdt_desktop.views.candidate_table_model import CandidateFilterModel, CandidateTableModel
 from mdt_desktop.views.case_tabs import CaseTabs, Viewer
 from mdt_desktop.views.export_dialog import ExportDialog
+from mdt_desktop.views.followup_window import FollowUpWindow
 from mdt_desktop.views.import_dialog import IMPORT_NOT_ALLOWED, NOBODY_CHOSEN, ImportDialog
+from mdt_desktop.views.outcome_audit_window import OutcomeAuditWindow
 from mdt_desktop.views.patient_header import PatientHeader
 from mdt_desktop.views.plot_canvas import CasePlotCanvas
 from mdt_desktop.views.prepare_meeting_dialog import NewMeetingDialog, PrepareMeetingDialog
@@ -87,6 +89,8 @@ class MainWindow(QMainWindow):
         self._runner = runner or ImmediateRunner()
         self._drafts = drafts
         self.audit_dialog: AuditLogDialog | None = None
+        self.followup_window: FollowUpWindow | None = None
+        self.outcome_window: OutcomeAuditWindow | None = None
         self._presenter = presenter
         self._config = config
         self._roster = roster
@@ -156,6 +160,16 @@ class MainWindow(QMainWindow):
         self.roster_action = tools.addAction("&Roster…")
         self.audit_action = tools.addAction("&Audit log…")
         self.audit_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.followup_action = tools.addAction("&Follow-up…")
+        self.followup_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        self.followup_action.setToolTip(
+            "De-escalated patients in their first year: flags and checks"
+        )
+        self.outcomes_action = tools.addAction("&Outcome audit…")
+        self.outcomes_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.outcomes_action.setToolTip(
+            "Kaplan–Meier of remaining de-escalated, beside the published cohorts"
+        )
         for action in (
             self.new_meeting_action,
             self.prepare_action,
@@ -163,6 +177,8 @@ class MainWindow(QMainWindow):
             self.import_action,
             self.roster_action,
             self.audit_action,
+            self.followup_action,
+            self.outcomes_action,
         ):
             action.setEnabled(self._admin is not None)
 
@@ -294,6 +310,8 @@ class MainWindow(QMainWindow):
         self.import_action.triggered.connect(self.import_data)
         self.roster_action.triggered.connect(self.open_roster)
         self.audit_action.triggered.connect(self.open_audit_log)
+        self.followup_action.triggered.connect(self.open_followup)
+        self.outcomes_action.triggered.connect(self.open_outcome_audit)
         self.plots.painted.connect(self.case_painted.emit)
 
     # --- public -----------------------------------------------------------------------------------
@@ -621,6 +639,42 @@ class MainWindow(QMainWindow):
             meeting_id=board.meeting.id if board else None,
         )
         self.audit_dialog.show()
+
+    def open_followup(self) -> None:
+        """The follow-up worklist; the coordinator may list a patient for the next meeting."""
+        if self._admin is None:
+            return
+        if self.followup_window is not None:  # one at a time, for the current user
+            self.followup_window.close()
+            self.followup_window.deleteLater()
+        self.followup_window = FollowUpWindow(
+            self._admin.followup,
+            self._config.thresholds,
+            self._presenter.actor,
+            self._may(Permission.PREPARE_MEETING),
+            self._runner,
+            self,
+            why_not=self._read_only_reason(),
+        )
+
+        def listed(_meeting: object) -> None:  # stay on the open meeting and case
+            board, current = self._presenter.board, self._presenter.current
+            self._pending_meeting = board.meeting.id if board else None
+            self._pending_case = current.case.patient.hospital_number if current else None
+            self._presenter.refresh_meetings()
+
+        self.followup_window.listed.connect(listed)
+        self.followup_window.show()
+
+    def open_outcome_audit(self) -> None:
+        """The de-escalation outcome audit (read-only: anyone may look and export it)."""
+        if self._admin is None:
+            return
+        if self.outcome_window is None:
+            self.outcome_window = OutcomeAuditWindow(self._admin.outcomes, self._config, self)
+        self.outcome_window.show()
+        if self.outcome_window.audit is None:
+            self.outcome_window.refresh()
 
     def _viewer(self) -> Viewer:
         actor = self._presenter.actor

@@ -1,0 +1,264 @@
+"""The follow-up worklist as a Qt table model, and how its flags and checks look.
+
+Statuses are a symbol and a word with a restrained colour (views/display.py), never colour alone;
+every cell's tooltip carries the evidence behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QColor, QFont
+
+from mdt_desktop.domain.catalogue import ANALYTES, display_unit
+from mdt_desktop.domain.enums import Analyte, ChecklistResult
+from mdt_desktop.domain.flare import FlareStatus, reading_text
+from mdt_desktop.domain.followup import CheckState, CheckStatus, FollowUpRow
+from mdt_desktop.domain.records import Observation
+from mdt_desktop.domain.regimens import Regimen, short_interval
+from mdt_desktop.domain.thresholds import Thresholds
+from mdt_desktop.views.candidate_table_model import SORT_ROLE, Cell
+from mdt_desktop.views.display import BAD, GOOD, HIGH, MUTED
+from mdt_desktop.views.row_model import Index, RowTableModel
+
+STATUS_TEXT = {
+    FlareStatus.PERSISTENT: "‼ Persistent flare",
+    FlareStatus.FLARE: "▲ Flare",
+    FlareStatus.EARLY_WARNING: "△ Early warning",
+    FlareStatus.UNKNOWN: "? Unknown",
+    FlareStatus.NONE: "✓ No flare",
+}
+STATUS_COLOUR = {
+    FlareStatus.PERSISTENT: BAD,
+    FlareStatus.FLARE: BAD,
+    FlareStatus.EARLY_WARNING: HIGH,
+    FlareStatus.UNKNOWN: MUTED,
+    FlareStatus.NONE: GOOD,
+}
+CHECK_SYMBOL = {
+    CheckState.DONE: "✓",
+    CheckState.DUE: "●",
+    CheckState.OVERDUE: "✗",
+    CheckState.UPCOMING: "○",
+    CheckState.MANUAL: "?",
+}
+CHECK_COLOUR = {
+    CheckState.DONE: GOOD,
+    CheckState.DUE: HIGH,
+    CheckState.OVERDUE: BAD,
+    CheckState.UPCOMING: MUTED,
+    CheckState.MANUAL: MUTED,
+}
+COMPONENT_TEXT = {  # a flare component that is met is bad news
+    ChecklistResult.MET: ("✗", BAD),
+    ChecklistResult.NOT_MET: ("✓", GOOD),
+    ChecklistResult.UNKNOWN: ("?", MUTED),
+}
+_RIGHT = (4, 5, 6, 7, 10)  # numbers
+
+
+def regimen_text(before: Regimen, after: Regimen) -> str:
+    """E.g. ``IFX 5 mg/kg q6w → q8w`` or ``ADA 80 mg q2w → 40 mg q2w``: only what changed."""
+    if (before.drug, before.dose_value, before.dose_unit) == (
+        after.drug,
+        after.dose_value,
+        after.dose_unit,
+    ):
+        return f"{before.short_label} → {short_interval(after.interval_days)}"
+    if before.drug is after.drug:
+        return f"{before.short_label} → {after.short_label.split(' ', 1)[1]}"
+    return f"{before.short_label} → {after.short_label}"
+
+
+class FollowUpTableModel(RowTableModel[tuple[FollowUpRow, tuple[Cell, ...]]]):
+    """One de-escalated patient per row; each row keeps the cells made from it."""
+
+    HEADERS = (
+        "Patient",
+        "Hospital no.",
+        "Drug and regimen",
+        "Since",
+        "Months",
+        "Calpro",
+        "CRP",
+        "Level",
+        "Flare status",
+        "Next check",
+        "Overdue",
+        "Listed",
+    )
+
+    def __init__(self, thresholds: Thresholds, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thresholds = thresholds
+
+    def set_worklist(self, rows: list[FollowUpRow]) -> None:
+        self.set_rows((row, self._make_cells(row)) for row in rows)
+
+    def follow_up(self, row: int) -> FollowUpRow:
+        return self.row_at(row)[0]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        cell = self.row_at(index.row())[1][index.column()]
+        handlers: dict[int, Callable[[], Any]] = {
+            Qt.ItemDataRole.DisplayRole: lambda: display_unit(cell.text),
+            SORT_ROLE: lambda: cell.sort if cell.sort is not None else cell.text,
+            Qt.ItemDataRole.ForegroundRole: lambda: cell.colour,
+            Qt.ItemDataRole.ToolTipRole: lambda: display_unit(cell.tooltip) or None,
+            Qt.ItemDataRole.FontRole: lambda: _italic() if cell.italic else None,
+            Qt.ItemDataRole.TextAlignmentRole: lambda: _alignment(index.column()),
+        }
+        handler = handlers.get(role)
+        return handler() if handler else None
+
+    # --- cells -----------------------------------------------------------------------------------
+
+    def _make_cells(self, row: FollowUpRow) -> tuple[Cell, ...]:
+        return (
+            Cell(row.name, row.name.casefold(), tooltip=row.diagnosis.label),
+            Cell(row.hospital_number),
+            Cell(
+                regimen_text(row.before, row.after),
+                tooltip=f"{row.before.label} → {row.after.label}",
+            ),
+            Cell(f"{row.since:%d %b %Y}", row.since.isoformat()),
+            Cell(f"{row.months:.1f}", row.months),
+            self._marker(row, Analyte.FAECAL_CALPROTECTIN, row.calprotectin),
+            self._marker(row, Analyte.CRP, row.crp),
+            self._level(row.level),
+            Cell(
+                status_text(row),
+                row.status.rank,
+                STATUS_COLOUR[row.status],
+                "\n".join(row.flare.lines()),
+            ),
+            _next_check(row),
+            Cell(
+                f"{row.overdue} ✗" if row.overdue else "0",
+                row.overdue,
+                BAD if row.overdue else MUTED,
+                "\n".join(c.text for c in row.checks if c.state is CheckState.OVERDUE)
+                or "No overdue checks",
+            ),
+            Cell(
+                f"{row.listed_on:%d %b}" if row.listed_on else "—",
+                row.listed_on.isoformat() if row.listed_on else "",
+                tooltip=(
+                    f"On the list of the MDT of {row.listed_on:%d %b %Y}"
+                    if row.listed_on
+                    else "Not on a planned meeting's list"
+                ),
+            ),
+        )
+
+    @staticmethod
+    def _marker(row: FollowUpRow, analyte: Analyte, obs: Observation | None) -> Cell:
+        """A flare component's latest value: red when it meets the flare threshold."""
+        component = next((c for c in row.flare.components if c.threshold.analyte is analyte), None)
+        if obs is None:
+            return Cell("—", -1.0, MUTED, component.text if component else "No result on record")
+        tooltip = component.text if component else reading_text(obs)
+        if component is None:
+            return Cell(obs.display_value, obs.value, tooltip=tooltip)
+        if component.stale:
+            return Cell(obs.display_value, obs.value, MUTED, tooltip, True)
+        colour = {ChecklistResult.MET: BAD, ChecklistResult.UNKNOWN: MUTED}.get(component.result)
+        return Cell(obs.display_value, obs.value, colour, tooltip)
+
+    def _level(self, obs: Observation | None) -> Cell:
+        if obs is None:
+            return Cell("—", -1.0, MUTED, "No trough level on record")
+        when = reading_text(obs)
+        band = self._thresholds.target_band(obs.analyte)
+        if band is None:
+            return Cell(obs.display_value, obs.value, tooltip=when)
+        position = -1 if obs.below_limit else band.position(obs.value)
+        words = {-1: "below", 0: "within", 1: "above"}[position]
+        return Cell(
+            obs.display_value,
+            obs.value,
+            {-1: BAD, 0: None, 1: HIGH}[position],
+            f"{obs.label} {when}: {words} the {band.describe()} target [{', '.join(band.sources)}]",
+        )
+
+
+def status_text(row: FollowUpRow) -> str:
+    """E.g. ``▲ Flare``, or ``✓ No flare (1 unknown)`` when a component had no recent result."""
+    unknown = row.flare.unknown
+    if row.status is FlareStatus.NONE and unknown:
+        return f"{STATUS_TEXT[row.status]} ({unknown} unknown)"
+    return STATUS_TEXT[row.status]
+
+
+def _next_check(row: FollowUpRow) -> Cell:
+    """The next check's date and what it measures, e.g. ``● 09 Dec · FCP, CRP, HBI``."""
+    check = row.next_check
+    if check is None:
+        return Cell("—", "9999", MUTED, "No further checks planned")
+    same_day = [c for c in row.checks if c.check.due == check.check.due and c.state is check.state]
+    what = ", ".join(dict.fromkeys(name for c in same_day for name in _short_names(c)))
+    text = f"{CHECK_SYMBOL[check.state]} {check.check.due:%d %b} · {what}"
+    colour = HIGH if check.state is CheckState.DUE else None
+    return Cell(text, check.check.due.isoformat(), colour, "\n".join(c.text for c in same_day))
+
+
+def _short_names(check: CheckStatus) -> list[str]:
+    """``FCP``, ``CRP``… for the analytes a check names; its label when it names none."""
+    names = []
+    for name in check.check.analytes:
+        try:
+            names.append(ANALYTES[Analyte(name)].short)
+        except ValueError:
+            names.append(name)
+    return names or [check.check.label]
+
+
+def _italic() -> QFont:
+    font = QFont()
+    font.setItalic(True)
+    return font
+
+
+def _alignment(column: int) -> Qt.AlignmentFlag:
+    if column in _RIGHT:
+        return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    return Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
+# --- the detail pane ----------------------------------------------------------------------------
+
+
+def _line(symbol: str, colour: QColor | None, text: str) -> str:
+    style = f' style="color:{colour.name()}"' if colour is not None else ""
+    return f"<li><span{style}><b>{symbol}</b></span> {escape(display_unit(text))}</li>"
+
+
+def detail_html(row: FollowUpRow) -> str:
+    """The selected patient: the regimen change, the flare evidence and every planned check."""
+    listed = (
+        f"On the list of the MDT of {row.listed_on:%d %b %Y}."
+        if row.listed_on
+        else "Not on a planned meeting's list."
+    )
+    flare = row.flare
+    status = STATUS_COLOUR[row.status].name()
+    components = "".join(_line(*COMPONENT_TEXT[c.result], c.text) for c in flare.components)
+    warning_symbol = "△" if flare.early_warning.result is ChecklistResult.MET else "·"
+    checks = (
+        "".join(_line(CHECK_SYMBOL[c.state], CHECK_COLOUR[c.state], c.text) for c in row.checks)
+        or "<li>No checks planned.</li>"
+    )
+    return (
+        f"<h3>{escape(row.name)} · {escape(row.hospital_number)} · {row.diagnosis.label}</h3>"
+        f"<p>{escape(display_unit(f'{row.before.label} → {row.after.label}'))}"
+        f" since {row.since:%d %b %Y} ({row.months:.1f} months). {listed}</p>"
+        f'<h4 style="color:{status}">{STATUS_TEXT[row.status]}</h4>'
+        f"<p>{escape(display_unit(flare.headline))}</p><ul>{components}"
+        f"{_line(warning_symbol, None, flare.early_warning.text)}</ul>"
+        f"<h4>Monitoring checks</h4><p>{escape(row.plan_source)}</p><ul>{checks}</ul>"
+    )

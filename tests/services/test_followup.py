@@ -1,0 +1,161 @@
+"""The follow-up worklist on the demo database, and listing a patient for the next meeting."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
+from mdt_desktop.domain.flare import FlareStatus
+from mdt_desktop.domain.followup import FollowUpRules, in_first_year
+from mdt_desktop.domain.outcomes import OutcomeRules, episodes
+from mdt_desktop.models import AuditEventRow, PatientRow
+from mdt_desktop.services.audit import Actor
+from mdt_desktop.services.followup import LISTING_REASON, FollowUpService
+from mdt_desktop.services.meetings import MeetingService
+from mdt_desktop.services.patients import PatientService
+from mdt_desktop.services.roster import RosterService
+from tests.conftest import AS_OF
+from tests.factories import insert_observation
+
+COORDINATOR, NURSE = "Sam Patel", "Kate Doyle"
+NEXT_MEETING = AS_OF + timedelta(days=1)  # the demo's planned meeting, 25 Nov 2026
+
+
+def actor(db, name):
+    member = next(c for c in RosterService(db).clinicians() if name in c.name)
+    return Actor(member.id, member.name)
+
+
+@pytest.fixture
+def service(demo_db, config):
+    return FollowUpService(demo_db, config)
+
+
+def expected_patients(db, config):
+    """Who is in their first year, found one patient at a time with the domain functions."""
+    outcome_rules = OutcomeRules.from_thresholds(config.thresholds)
+    rules = FollowUpRules.from_thresholds(config.thresholds)
+    with db.read() as session:
+        numbers = list(session.scalars(select(PatientRow.hospital_number)))
+    found = set()
+    for number in numbers:
+        record = PatientService(db).get_record(number)
+        if any(in_first_year(e, AS_OF, rules) for e in episodes(record, AS_OF, outcome_rules)):
+            found.add(number)
+    return found
+
+
+def test_worklist_lists_the_de_escalated_patients_in_their_first_year(service, demo_db, config):
+    rows = service.worklist(AS_OF)
+    assert {r.hospital_number for r in rows} == expected_patients(demo_db, config)
+    assert len(rows) >= 5
+    for row in rows:
+        assert 0 <= row.months <= 12
+        assert row.after.intensity.value < row.before.intensity.value
+        assert row.checks  # every row is followed against a plan
+    assert [r.priority for r in rows] == sorted(r.priority for r in rows)
+
+
+def test_failed_de_escalations_are_left_out(service, demo_db, config):
+    outcome_rules = OutcomeRules.from_thresholds(config.thresholds)
+    failed = {
+        e.hospital_number
+        for number in ("DEMO10017", "DEMO10064")
+        for e in episodes(PatientService(demo_db).get_record(number), AS_OF, outcome_rules)
+        if e.failed
+    }
+    assert failed  # the demo re-escalates one and gives another steroids
+    assert not failed & {r.hospital_number for r in service.worklist(AS_OF)}
+
+
+def test_checks_come_from_the_decision_or_else_the_default_plan(service):
+    rows = service.worklist(AS_OF)
+    decided = [r for r in rows if r.plan_source.startswith("MDT decision of ")]
+    imported = [r for r in rows if r.plan_source.startswith("Default plan from ")]
+    assert decided
+    assert imported
+    assert len(decided) + len(imported) == len(rows)
+    assert all("no MDT decision recorded" in r.plan_source for r in imported)
+    assert any(r.overdue for r in imported)  # the longest-followed have missed some results
+
+
+def test_worklist_reads_in_a_few_queries(service, demo_db):
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(demo_db.engine, "before_cursor_execute", count)
+    try:
+        rows = service.worklist(AS_OF)
+    finally:
+        event.remove(demo_db.engine, "before_cursor_execute", count)
+    assert len(rows) > 5
+    assert len(statements) <= 8  # not one query per patient
+
+
+def test_a_flare_is_flagged_with_its_evidence_and_sorted_first(service, demo_db):
+    number = service.worklist(AS_OF)[-1].hospital_number
+    with demo_db.write() as session:
+        patient_id = session.scalar(
+            select(PatientRow.id).where(PatientRow.hospital_number == number)
+        )
+        for analyte, value, unit in (("faecal_calprotectin", 900, "ug/g"), ("crp", 40, "mg/L")):
+            insert_observation(
+                session,
+                patient_id,
+                analyte=analyte,
+                value=value,
+                unit=unit,
+                original_value=str(value),
+                original_unit=unit,
+                collected_at=datetime(2026, 11, 20, 9, 0),
+            )
+    first = service.worklist(AS_OF)[0]
+    assert first.hospital_number == number
+    assert first.status is FlareStatus.FLARE
+    assert first.flare.met >= 2
+    assert "Faecal calprotectin: 900 ug/g on 20 Nov 2026 — met (> 250 ug/g) [S20, S21]" in (
+        first.flare.lines()
+    )
+
+
+def test_coordinator_adds_a_patient_to_the_next_planned_meeting(service, demo_db, config):
+    number = service.worklist(AS_OF)[0].hospital_number
+    meeting = service.add_to_next_meeting(number, actor(demo_db, COORDINATOR), AS_OF)
+    assert meeting.meeting_date == NEXT_MEETING
+    listed = MeetingService(demo_db, config).get(meeting.id)
+    case = next(c for c in listed.cases if c.patient.hospital_number == number)
+    assert case.position == len(listed.cases)  # at the end of the list
+    row = next(r for r in service.worklist(AS_OF) if r.hospital_number == number)
+    assert row.listed_on == NEXT_MEETING
+    with demo_db.read() as session:
+        last = session.scalars(select(AuditEventRow).order_by(AuditEventRow.id.desc())).first()
+    assert (last.action, last.entity) == ("create", "case_review")
+    assert last.actor.startswith(COORDINATOR)
+    assert last.after["reason"] == LISTING_REASON
+
+
+def test_adding_twice_says_the_patient_is_already_listed(service, demo_db):
+    number = service.worklist(AS_OF)[0].hospital_number
+    coordinator = actor(demo_db, COORDINATOR)
+    service.add_to_next_meeting(number, coordinator, AS_OF)
+    with pytest.raises(ValidationError, match="already on the list of the MDT of 25 Nov 2026"):
+        service.add_to_next_meeting(number, coordinator, AS_OF)
+
+
+def test_a_nurse_may_not_list_patients(service, demo_db):
+    number = service.worklist(AS_OF)[0].hospital_number
+    with pytest.raises(RefusedError, match="may not prepare meetings"):
+        service.add_to_next_meeting(number, actor(demo_db, NURSE), AS_OF)
+
+
+def test_without_a_planned_meeting_the_error_says_to_plan_one(service, demo_db):
+    number = service.worklist(AS_OF)[0].hospital_number
+    after = NEXT_MEETING + timedelta(days=1)
+    assert service.next_meeting(after) is None
+    with pytest.raises(NotFoundError, match="no planned meeting on or after 26 Nov 2026"):
+        service.add_to_next_meeting(number, actor(demo_db, COORDINATOR), after)

@@ -1,0 +1,83 @@
+"""The outcome audit window on the demo database: figures, curves per split, the PDF export."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+
+from mdt_desktop.services.outcomes import OutcomeService
+from mdt_desktop.views.outcome_audit_window import OutcomeAuditWindow
+from tests.conftest import AS_OF
+
+WAIT = 60_000
+
+
+@pytest.fixture
+def window(qtbot, demo_db, config):
+    shown = OutcomeAuditWindow(OutcomeService(demo_db, config), config, as_of=AS_OF)
+    qtbot.addWidget(shown)
+    with qtbot.waitSignal(shown.loaded, timeout=WAIT):
+        qtbot.mouseClick(shown.refresh_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not shown.running, timeout=WAIT)
+    return shown
+
+
+def test_the_figures_match_the_service_and_the_curve_is_drawn(window, demo_db, config):
+    expected = OutcomeService(demo_db, config).audit(AS_OF)
+    audit = window.audit
+    assert audit.as_json() == expected.as_json()
+    text = window.headline.text()
+    f = audit.overall
+    assert f"<b>{f.de_escalations}</b> de-escalation(s)" in text
+    assert f"{f.maintained_12m}/{f.evaluable_12m}" in text
+    assert window.split_model.rowCount() == 1 + len(audit.by_drug) + len(audit.by_diagnosis)
+    assert window.published_model.rowCount() == len(config.published)
+    assert window.baseline_model.rowCount() == len(audit.baseline)
+    assert window.axes.curve.lines  # the step curve and the guide
+    assert window.axes.published  # the published marks' labels
+
+
+def test_the_split_adds_a_curve_per_drug(qtbot, window):
+    assert [label for label, _ in window.curves()] == ["All de-escalations"]
+    window.split.setCurrentIndex(1)
+    labels = [label for label, _ in window.curves()]
+    assert labels[0] == "All de-escalations"
+    assert set(labels[1:]) == set(window.audit.by_drug)
+    assert window.axes.labels == tuple(labels)  # the at-risk table has a row per curve
+
+
+def test_a_later_date_follows_the_patients_longer(qtbot, window):
+    before = window.audit.overall.evaluable_12m
+    window.as_of.setDate(window.as_of.date().addYears(1))
+    assert window.day() == date(AS_OF.year + 1, AS_OF.month, AS_OF.day)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT):
+        qtbot.mouseClick(window.refresh_button, Qt.MouseButton.LeftButton)
+    assert window.audit.overall.evaluable_12m >= before
+
+
+def test_export_pdf_writes_the_report(qtbot, window, tmp_path, monkeypatch):
+    target = tmp_path / "audit.pdf"
+    monkeypatch.setattr(OutcomeAuditWindow, "choose_target", staticmethod(lambda *a: target))
+    with qtbot.waitSignal(window.exported, timeout=WAIT):
+        qtbot.mouseClick(window.export_button, Qt.MouseButton.LeftButton)
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(target).pages)
+    assert "outcome audit" in text.lower()
+    assert "Little" in text
+    assert "Wrote audit.pdf" in window.status.text()
+
+
+def test_tools_outcome_audit_opens_it_computed(qtbot, demo_db, config, tmp_path):
+    from tests.views.test_consensus_flows import open_window
+
+    window = open_window(qtbot, demo_db, config, tmp_path)
+    window.outcomes_action.trigger()
+    audit_window = window.outcome_window
+    assert audit_window is not None
+    qtbot.waitUntil(lambda: audit_window.audit is not None, timeout=WAIT)
+    assert audit_window.audit.overall.de_escalations > 0
+    window.outcomes_action.trigger()  # a second time shows the same window
+    assert window.outcome_window is audit_window
+    audit_window.close()
