@@ -671,7 +671,9 @@ class MainWindow(QMainWindow):
         if self._admin is None:
             return
         if self.outcome_window is None:
-            self.outcome_window = OutcomeAuditWindow(self._admin.outcomes, self._config, self)
+            self.outcome_window = OutcomeAuditWindow(
+                self._admin.outcomes, self._config, self, settings=self._settings
+            )
         self.outcome_window.show()
         if self.outcome_window.audit is None:
             self.outcome_window.refresh()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
+    QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -53,6 +54,7 @@ from mdt_desktop.views.outcome_tables import (
     split_rows,
     table_view,
 )
+from mdt_desktop.views.settings import ViewSettings
 from mdt_desktop.workers import CancelCheck, ProgressCallback, ProgressTask, ProgressWork
 
 SPLITS = ("All de-escalations", "By drug", "By diagnosis")
@@ -68,6 +70,7 @@ class OutcomeAuditWindow(QDialog):
         parent: the owning window.
         as_of: the audit date (default today).
         pool: where the audit and the PDF are computed (else Qt's global pool).
+        settings: where the cost per administration is remembered.
     """
 
     loaded = Signal(object)  # OutcomeAudit
@@ -81,10 +84,12 @@ class OutcomeAuditWindow(QDialog):
         *,
         as_of: date | None = None,
         pool: QThreadPool | None = None,
+        settings: ViewSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self._outcomes = outcomes
         self._config = config
+        self._settings = settings
         self._folder = Path.home()
         self.audit: OutcomeAudit | None = None
         self.task = ProgressTask(pool, self)
@@ -105,6 +110,14 @@ class OutcomeAuditWindow(QDialog):
         self.split = QComboBox()
         self.split.addItems(SPLITS)
         self.split.setAccessibleName("Curves")
+        self.cost = QDoubleSpinBox()
+        self.cost.setRange(0.0, 1_000_000.0)
+        self.cost.setDecimals(2)
+        self.cost.setSpecialValueText("not set")
+        self.cost.setAccessibleName("Cost per administration")
+        self.cost.setToolTip("Prices the infusions and injections avoided (0: not set)")
+        saved = self._settings.cost_per_administration() if self._settings else None
+        self.cost.setValue(saved or 0.0)
         self.refresh_button = QPushButton("&Refresh")
         self.export_button = QPushButton("&Export PDF…")
         self.status = QLabel()
@@ -147,6 +160,9 @@ class OutcomeAuditWindow(QDialog):
         bar.addSpacing(12)
         bar.addWidget(QLabel("Curves"))
         bar.addWidget(self.split)
+        bar.addSpacing(12)
+        bar.addWidget(QLabel("Cost per administration"))
+        bar.addWidget(self.cost)
         bar.addWidget(self.refresh_button)
         bar.addStretch(1)
         bar.addWidget(self.export_button)
@@ -198,10 +214,13 @@ class OutcomeAuditWindow(QDialog):
         if self.running:
             return
         outcomes, day = self._outcomes, self.day()
+        cost = self.cost.value() or None
+        if self._settings is not None:
+            self._settings.set_cost_per_administration(cost)
 
         def work(progress: ProgressCallback, _cancelled: CancelCheck) -> OutcomeAudit:
             progress(0, 1, "Reading every de-escalation…")
-            return outcomes.audit(day)
+            return outcomes.audit(day, cost)
 
         self._pdf = None
         self._start(work)
@@ -322,4 +341,5 @@ class OutcomeAuditWindow(QDialog):
         busy = self.running
         self.refresh_button.setEnabled(not busy)
         self.as_of.setEnabled(not busy)
+        self.cost.setEnabled(not busy)
         self.export_button.setEnabled(not busy and self.audit is not None)

@@ -54,7 +54,8 @@ def headline_html(audit: OutcomeAudit) -> str:
         f"{audit.rules.recapture_crp:g} mg/L within {audit.rules.recapture_months:g} months)",
         f"Administrations avoided: <b>{burden.administrations_avoided:.0f}</b> "
         f"({burden.per_patient_year:.1f} per patient-year over {burden.patient_years:.1f} "
-        "patient-years)",
+        "patient-years)"
+        + (f", worth <b>{burden.cost_avoided:,.0f}</b>" if burden.cost_avoided is not None else ""),
     ]
     return "<br>".join(lines)
 

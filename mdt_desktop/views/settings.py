@@ -54,6 +54,17 @@ class ViewSettings:
     def set_import_folder(self, folder: Path) -> None:
         self._store.setValue("import/folder", str(folder))
 
+    def cost_per_administration(self) -> float | None:
+        """The cost of one infusion or injection for the outcome audit (None: not set)."""
+        try:
+            value = float(str(self._store.value("audit/cost_per_administration", "0")))
+        except ValueError:
+            return None
+        return value if value > 0 else None
+
+    def set_cost_per_administration(self, cost: float | None) -> None:
+        self._store.setValue("audit/cost_per_administration", str(cost or 0))
+
     def state(self, name: str) -> QByteArray | None:
         value = self._store.value(f"layout/{name}")
         return value if isinstance(value, QByteArray) else None

@@ -81,3 +81,23 @@ def test_tools_outcome_audit_opens_it_computed(qtbot, demo_db, config, tmp_path)
     window.outcomes_action.trigger()  # a second time shows the same window
     assert window.outcome_window is audit_window
     audit_window.close()
+
+
+def test_a_cost_per_administration_prices_the_drug_burden_and_is_remembered(
+    qtbot, demo_db, config, tmp_path
+):
+    from mdt_desktop.views.settings import ViewSettings
+
+    settings = ViewSettings(tmp_path / "settings.ini")
+    shown = OutcomeAuditWindow(
+        OutcomeService(demo_db, config), config, as_of=AS_OF, settings=settings
+    )
+    qtbot.addWidget(shown)
+    shown.cost.setValue(450.0)
+    with qtbot.waitSignal(shown.loaded, timeout=WAIT):
+        qtbot.mouseClick(shown.refresh_button, Qt.MouseButton.LeftButton)
+    burden = shown.audit.burden
+    assert burden.cost_per_administration == 450.0
+    assert burden.cost_avoided == pytest.approx(450.0 * burden.administrations_avoided)
+    assert f"{burden.cost_avoided:,.0f}" in shown.headline.text()
+    assert settings.cost_per_administration() == 450.0
