@@ -10,7 +10,7 @@ WAIT = 10_000
 
 
 class Stopped(Exception):
-    pass
+    """What the test work raises when it sees the cancel."""
 
 
 @pytest.fixture

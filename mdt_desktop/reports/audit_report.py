@@ -9,8 +9,6 @@ styles and page marks and is written atomically: a failed build leaves no file b
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -20,12 +18,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PilImage
 from reportlab.platypus import (
-    BaseDocTemplate,
     CondPageBreak,
     Flowable,
-    Frame,
     KeepTogether,
-    PageTemplate,
     Paragraph,
     Spacer,
 )
@@ -38,15 +33,13 @@ from mdt_desktop.plots.style import PRINT
 from mdt_desktop.reports import audit_tables as tables
 from mdt_desktop.reports.case_section import text
 from mdt_desktop.reports.figures import DPI, image_flowable
-from mdt_desktop.reports.fonts import REGULAR
 from mdt_desktop.reports.minutes import BuildOptions, Cancelled
 from mdt_desktop.reports.page import (
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
     MARGIN_X,
     PAGE,
+    DocumentInfo,
     PageMarks,
-    canvas_maker,
+    write_pdf,
 )
 from mdt_desktop.reports.styles import Styles, make_styles
 
@@ -151,8 +144,8 @@ class _Report:
         window = self.audit.rules.failure_months
         return text(
             "Censoring: an episode without failure leaves the curve (a tick) when its follow-up "
-            "ends — at the audit date, or at the start of the patient's next de-escalation of "
-            "the same drug. The Kaplan–Meier estimate uses every episode; the proportion "
+            "ends, at the audit date; a further reduction while still de-escalated continues the "
+            "same episode. The Kaplan–Meier estimate uses every episode; the proportion "
             f"maintained at {window:g} months counts only evaluable episodes (failed within "
             f"{window:g} months, or followed for {window:g}), so the two can differ. Numbers at "
             "risk are episodes still followed without failure at each month."
@@ -333,44 +326,11 @@ class _Report:
             confidentiality=CONFIDENTIALITY,
         )
         title = f"{TITLE}, as of {self.audit.as_of:%d %b %Y}"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".mdt-", suffix=".pdf", dir=path.parent)
-        os.close(handle)
-        try:
-            template = BaseDocTemplate(
-                temporary,
-                pagesize=PAGE,
-                leftMargin=MARGIN_X,
-                rightMargin=MARGIN_X,
-                topMargin=MARGIN_TOP,
-                bottomMargin=MARGIN_BOTTOM,
-                title=title,
-                author=self.options.author,
-                subject=SUBJECT,
-                creator="MDT Desktop",
-                invariant=1 if self.options.invariant else 0,
-                initialFontName=REGULAR,
-            )
-            frame = Frame(
-                template.leftMargin,
-                template.bottomMargin,
-                template.width,
-                template.height,
-                id="body",
-                leftPadding=0,
-                rightPadding=0,
-                topPadding=0,
-                bottomPadding=0,
-            )
-            template.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-            template.build(story, canvasmaker=canvas_maker(marks))
-            Path(temporary).replace(path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        info = DocumentInfo(title, SUBJECT, self.options.author, invariant=self.options.invariant)
+        pages = write_pdf(story, path, marks, info)
         if self.options.progress is not None:
             self.options.progress(4, 4, f"Written {path.name}")
-        return int(template.page)
+        return pages
 
 
 def render(figure: Figure) -> PilImage.Image:

@@ -7,8 +7,6 @@ and writes it atomically: a cancelled or failed build leaves no file behind.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image as PilImage
 from reportlab import rl_config
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph
+from reportlab.platypus import Flowable, PageBreak, Paragraph
 
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.consensus import quorum
@@ -26,15 +24,13 @@ from mdt_desktop.domain.records import AttendanceEntry, MeetingRecord
 from mdt_desktop.reports import meeting_section as meeting_parts
 from mdt_desktop.reports.case_section import CaseSection, text
 from mdt_desktop.reports.figures import PlotRenderer, plot_data
-from mdt_desktop.reports.fonts import REGULAR
 from mdt_desktop.reports.identity import FullIdentities, Identities
 from mdt_desktop.reports.page import (
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
     MARGIN_X,
     PAGE,
+    DocumentInfo,
     PageMarks,
-    canvas_maker,
+    write_pdf,
 )
 from mdt_desktop.reports.styles import Styles, make_styles
 from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
@@ -198,41 +194,10 @@ class _Document:
             confidentiality=self.identities.confidentiality,
             draft=meeting.status is not MeetingStatus.SIGNED_OFF,
         )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".mdt-", suffix=".pdf", dir=path.parent)
-        os.close(handle)
-        try:
-            template = BaseDocTemplate(
-                temporary,
-                pagesize=PAGE,
-                leftMargin=MARGIN_X,
-                rightMargin=MARGIN_X,
-                topMargin=MARGIN_TOP,
-                bottomMargin=MARGIN_BOTTOM,
-                title=self.pdf_title,
-                author=self.options.author,
-                subject=SUBJECT,
-                creator="MDT Desktop",
-                invariant=1 if self.options.invariant else 0,
-                initialFontName=REGULAR,
-            )
-            frame = Frame(
-                template.leftMargin,
-                template.bottomMargin,
-                template.width,
-                template.height,
-                id="body",
-                leftPadding=0,
-                rightPadding=0,
-                topPadding=0,
-                bottomPadding=0,
-            )
-            template.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-            template.build(story, canvasmaker=canvas_maker(marks))
-            Path(temporary).replace(path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        info = DocumentInfo(
+            self.pdf_title, SUBJECT, self.options.author, invariant=self.options.invariant
+        )
+        pages = write_pdf(story, path, marks, info)
         if self.options.progress is not None:
             self.options.progress(1, 1, f"Written {path.name}")
-        return BuiltDocument(path, template.page, len(self.board.cases))
+        return BuiltDocument(path, pages, len(self.board.cases))

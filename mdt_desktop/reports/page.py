@@ -6,13 +6,17 @@ state until the document is complete and then stamps them all (the usual reportl
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from mdt_desktop.reports.fonts import BOLD, REGULAR
 from mdt_desktop.reports.styles import DRAFT, MUTED
@@ -84,3 +88,57 @@ def _stamp(canvas: Canvas, marks: PageMarks, number: int, total: int) -> None:
     canvas.drawString(MARGIN_X, bottom, marks.confidentiality)
     canvas.drawRightString(width - MARGIN_X, bottom, f"Page {number} of {total}")
     canvas.restoreState()
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """The PDF's metadata and how to build it."""
+
+    title: str
+    subject: str
+    author: str = "MDT Desktop"
+    invariant: bool = False  # reproducible bytes (reportlab's invariant mode), for tests
+
+
+def write_pdf(story: list[Flowable], path: Path, marks: PageMarks, info: DocumentInfo) -> int:
+    """Lay *story* out on A4 pages stamped with *marks* into *path*; return the page count.
+
+    Written to a temporary file beside *path* and moved into place, so a failed or cancelled
+    build leaves no file (and never half a file) behind.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".mdt-", suffix=".pdf", dir=path.parent)
+    os.close(handle)
+    try:
+        template = BaseDocTemplate(
+            temporary,
+            pagesize=PAGE,
+            leftMargin=MARGIN_X,
+            rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+            title=info.title,
+            author=info.author,
+            subject=info.subject,
+            creator="MDT Desktop",
+            invariant=1 if info.invariant else 0,
+            initialFontName=REGULAR,
+        )
+        frame = Frame(
+            template.leftMargin,
+            template.bottomMargin,
+            template.width,
+            template.height,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        template.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+        template.build(story, canvasmaker=canvas_maker(marks))
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return int(template.page)

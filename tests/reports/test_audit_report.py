@@ -165,12 +165,12 @@ def test_a_cancelled_build_writes_nothing(audit, config, tmp_path):
 
 
 def test_a_failed_build_leaves_no_temporary_file(audit, config, tmp_path, monkeypatch):
-    from mdt_desktop.reports import audit_report
+    from mdt_desktop.reports import page
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("layout failed")
 
-    monkeypatch.setattr(audit_report.BaseDocTemplate, "build", broken)
+    monkeypatch.setattr(page.BaseDocTemplate, "build", broken)
     with pytest.raises(RuntimeError, match="layout failed"):
         build_audit_report(audit, tmp_path / "broken.pdf", config, FIXED)
     assert list(tmp_path.iterdir()) == []
