@@ -238,6 +238,18 @@ class Interpretation(StrEnum):
         }[self]
 
 
+class Position(StrEnum):
+    """One attendee's position on a decision, entered by the chair."""
+
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    ABSTAIN = "abstain"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
 class AttendanceStatus(StrEnum):
     """Attendance at a meeting."""
 

@@ -2,6 +2,12 @@
 
 from mdt_desktop.models.audit import AuditEventRow, MetaRow
 from mdt_desktop.models.base import Base
+from mdt_desktop.models.closing import (
+    CarryOverRow,
+    CaseSnapshotRow,
+    PositionRow,
+    SnapshotFigureRow,
+)
 from mdt_desktop.models.meeting import (
     ActionRow,
     AnnotationRow,
@@ -26,8 +32,10 @@ __all__ = [
     "AttendanceRow",
     "AuditEventRow",
     "Base",
+    "CarryOverRow",
     "CaseNoteRow",
     "CaseReviewRow",
+    "CaseSnapshotRow",
     "ChecklistAnswerRow",
     "ClinicalEventRow",
     "ClinicianRow",
@@ -37,4 +45,6 @@ __all__ = [
     "MetaRow",
     "ObservationRow",
     "PatientRow",
+    "PositionRow",
+    "SnapshotFigureRow",
 ]

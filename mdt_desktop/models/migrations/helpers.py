@@ -80,35 +80,40 @@ LOCKS = (
 )
 
 
-def create_signoff_locks() -> None:
-    """Install the triggers that make signed-off meetings read-only."""
+def create_signoff_locks(locks: tuple[_Lock, ...] = LOCKS, *, shared: bool = True) -> None:
+    """Install the triggers that make signed-off meetings read-only.
+
+    *shared*: also the meeting's own lock and the PostgreSQL helper function (revision 0002
+    creates them; later revisions add locks for their new tables only).
+    """
     if op.get_bind().dialect.name == "sqlite":
-        _sqlite_locks()
+        _sqlite_locks(locks, shared)
     else:
-        _postgres_locks()
+        _postgres_locks(locks, shared)
 
 
-def drop_signoff_locks() -> None:
-    """Remove the sign-off triggers."""
+def drop_signoff_locks(locks: tuple[_Lock, ...] = LOCKS, *, shared: bool = True) -> None:
+    """Remove the sign-off triggers installed by create_signoff_locks with the same arguments."""
     if op.get_bind().dialect.name == "sqlite":
-        for name in _sqlite_trigger_names():
+        for name in _sqlite_trigger_names(locks, shared):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         return
-    for lock in LOCKS:
+    for lock in locks:
         op.execute(f"DROP TRIGGER IF EXISTS {lock.table}_signoff_lock ON {lock.table}")
         op.execute(f"DROP FUNCTION IF EXISTS {lock.table}_signoff_lock()")
-    op.execute("DROP TRIGGER IF EXISTS meetings_signoff_lock ON meetings")
-    op.execute("DROP FUNCTION IF EXISTS meetings_signoff_lock()")
-    op.execute("DROP FUNCTION IF EXISTS mdt_meeting_signed_off(integer)")
+    if shared:
+        op.execute("DROP TRIGGER IF EXISTS meetings_signoff_lock ON meetings")
+        op.execute("DROP FUNCTION IF EXISTS meetings_signoff_lock()")
+        op.execute("DROP FUNCTION IF EXISTS mdt_meeting_signed_off(integer)")
 
 
 def _sqlite_signed(meeting_sql: str) -> str:
     return f"(SELECT status FROM meetings WHERE id = {meeting_sql}) = 'signed_off'"
 
 
-def _sqlite_trigger_names() -> list[str]:
-    names = ["meetings_signoff_no_update", "meetings_signoff_no_delete"]
-    for lock in LOCKS:
+def _sqlite_trigger_names(locks: tuple[_Lock, ...], shared: bool) -> list[str]:
+    names = ["meetings_signoff_no_update", "meetings_signoff_no_delete"] if shared else []
+    for lock in locks:
         names += [f"{lock.table}_signoff_no_{verb}" for verb in ("insert", "update", "delete")]
     return names
 
@@ -120,10 +125,13 @@ def _sqlite_trigger(name: str, event: str, table: str, when: str) -> None:
     )
 
 
-def _sqlite_locks() -> None:
-    _sqlite_trigger("meetings_signoff_no_update", "UPDATE", "meetings", "OLD.status = 'signed_off'")
-    _sqlite_trigger("meetings_signoff_no_delete", "DELETE", "meetings", "OLD.status = 'signed_off'")
-    for lock in LOCKS:
+def _sqlite_locks(locks: tuple[_Lock, ...], shared: bool) -> None:
+    if shared:
+        for verb in ("UPDATE", "DELETE"):
+            _sqlite_trigger(
+                f"meetings_signoff_no_{verb.lower()}", verb, "meetings", "OLD.status = 'signed_off'"
+            )
+    for lock in locks:
         new = _sqlite_signed(lock.meeting.format(row="NEW"))
         old = _sqlite_signed(lock.meeting.format(row="OLD"))
         insert_when = (
@@ -137,7 +145,7 @@ def _sqlite_locks() -> None:
         _sqlite_trigger(f"{lock.table}_signoff_no_delete", "DELETE", lock.table, old)
 
 
-def _postgres_locks() -> None:
+def _postgres_meeting_lock() -> None:
     op.execute(
         "CREATE FUNCTION mdt_meeting_signed_off(mid integer) RETURNS boolean LANGUAGE sql STABLE "
         "AS $$ SELECT EXISTS (SELECT 1 FROM meetings WHERE id = mid AND status = 'signed_off') $$"
@@ -151,7 +159,12 @@ def _postgres_locks() -> None:
         "CREATE TRIGGER meetings_signoff_lock BEFORE UPDATE OR DELETE ON meetings "
         "FOR EACH ROW EXECUTE FUNCTION meetings_signoff_lock()"
     )
-    for lock in LOCKS:
+
+
+def _postgres_locks(locks: tuple[_Lock, ...], shared: bool) -> None:
+    if shared:
+        _postgres_meeting_lock()
+    for lock in locks:
         new = f"mdt_meeting_signed_off({lock.meeting.format(row='NEW')})"
         old = f"mdt_meeting_signed_off({lock.meeting.format(row='OLD')})"
         insert_when = (
@@ -173,3 +186,18 @@ def _postgres_locks() -> None:
             f"CREATE TRIGGER {lock.table}_signoff_lock BEFORE INSERT OR UPDATE OR DELETE "
             f"ON {lock.table} FOR EACH ROW EXECUTE FUNCTION {lock.table}_signoff_lock()"
         )
+
+
+# --- Issue 8: positions follow their decision's meeting; snapshots are append-only -----------
+
+_DECISION_MEETING = (
+    "(SELECT meeting_id FROM case_reviews WHERE id = "
+    "(SELECT case_review_id FROM decisions WHERE id = {row}.decision_id))"
+)
+POSITION_LOCKS = (
+    _Lock(
+        "decision_positions",
+        _DECISION_MEETING,
+        insert_allowed="(SELECT amends_id FROM decisions WHERE id = NEW.decision_id) IS NOT NULL",
+    ),
+)
