@@ -39,6 +39,7 @@ from benchmarks.imports import hl7_import_times, import_times  # noqa: E402
 from benchmarks.minutes import minutes_times  # noqa: E402
 from benchmarks.outcomes import audit_times  # noqa: E402
 from benchmarks.saves import save_times  # noqa: E402
+from benchmarks.signoff import signoff_times  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -289,6 +290,9 @@ def main() -> int:
     pdf = minutes_times(args.db, 3 if quick else 5)
     figures["minutes_20_cases_s"] = summary(pdf["minutes"], "s", 5.0, "p50")
     figures["floor_reportlab_20_images_s"] = summary(pdf["floor"], "s")
+    signed = signoff_times(args.db, 2 if quick else 3, LARGE_AS_OF)
+    figures["signoff_20_cases_s"] = summary(signed["signoff"], "s")
+    figures["floor_render_20_pngs_s"] = summary(signed["floor"], "s")
     imported = import_times(args.db, 2 if quick else 3)
     figures["import_100k_s"] = summary(imported["import"], "s", 10.0, "p50")
     figures["floor_insert_100k_s"] = summary(imported["floor"], "s")
@@ -318,6 +322,8 @@ def main() -> int:
             "floor_commit_ms": figures["floor_commit_ms"]["p50"],
             "minutes_20_cases_s": figures["minutes_20_cases_s"]["p50"],
             "floor_reportlab_20_images_s": figures["floor_reportlab_20_images_s"]["p50"],
+            "signoff_20_cases_s": figures["signoff_20_cases_s"]["p50"],
+            "floor_render_20_pngs_s": figures["floor_render_20_pngs_s"]["p50"],
             "import_100k_s": figures["import_100k_s"]["p50"],
             "floor_insert_100k_s": figures["floor_insert_100k_s"]["p50"],
             "import_100k_hl7_s": figures["import_100k_hl7_s"]["p50"],

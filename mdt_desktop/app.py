@@ -100,6 +100,7 @@ def _run_window(app: Any, args: argparse.Namespace, target: Target) -> int:
             db.read_only,
             db.notice,
             quiet=args.screenshot is not None,
+            room_screen=True if args.room_screen else None,  # None: as the user left it
         )
         window = MainWindow(
             presenter,

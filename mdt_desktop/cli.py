@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--case", metavar="HOSPNO", help="case to show first")
     parser.add_argument("--presentation", action="store_true", help="start in presentation mode")
     parser.add_argument(
+        "--room-screen",
+        action="store_true",
+        help="show initials and hospital numbers only (no names, dates of birth or NHS numbers),"
+        " e.g. for screenshots",
+    )
+    parser.add_argument(
         "--size", metavar="WxH", default=None, help="window size for --screenshot, e.g. 1366x768"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -107,6 +113,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--letters", action="store_true", help="an outcome letter per case into the folder --out"
     )
     kind.add_argument("--spreadsheet", action="store_true", help="the decisions and actions as CSV")
+    kind.add_argument(
+        "--gp-letter",
+        metavar="HOSPNO",
+        help="the letter to one patient's GP or referrer about the decision",
+    )
+    minutes.add_argument(
+        "--to",
+        metavar="TEXT",
+        default="",
+        help='with --gp-letter: whom to address, e.g. "Dr A Example, Example Surgery" '
+        "(default: Dear Colleague)",
+    )
+    minutes.add_argument(
+        "--identifiers",
+        choices=("full", "initials", "pseudonyms"),
+        help="patient identifiers of the minutes or spreadsheet (default: full; "
+        "--pseudonymise = pseudonyms); letters always carry full identifiers",
+    )
 
     audit = commands.add_parser(
         "audit", help="de-escalation outcome audit: maintained at 12 months, failures, recapture"
@@ -125,7 +149,34 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="AMOUNT",
         help="price of one infusion or injection, to cost the administrations avoided",
     )
+    _add_chase_and_summary(commands)
     return parser
+
+
+def _add_chase_and_summary(commands: Any) -> None:
+    """The coordinator's chase list and the administrators' monthly summary."""
+    chase = commands.add_parser(
+        "chase", help="results to chase before a meeting: never measured or out of date"
+    )
+    chase.add_argument("--meeting", required=True, metavar="YYYY-MM[-DD]")
+    chase.add_argument("--json", action="store_true", help="print JSON")
+    chase.add_argument("--csv", type=Path, metavar="FILE.csv", help="also write the list as CSV")
+    chase.add_argument(
+        "--out", type=Path, metavar="FILE.pdf", help="also write the printable list (PDF)"
+    )
+    summary = commands.add_parser(
+        "summary", help="monthly summary: candidates, decisions, outstanding data, actions"
+    )
+    summary.add_argument("--month", required=True, metavar="YYYY-MM")
+    summary.add_argument("--json", action="store_true", help="print JSON")
+    summary.add_argument("--out", type=Path, metavar="FILE.pdf", help="also write the PDF")
+    summary.add_argument("--csv", type=Path, metavar="FILE.csv", help="also write a CSV")
+    summary.add_argument(
+        "--as-of",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="count the actions overdue on this day (default: today)",
+    )
 
 
 def _day(text: str) -> date:
@@ -204,6 +255,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         "minutes": _minutes,
         "import": _import,
         "audit": _audit,
+        "chase": _chase,
+        "summary": _summary,
     }
     return handlers[args.command](args)
 
@@ -282,6 +335,7 @@ def _check(args: argparse.Namespace) -> int:
                 "foreign_key_problems": list(report.foreign_keys),
                 "audit_rows": report.audit_rows,
                 "audit_problems": list(report.audit_problems),
+                "snapshot_problems": list(report.snapshot_problems),
                 "counts": report.counts,
                 "ok": report.ok,
             }
@@ -317,11 +371,13 @@ def _meeting(args: argparse.Namespace) -> int:
 
     db = _open_existing(args)
     try:
-        meeting = MeetingService(db, _config()).find(args.spec)
+        service = MeetingService(db, _config())
+        board = service.board(service.find_id(args.spec))
     finally:
         db.close()
+    meeting = board.meeting
     if args.json:
-        _print_json(meeting_json(meeting))
+        _print_json(meeting_json(meeting, board.cases))
         return 0
     from mdt_desktop.cli_text import meeting_text
 
@@ -373,8 +429,14 @@ def _open_for_writing(args: argparse.Namespace, *, create: bool = False) -> Any:
 
 
 def _minutes(args: argparse.Namespace) -> int:
+    from mdt_desktop.domain.identifiers import Identifiers
     from mdt_desktop.paths import user_data_dir
-    from mdt_desktop.services.exports import ExportKind, ExportRequest, ExportService
+    from mdt_desktop.services.exports import (
+        ExportKind,
+        ExportRequest,
+        ExportService,
+        describe_export,
+    )
     from mdt_desktop.services.meetings import MeetingService
 
     kind = (
@@ -386,22 +448,30 @@ def _minutes(args: argparse.Namespace) -> int:
         if args.letters
         else ExportKind.SPREADSHEET
         if args.spreadsheet
+        else ExportKind.GP_LETTER
+        if args.gp_letter
         else ExportKind.MINUTES
     )
+    if args.to.strip() and kind is not ExportKind.GP_LETTER:
+        raise ValidationError("--to: only a letter to a GP (--gp-letter HOSPNO) has a recipient")
+    identifiers = Identifiers(args.identifiers) if args.identifiers else None
     config = _config()
     db = _open_existing(args)
     try:
         meeting = MeetingService(db, config).find(args.meeting)
         service = ExportService(db, config, ExportService.default_key_path(user_data_dir()))
-        result = service.export(ExportRequest(meeting.id, kind, args.out, args.patient), actor=None)
+        request = ExportRequest(
+            meeting.id, kind, args.out, args.patient or args.gp_letter, identifiers, args.to
+        )
+        result = service.export(request, actor=None)
     finally:
         db.close()
     state = "final" if meeting.signed_off_at else "DRAFT (not signed off)"
     pages = f", {result.pages} pages" if result.pages else ""
     where = args.out if len(result.files) == 1 else f"{args.out}/ ({len(result.files)} files)"
     print(
-        f"{kind.label}, MDT of {meeting.meeting_date:%d %b %Y}, {state}{pages}: {where} "
-        f"({result.seconds:.1f} s)"
+        f"{describe_export(kind, request.chosen_identifiers)}, MDT of "
+        f"{meeting.meeting_date:%d %b %Y}, {state}{pages}: {where} ({result.seconds:.1f} s)"
     )
     return 0
 
@@ -433,6 +503,66 @@ def _audit(args: argparse.Namespace) -> int:
         if written:
             print(f"\n{written}")
     return 0
+
+
+def _suffix(path: Path | None, suffix: str, what: str) -> None:
+    if path is not None and path.suffix.lower() != suffix:
+        raise ValidationError(f"{path.name}: {what} must be written to a {suffix} file")
+
+
+def _chase(args: argparse.Namespace) -> int:
+    from mdt_desktop.cli_text import chase_text
+    from mdt_desktop.services.chase import ChaseService
+
+    _suffix(args.out, ".pdf", "the printable chase list")
+    _suffix(args.csv, ".csv", "the chase list spreadsheet")
+    db = _open_existing(args)
+    try:
+        service = ChaseService(db, _config())
+        chase = service.find(args.meeting)
+        saved = [service.save(chase, path, None) for path in (args.out, args.csv) if path]
+    finally:
+        db.close()
+    written = [_saved("Chase list", s.path, s.pages) for s in saved]
+    _report(chase.as_json() if args.json else chase_text(chase), written, json_output=args.json)
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from mdt_desktop.cli_text import summary_text
+    from mdt_desktop.services.monthly_summary import MonthlySummaryService
+
+    _suffix(args.out, ".pdf", "the monthly summary")
+    _suffix(args.csv, ".csv", "the monthly summary spreadsheet")
+    db = _open_existing(args)
+    try:
+        service = MonthlySummaryService(db, _config())
+        summary = service.summary(args.month, args.as_of)
+        saved = [service.save(summary, path, None) for path in (args.out, args.csv) if path]
+    finally:
+        db.close()
+    written = [_saved("Monthly summary", s.path, s.pages) for s in saved]
+    output = summary.as_json() if args.json else summary_text(summary)
+    _report(output, written, json_output=args.json)
+    return 0
+
+
+def _saved(what: str, path: Path, pages: int) -> str:
+    if not pages:
+        return f"{what} (CSV): {path}"
+    return f"{what} (PDF, {pages} page{'s' if pages != 1 else ''}): {path}"
+
+
+def _report(output: Any, written: list[str], *, json_output: bool) -> None:
+    """Print *output* (JSON or text); files written go to stderr after JSON, else below."""
+    if json_output:
+        _print_json(output)
+        for line in written:
+            print(f"{PROG}: note: {line}", file=sys.stderr)
+        return
+    print(output)
+    if written:
+        print("\n" + "\n".join(written))
 
 
 def _gui(args: argparse.Namespace) -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from mdt_desktop.domain.catalogue import ANALYTES, DRUGS
+from mdt_desktop.domain.catalogue import ANALYTES, DRUGS, display_unit
+from mdt_desktop.domain.chase import ChaseList, headline, latest_text, overdue_text
 from mdt_desktop.domain.enums import AttendanceStatus
+from mdt_desktop.domain.monthly_summary import MonthlySummary, summary_headline
 from mdt_desktop.domain.outcome_audit import AuditFigures, BaselineRow, DrugBurden, OutcomeAudit
 from mdt_desktop.domain.outcomes import FailureReason
 from mdt_desktop.domain.records import MeetingRecord, PatientRecord
@@ -168,3 +170,62 @@ def _burden_text(burden: DrugBurden) -> str:
 
 def _percent(value: float | None) -> str:
     return f"{value:.1f}%" if value is not None else "–"
+
+
+def chase_text(chase: ChaseList) -> str:
+    """The chase list of a meeting for the terminal: one line per result to chase."""
+    status = chase.meeting_status.value.replace("_", " ")
+    lines = [
+        f"Chase list for the MDT of {chase.meeting_date:%A %d %B %Y} ({status})",
+        headline(chase),
+    ]
+    if not chase.rows:
+        return "\n".join(lines)
+    lines += [
+        "",
+        f"{'#':>2}  {'Patient':<28} {'Number':<11} {'What':<38} {'Latest result':<32} "
+        f"{'Needed by':<12} Overdue",
+    ]
+    for row in chase.rows:
+        needed = f"{row.item.needed_by:%d %b %Y}" if row.item.needed_by else "—"
+        lines.append(
+            f"{row.position:>2}  {row.patient[:28]:<28} {row.hospital_number:<11} "
+            f"{row.item.label[:38]:<38} {latest_text(row)[:32]:<32} {needed:<12} "
+            f"{overdue_text(row)}"
+        )
+    lines += ["", "Overdue: days from the last day the latest result counted to the meeting."]
+    return "\n".join(lines)
+
+
+def summary_text(summary: MonthlySummary) -> str:
+    """The administrators' monthly summary for the terminal."""
+    lines = [f"Monthly summary, {summary.title}", ""]
+    lines += [f"{label + ':':<48}{value}" for label, value in summary_headline(summary)]
+    if summary.meetings:
+        lines += [
+            "",
+            "Per meeting       status       listed discussed deferred pending outstanding",
+        ]
+        lines += [
+            f"  {m.meeting_date:%a %d %b %Y} {m.status.value.replace('_', ' '):<12} {m.listed:>6} "
+            f"{m.discussed:>9} {m.deferred:>8} {m.pending:>7} {m.outstanding_items:>11}"
+            for m in summary.meetings
+        ]
+    lines += ["", "Decisions by type:"]
+    lines += [f"  {outcome.label:<28}{n:>4}" for outcome, n in summary.decisions.items()]
+    if summary.reductions:
+        lines += ["", "Administrations avoided a year, if the decisions are carried out:"]
+        lines += [
+            f"  {s.label:<18} {s.decisions} decision(s): {s.administrations_before:.1f} -> "
+            f"{s.administrations_after:.1f} a year, {s.administrations_avoided:.1f} avoided; "
+            f"{s.dose_avoided:,.0f} {display_unit(s.dose_unit)} of drug"
+            for s in summary.savings
+        ]
+    if summary.actions_overdue:
+        lines += ["", f"Actions overdue on {summary.as_of:%d %b %Y}:"]
+        lines += [
+            f"  {a.due:%d %b %Y} ({a.days_overdue:>3} d)  {a.hospital_number:<10} "
+            f"{a.description[:48]:<48} {a.owner}"
+            for a in summary.actions_overdue
+        ]
+    return "\n".join(lines)

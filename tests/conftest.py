@@ -65,3 +65,31 @@ def demo_db(demo_path: Path) -> Iterator[Database]:
     database = open_database(demo_path)
     yield database
     database.close()
+
+
+@pytest.fixture(scope="session")
+def signed_master(
+    demo_master: Path, config: ClinicalConfig, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, object]:
+    """The demo with its planned meeting signed off (tests/snapshot_helpers.py), built once."""
+    from tests.snapshot_helpers import sign_off_planned
+
+    path = tmp_path_factory.mktemp("signed") / "signed.sqlite3"
+    shutil.copy(demo_master, path)
+    database = open_database(path)
+    try:
+        prepared = sign_off_planned(database, config)
+    finally:
+        database.close()
+    return path, prepared
+
+
+@pytest.fixture
+def signed(signed_master: tuple[Path, object], tmp_path: Path) -> Iterator[tuple[Database, object]]:
+    """A private, writable copy of ``signed_master``: (database, what was signed off)."""
+    path, prepared = signed_master
+    target = tmp_path / "signed.sqlite3"
+    shutil.copy(path, target)
+    database = open_database(target)
+    yield database, prepared
+    database.close()

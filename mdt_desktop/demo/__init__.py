@@ -89,7 +89,12 @@ def _build(
     try:
         with db.write() as session:
             counts = write_demo(
-                session, records, meetings, go_live=go_live, meta=meta_for(seed, patients, day)
+                session,
+                records,
+                meetings,
+                go_live=go_live,
+                meta=meta_for(seed, patients, day),
+                config=config,
             )
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

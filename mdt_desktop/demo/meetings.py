@@ -304,7 +304,11 @@ def _decision(
             plan.de_escalated_on,
             dissent,
             monitoring_plan(
-                config.monitoring, plan.de_escalated_on, plan.drug, plan.patient.ibd_type
+                config.monitoring,
+                plan.de_escalated_on,
+                plan.drug,
+                plan.patient.ibd_type,
+                plan.de_escalated.interval_days,
             ),
             plan.de_escalated_on + months(6),
         )

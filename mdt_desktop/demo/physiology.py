@@ -21,6 +21,10 @@ from mdt_desktop.domain.regimens import Regimen
 SOURCE = "demo generator"
 IFX_ASSAY = "DEMO infliximab/ATI ELISA (drug-sensitive)"
 ADA_ASSAY = "DEMO adalimumab/AAA ELISA (drug-sensitive)"
+LEVEL_ASSAYS = {  # the assay of each drug level (antibodies have their own, above)
+    Analyte.INFLIXIMAB_LEVEL: "DEMO infliximab level ELISA",
+    Analyte.ADALIMUMAB_LEVEL: "DEMO adalimumab level ELISA",
+}
 
 
 @dataclass
@@ -164,15 +168,22 @@ def trough(
     value = (
         base * interval_boost * pk_factor * (1.0 - 0.75 * activity) * math.exp(rng.gauss(0, 0.15))
     )
+    assay = LEVEL_ASSAYS[analyte]
     if value < lloq:
-        return _obs(analyte, lloq, "ug/mL", when, comparator=Comparator.LT)
+        return _obs(analyte, lloq, "ug/mL", when, comparator=Comparator.LT, assay=assay)
     # About one lab in four reports drug levels in ng/mL; the original is kept as received.
     if rng.random() < 0.25:
         shown = round(value, 1)
         return _obs(
-            analyte, shown, "ug/mL", when, original_unit="ng/mL", original_value=f"{shown * 1000:g}"
+            analyte,
+            shown,
+            "ug/mL",
+            when,
+            assay=assay,
+            original_unit="ng/mL",
+            original_value=f"{shown * 1000:g}",
         )
-    return _obs(analyte, round(value, 1), "ug/mL", when)
+    return _obs(analyte, round(value, 1), "ug/mL", when, assay=assay)
 
 
 def antibodies(drug: Drug, when: datetime, titre: float | None) -> Observation:

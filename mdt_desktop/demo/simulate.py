@@ -460,15 +460,28 @@ class _Observations:
         ):
             self._clinical(day)
 
-    def _trough(self, day: date, titre: float | None = None) -> None:
+    def _trough(self, day: date, titre: float | None = None, *, pre_dose: bool = True) -> None:
+        """A drug level and its antibodies, around *day*.
+
+        Drawn before the period's scheduled dose on or before *day* (a trough), or on *day*
+        itself when not *pre_dose* (taken at a clinic visit, as a reactive level at loss of
+        response often is).
+        """
         period = current_anti_tnf(self.meds, day)
         if period is None or DRUGS[period.drug].level_analyte is None:
             return
+        if pre_dose:
+            day -= timedelta(days=(day - period.start).days % max(period.interval_days, 1))
         when, activity = self._at(day)
-        self._add(
-            phys.trough(self.rng, period.regimen, activity, self.p.pk_factor, when),
-            phys.antibodies(period.drug, when, titre),
-        )
+        level = phys.trough(self.rng, period.regimen, activity, self.p.pk_factor, when)
+        antibodies = phys.antibodies(period.drug, when, titre)
+        # Two requests can fall on one dosing day: the later one replaces the earlier sample.
+        self.out = {
+            k: o
+            for k, o in self.out.items()
+            if not (o.analyte in (level.analyte, antibodies.analyte) and k[1].date() == day)
+        }
+        self._add(level, antibodies)
 
     def _drug_levels(self) -> None:
         p, rng = self.p, self.rng
@@ -476,6 +489,7 @@ class _Observations:
         self._trough(
             p.lost_response_on + timedelta(days=rng.randint(10, 30)),
             titre if p.transient_antibodies else None,
+            pre_dose=False,
         )
         day = p.intensified_on + timedelta(days=rng.randint(70, 110))
         while day <= self.end:

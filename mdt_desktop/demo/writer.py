@@ -11,8 +11,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from mdt_desktop import __version__
+from mdt_desktop.demo.frozen import DemoFreezer
 from mdt_desktop.demo.meetings import DemoCase, DemoDecision, DemoMeeting
 from mdt_desktop.demo.names import ROSTER
+from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import MeetingStatus, Outcome
 from mdt_desktop.domain.records import PatientRecord
 from mdt_desktop.models import (
@@ -40,6 +42,7 @@ from mdt_desktop.services.mapping import (
     observation_columns,
     patient_columns,
 )
+from mdt_desktop.services.snapshots import AUDIT_ACTION, AUDIT_ENTITY, AUDIT_REASON
 
 CHUNK = 20_000
 SOURCE = "demo generator"
@@ -80,8 +83,13 @@ def write_demo(
     *,
     go_live: datetime,
     meta: dict[str, str],
+    config: ClinicalConfig | None = None,
 ) -> DemoCounts:
-    """Insert roster, patients with their history, and meetings; audit every write."""
+    """Insert roster, patients with their history, and meetings; audit every write.
+
+    With *config*, each signed-off meeting's cases are frozen as sign-off freezes them
+    (snapshot and plot image, demo/frozen.py).
+    """
     now = go_live
     roster = _roster(session, now)
     actors = [Actor(row.id, row.name) for row in roster]
@@ -98,8 +106,9 @@ def write_demo(
         for r in roster
     ]
     patient_ids, counts = _patients(session, records, now, pending)
+    freezer = DemoFreezer(config) if config is not None else None
     for meeting in meetings:
-        _meeting(session, meeting, patient_ids, roster, actors, pending)
+        _meeting(session, meeting, patient_ids, roster, actors, pending, freezer)
     batch = AuditBatch(session)
     for item in sorted(pending, key=lambda p: p.at):
         batch.add(
@@ -186,6 +195,7 @@ def _meeting(
     roster: list[ClinicianRow],
     actors: list[Actor],
     pending: list[_Pending],
+    freezer: DemoFreezer | None = None,
 ) -> None:
     chair = actors[meeting.chair]
     coordinator = actors[-1]
@@ -239,6 +249,8 @@ def _meeting(
         row.started_at = start
         row.signed_off_at = meeting.signed_off_at
         row.signed_off_by_id = roster[meeting.chair].id
+        if freezer is not None:
+            _freeze(session, row, freezer, meeting.signed_off_at, chair, pending)
         pending.append(
             _Pending(
                 meeting.signed_off_at,
@@ -251,6 +263,32 @@ def _meeting(
             )
         )
     session.flush()
+
+
+def _freeze(
+    session: Session,
+    meeting: MeetingRow,
+    freezer: DemoFreezer,
+    at: datetime,
+    chair: Actor,
+    pending: list[_Pending],
+) -> None:
+    """Snapshot each case as sign-off does, with the audit row sign-off writes."""
+    session.flush()
+    for frozen in freezer.freeze(session, meeting, at):
+        pending.append(
+            _Pending(
+                at,
+                chair,
+                AUDIT_ACTION,
+                AUDIT_ENTITY,
+                frozen.snapshot_id,
+                patient_id=frozen.patient_id,
+                meeting_id=meeting.id,
+                after=frozen.audit_after(),
+                reason=AUDIT_REASON,
+            )
+        )
 
 
 def _case(

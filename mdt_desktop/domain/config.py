@@ -19,6 +19,7 @@ from typing import Any
 from mdt_desktop.domain.checklist import RULES, ChecklistItemSpec
 from mdt_desktop.domain.enums import Analyte, DoseUnit, Drug, Evidence
 from mdt_desktop.domain.errors import ConfigurationError, ValidationError
+from mdt_desktop.domain.freshness import FreshnessSpec, parse_freshness
 from mdt_desktop.domain.monitoring import (
     CLINICAL_PLACEHOLDER,
     LEVEL_PLACEHOLDER,
@@ -28,6 +29,7 @@ from mdt_desktop.domain.published import PublishedResult, parse_published
 from mdt_desktop.domain.regimens import DrugRegimens, Regimen, RegimenCatalogue, RegimenSpec
 from mdt_desktop.domain.risk import RULES as RISK_RULES
 from mdt_desktop.domain.risk import RiskFactorSpec
+from mdt_desktop.domain.site import UNSET_SITE, SiteContact, parse_site
 from mdt_desktop.domain.thresholds import (
     Problems,
     Source,
@@ -45,6 +47,7 @@ FILES = (
     "monitoring.toml",
     "risk_factors.toml",
     "published_outcomes.toml",
+    "freshness.toml",
 )
 
 # Keys the program's rules look up; a configuration without them is refused at start-up.
@@ -90,6 +93,10 @@ REQUIRED_THRESHOLDS = frozenset(
         "audit_baseline_window",
         "recent_review",
         "next_review",
+        "meeting_interval",
+        "chase_lead_time",
+        "trough_window_iv",
+        "trough_window_sc",
     }
 )
 REQUIRED_BANDS = frozenset({"infliximab_target", "adalimumab_target"})
@@ -107,6 +114,8 @@ class ClinicalConfig:
     risk_factors: tuple[RiskFactorSpec, ...] = ()
     risk_caveat: str = ""
     published: tuple[PublishedResult, ...] = ()  # what the outcome audit compares with
+    site: SiteContact = UNSET_SITE  # who letters say to contact (site.toml)
+    freshness: tuple[FreshnessSpec, ...] = ()  # what the chase list needs (freshness.toml)
 
 
 def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalConfig:
@@ -145,13 +154,41 @@ def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalCon
     published = parse_published(
         data["published_outcomes.toml"], names["published_outcomes.toml"], sources, problems
     )
+    contact = _load_site(shipped, site, problems)
+    freshness = parse_freshness(
+        data["freshness.toml"], names["freshness.toml"], thresholds, sources, problems
+    )
     if problems:
         raise ConfigurationError(
             "Invalid clinical configuration:\n  " + "\n  ".join(problems.lines)
         )
     return ClinicalConfig(
-        sources, thresholds, regimens, checklist, monitoring, risks, caveat, published
+        sources,
+        thresholds,
+        regimens,
+        checklist,
+        monitoring,
+        risks,
+        caveat,
+        published,
+        contact,
+        freshness,
     )
+
+
+def _load_site(shipped: Path, site: Path | None, problems: Problems) -> SiteContact:
+    """The team's contact details: shipped DEMO placeholders, overlaid by the site's site.toml."""
+    name = "site.toml"
+    placeholders = _read(shipped / name, problems)
+    data = dict(placeholders)
+    where = str(shipped / name)
+    override = site / name if site is not None else None
+    if override is not None and override.is_file():
+        _overlay(data, _read(override, problems))
+        where = f"{where} + {override}"
+    if data and data.get("schema", SCHEMA) != SCHEMA:
+        problems.add(where, f"schema: this version reads schema {SCHEMA}")
+    return parse_site(data, placeholders, where, problems)
 
 
 def _read(path: Path, problems: Problems) -> dict[str, Any]:
@@ -278,10 +315,16 @@ def _parse_monitoring(
                 tuple(int(m) for m in entry["months"]),
                 tuple(entry["sources"]),
                 Evidence(entry["evidence"]),
+                int(entry["trough"]) if "trough" in entry else None,
+                float(entry.get("not_before_months", 0.0)),
             )
         except (KeyError, TypeError, ValueError) as error:
             problems.add(here, f"{error}")
             continue
+        if spec.trough is not None and spec.trough < 1:
+            problems.add(here, "trough: must be 1 or more (the first trough after the change)")
+        if spec.not_before_months < 0:
+            problems.add(here, "not_before_months: must not be negative")
         bad = [a for a in spec.analytes if a not in allowed]
         if bad:
             problems.add(here, f"analytes: unknown {bad}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.checklist import Overall
 from mdt_desktop.domain.enums import ChecklistResult
-from mdt_desktop.domain.nhs import format_nhs_number
+from mdt_desktop.domain.identifiers import Identifiers
+from mdt_desktop.domain.identifiers import identity_line as shown_identity
 from mdt_desktop.domain.records import Patient
 from mdt_desktop.domain.regimens import RegimenLevel
 from mdt_desktop.domain.summary import PatientSummary
@@ -22,13 +23,11 @@ OVERALL_TEXT = {
 }
 
 
-def identity_line(patient: Patient, summary: PatientSummary) -> str:
-    """Name, hospital number, NHS number, age and sex."""
-    nhs = f" · NHS {format_nhs_number(patient.nhs_number)}" if patient.nhs_number else ""
-    return (
-        f"{patient.display_name} · {patient.hospital_number}{nhs} · {summary.age} y · "
-        f"{patient.sex.value}"
-    )
+def identity_line(
+    patient: Patient, summary: PatientSummary, identifiers: Identifiers = Identifiers.FULL
+) -> str:
+    """Name, hospital number, NHS number, age and sex (initials and number on the room screen)."""
+    return shown_identity(patient, summary.age, patient.sex.value, identifiers)
 
 
 def diagnosis_line(patient: Patient, summary: PatientSummary) -> str:

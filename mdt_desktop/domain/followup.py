@@ -169,6 +169,12 @@ class FollowUpRow:
     checks: tuple[CheckStatus, ...]
     plan_source: str  # which monitoring plan the checks come from
     listed_on: date | None = None  # the planned meeting the patient is already listed for
+    initials: str = ""  # what the room screen shows instead of the name
+
+    @property
+    def display_name(self) -> str:
+        """The name as the record prints it (domain.identifiers names rows like patients)."""
+        return self.name
 
     @property
     def status(self) -> FlareStatus:
@@ -243,6 +249,7 @@ def follow_up_row(
         checks=check_statuses(plan, record, as_of, rules.tolerance),
         plan_source=plan_source,
         listed_on=listed_on,
+        initials=patient.initials,
     )
 
 

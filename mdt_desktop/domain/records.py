@@ -25,6 +25,7 @@ from mdt_desktop.domain.enums import (
     MeetingStatus,
     Outcome,
     Phase,
+    Position,
     Role,
     Sex,
     SmokingStatus,
@@ -321,6 +322,29 @@ class AttendanceEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class AttendeePosition:
+    """One present attendee's position on a decision, with the role they attended in."""
+
+    clinician_id: int
+    name: str
+    role: Role
+    position: Position
+    recorded_at: datetime
+    decision_id: int
+    comment: str = ""
+    recorded_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CarriedFrom:
+    """Where a case carried over to a later meeting came from, and why."""
+
+    case_id: int
+    meeting_date: date
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class CaseSummary:
     """One case of a meeting, with everything the meeting recorded about it."""
 
@@ -334,6 +358,10 @@ class CaseSummary:
     annotations: tuple[Annotation, ...] = ()
     notes: tuple[CaseNote, ...] = ()
     earlier_decisions: tuple[Decision, ...] = ()  # versions the decision corrected, oldest first
+    # attendees' positions on the decision (on the latest earlier version when an amendment has
+    # none of its own: see AttendeePosition.decision_id)
+    positions: tuple[AttendeePosition, ...] = ()
+    carried_from: CarriedFrom | None = None  # listed again from an earlier meeting
 
 
 @dataclass(frozen=True, slots=True)

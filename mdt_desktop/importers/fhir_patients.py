@@ -173,12 +173,15 @@ def read_condition(entry: Entry, context: Context) -> None:
     diagnosed = _diagnosis_date(entry, context)
     montreal = _montreal(entry, context, ibd)
     if context.mark() > mark or number is None or diagnosed is None or montreal is None:
+        if number is not None:
+            context.parsed.refused_diagnoses.add(number)
         return
     born = context.births.get(number)
     if born is not None and diagnosed < born:
         context.problem(
             entry, "onsetDateTime", f"diagnosed {diagnosed} before birth ({born.isoformat()})"
         )
+        context.parsed.refused_diagnoses.add(number)
         return
     context.parsed.diagnoses.append(
         DiagnosisIn(number, ibd, diagnosed, montreal, Where(context.parsed.name, entry.place))

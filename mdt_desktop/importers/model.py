@@ -142,6 +142,9 @@ class ParsedFile:
     identities: list[IdentityIn] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. resource types skipped, not fatal
+    # Hospital numbers whose IBD diagnosis was refused with a problem of its own: no second
+    # message that the (new) patient "has no IBD diagnosis".
+    refused_diagnoses: set[str] = field(default_factory=set)
 
     def problem(self, place: str, field_name: str, reason: str) -> None:
         """Record a problem at *place* in this file."""

@@ -1,7 +1,9 @@
 """What a case plot shows: the record, the configured thresholds, the time window, hover points.
 
 Also the time arithmetic every panel shares: matplotlib date numbers, the window's first day and
-the x limits, and which observations, periods and events fall inside the window.
+the x limits, and which observations, periods and events fall inside the window. When the case
+has a proposed de-escalated regimen (``plan``), the time axis runs on past the meeting to show it
+and its review date on the dose strip (by at most ``FUTURE_MAX_FRACTION`` of the window).
 """
 
 from __future__ import annotations
@@ -12,18 +14,20 @@ from enum import StrEnum
 
 from matplotlib import rcParams
 
-from mdt_desktop.domain.enums import Analyte
+from mdt_desktop.domain.enums import Analyte, Outcome
 from mdt_desktop.domain.records import (
     Annotation,
     ClinicalEvent,
+    Decision,
     MedicationPeriod,
     Observation,
     PatientRecord,
 )
-from mdt_desktop.domain.regimens import RegimenCatalogue
+from mdt_desktop.domain.regimens import Regimen, RegimenCatalogue
 from mdt_desktop.domain.thresholds import Thresholds
 
 RIGHT_PAD_FRACTION = 1 / 50  # blank space after the meeting line, as a fraction of the window
+FUTURE_MAX_FRACTION = 0.6  # how far past the meeting a proposal may extend the axis
 _DAY = timedelta(days=1)
 
 
@@ -67,6 +71,41 @@ class HoverPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class PlannedRegimen:
+    """The de-escalated regimen a decision proposes, from when, and when it is to be reviewed."""
+
+    regimen: Regimen
+    start: date
+    review: date | None = None
+    review_label: str = "Review"  # "Review" (the decision's next review) or "First re-check"
+
+    @property
+    def until(self) -> date:
+        """The last day the strip needs to show: the review, else two doses on."""
+        return self.review or self.start + timedelta(days=2 * self.regimen.interval_days)
+
+
+def planned_regimen(decision: Decision | None) -> PlannedRegimen | None:
+    """The proposal of a de-escalation decision (None for any other decision, or none).
+
+    The review date is the decision's next review, else its first planned re-check.
+    """
+    if (
+        decision is None
+        or decision.outcome is not Outcome.DE_ESCALATE
+        or decision.target_regimen is None
+        or decision.effective_date is None
+    ):
+        return None
+    start = decision.effective_date
+    if decision.next_review is not None:
+        return PlannedRegimen(decision.target_regimen, start, decision.next_review)
+    checks = sorted(c.due for c in decision.monitoring if c.due >= start)
+    first = checks[0] if checks else None
+    return PlannedRegimen(decision.target_regimen, start, first, "First re-check")
+
+
+@dataclass(frozen=True, slots=True)
 class CasePlotData:
     """Everything the case plots draw, up to and including the meeting date *end*."""
 
@@ -77,6 +116,7 @@ class CasePlotData:
     window: TimeWindow = TimeWindow.TWO_YEARS
     blood_counts: bool = False
     annotations: tuple[Annotation, ...] = ()
+    plan: PlannedRegimen | None = None
 
     @property
     def start(self) -> date:
@@ -91,12 +131,20 @@ class CasePlotData:
 
     @property
     def xlim(self) -> tuple[float, float]:
-        """Left and right x limits (date numbers) with a small pad after the meeting."""
-        left, right = date_number(self.start), date_number(self.end)
-        pad = (right - left) * RIGHT_PAD_FRACTION
+        """Left and right x limits (date numbers) with a small pad after the last day shown."""
+        left, meeting = date_number(self.start), date_number(self.end)
+        pad = (meeting - left) * RIGHT_PAD_FRACTION
         if self.window is TimeWindow.ALL:
             left -= pad  # the first point would otherwise sit on the frame
-        return left, right + pad
+        return left, date_number(self.shown_until) + pad
+
+    @property
+    def shown_until(self) -> date:
+        """The last day on the time axis: the meeting, or the proposal's review date (capped)."""
+        if self.plan is None or self.plan.until <= self.end:
+            return self.end
+        cap = self.end + timedelta(days=round((self.end - self.start).days * FUTURE_MAX_FRACTION))
+        return min(self.plan.until, cap)
 
     def observations(self, analyte: Analyte) -> tuple[Observation, ...]:
         """Return the results of *analyte* collected inside the window, oldest first."""

@@ -22,14 +22,16 @@ from mdt_desktop.plots.artists import CENSORED_SIZE, HOLLOW_FACE
 from mdt_desktop.plots.biomarkers import BLOOD_PANELS
 from mdt_desktop.plots.case_data import CasePlotData
 from mdt_desktop.plots.fitted_text import text_width
-from mdt_desktop.plots.levels import DETECTED_SIZE, antibody_detected, level_series
+from mdt_desktop.plots.levels import DETECTED_SIZE, antibody_detected, level_series, non_troughs
 from mdt_desktop.plots.outline_text import OutlineText
 from mdt_desktop.plots.strip import (
     EVENT_LOOKS,
+    PLAN_HATCH,
     Lane,
     PeriodKind,
     classify_periods,
     event_marker_size,
+    plan_fill,
 )
 from mdt_desktop.plots.style import PlotStyle
 
@@ -46,8 +48,8 @@ class KeyEntry:
     """One entry of the key: a bar swatch, a marker, or a dotted vertical line."""
 
     label: str
-    shape: str  # "bar", "marker" or "vline"
-    face: str
+    shape: str  # "bar", "hatched" (the proposed regimen), "marker" or "vline"
+    face: str | tuple[float, float, float]
     edge: str
     marker: str = ""
     size: float = 0.0  # marker size in points; 0: the style's data marker size
@@ -78,6 +80,8 @@ def _period_entries(data: CasePlotData, style: PlotStyle) -> Iterator[KeyEntry]:
     for kind in PeriodKind:
         if kind in present and kind.lane is Lane.BIOLOGIC:
             yield KeyEntry(kind.label, "bar", kind.colour(style.palette), style.palette.bar_edge)
+    if data.plan is not None and data.plan.until > data.end:
+        yield KeyEntry("Proposed regimen", "hatched", plan_fill(style), style.palette.bar_edge)
 
 
 def _event_entries(data: CasePlotData, style: PlotStyle) -> Iterator[KeyEntry]:
@@ -119,6 +123,8 @@ def _symbol_entries(data: CasePlotData, style: PlotStyle) -> Iterator[KeyEntry]:
     if any(not antibody_detected(o) for o in antibodies):
         size = style.small_marker_size
         yield KeyEntry("No antibodies", "marker", HOLLOW_FACE, palette.undetected, "o", size)
+    if any(non_troughs(data, obs) for obs in series.values()):
+        yield KeyEntry("Not a trough", "marker", HOLLOW_FACE, palette.series, "o")
     annotated = [*antibodies, *(o for obs in series.values() for o in obs)]
     if any(data.annotation_for(o) for o in annotated):
         size = style.marker_size * KEY_RING_SIZE
@@ -158,7 +164,7 @@ def _make_item(figure: Figure, entry: KeyEntry, style: PlotStyle) -> KeyItem:
 
 
 def _handle(entry: KeyEntry, style: PlotStyle) -> Artist:
-    if entry.shape == "bar":
+    if entry.shape in ("bar", "hatched"):
         return Rectangle(
             (0.0, 0.0),
             style.inches(HANDLE_WIDTH),
@@ -166,6 +172,9 @@ def _handle(entry: KeyEntry, style: PlotStyle) -> Artist:
             facecolor=entry.face,
             edgecolor=entry.edge,
             linewidth=style.edge_width,
+            hatch=PLAN_HATCH if entry.shape == "hatched" else None,
+            hatchcolor=style.palette.de_escalated if entry.shape == "hatched" else None,
+            linestyle=(0, (3, 2)) if entry.shape == "hatched" else "solid",
         )
     if entry.shape == "vline":
         return Line2D(

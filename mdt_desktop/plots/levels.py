@@ -5,6 +5,10 @@ their analyte. Anti-drug antibodies are not on the trough scale: their units bel
 and are never compared across assays, so they sit in a row along the top of the panel (x = date,
 y = axes fraction): a filled vermillion ``X`` with its value when detected, a small hollow grey
 circle when not. Pharmacist annotations ring the annotated point.
+
+A level that was not taken as a trough (domain/sampling.py: too far before the next scheduled
+dose) is drawn hollow, so the chair does not read it against the trough target band; its hover
+says when it was taken. Levels whose timing is unknown keep the filled marker.
 """
 
 from __future__ import annotations
@@ -19,6 +23,13 @@ from matplotlib.ticker import NullLocator, StrMethodFormatter
 from mdt_desktop.domain.catalogue import ANALYTES, DRUG_LEVEL_ANALYTES, DRUGS, display_unit
 from mdt_desktop.domain.enums import Analyte, Comparator
 from mdt_desktop.domain.records import Annotation, Observation
+from mdt_desktop.domain.sampling import (
+    SampleTiming,
+    Sampling,
+    SamplingRules,
+    result_name,
+    sample_timing,
+)
 from mdt_desktop.domain.thresholds import Band
 from mdt_desktop.plots.artists import (
     HOLLOW_FACE,
@@ -63,6 +74,7 @@ RING_SIZE = 2.2  # the annotation ring, relative to the data markers
 MIN_ROW = 0.6
 MIN_DATA_TOP = 0.4
 HEADROOM = 1.12
+NON_TROUGH = "non-trough"  # gid of the hollow markers over levels that are not troughs
 _DETECTED = (None, Comparator.GT, Comparator.GE)
 _POSITION = {-1: "Below", 0: "Within", 1: "Above"}
 
@@ -166,6 +178,7 @@ def _draw_troughs(
     for analyte, observations in series.items():
         marker = MARKERS.get(analyte, "o")
         draw_series(ax, observations, SeriesLook(style.palette.series, marker), style)
+        _hollow_non_troughs(ax, data, observations, marker, style)
         band = data.thresholds.target_band(analyte)
         if band is None:
             continue
@@ -174,6 +187,46 @@ def _draw_troughs(
         glyph = f" {MARKER_GLYPHS[marker]}" if len(series) > 1 else ""
         notes.append((f"{_molecule(analyte)}{glyph} {band_text(band)}", style.palette.band_edge))
     header_notes(ax, notes, style)
+
+
+def timings(data: CasePlotData, observations: Sequence[Observation]) -> list[Sampling]:
+    """When each result was taken relative to the doses of its drug."""
+    rules = SamplingRules.from_thresholds(data.thresholds)
+    periods = data.record.medications
+    return [sample_timing(o, periods, rules) for o in observations]
+
+
+def non_troughs(data: CasePlotData, observations: Sequence[Observation]) -> list[Observation]:
+    """The exact results that were not taken as troughs (bounds keep their hollow triangles)."""
+    return [
+        o
+        for o, timing in zip(observations, timings(data, observations), strict=True)
+        if o.comparator is None and timing.timing is SampleTiming.NOT_TROUGH
+    ]
+
+
+def _hollow_non_troughs(
+    ax: Axes, data: CasePlotData, observations: Sequence[Observation], marker: str, style: PlotStyle
+) -> None:
+    """Draw a hollow marker over each level that is not a trough (its filled one is hidden)."""
+    chosen = non_troughs(data, observations)
+    if not chosen:
+        return
+    put(
+        ax,
+        Line2D(
+            [date_number(o.collected_at) for o in chosen],
+            [o.value for o in chosen],
+            linestyle="none",
+            marker=marker,
+            markersize=style.marker_size,
+            markerfacecolor=HOLLOW_FACE,
+            markeredgecolor=style.palette.series,
+            markeredgewidth=1.8 * style.scale,
+            zorder=4,
+            gid=NON_TROUGH,
+        ),
+    )
 
 
 def _molecule(analyte: Analyte) -> str:
@@ -200,9 +253,14 @@ def _trough_hover(
 ) -> list[HoverPoint]:
     band = data.thresholds.target_band(analyte)
     points = []
-    for o in observations:
-        lines = observation_lines(o)
-        if band is not None:
+    for o, timing in zip(observations, timings(data, observations), strict=True):
+        lines = observation_lines(o, result_name(o.analyte))  # a level, trough or not
+        if o.assay:
+            lines.append(f"Assay: {o.assay}")
+        lines.append(timing.text)
+        if band is not None and timing.timing is SampleTiming.NOT_TROUGH:
+            lines.insert(1, f"Not read against the trough target of {band_range(band)}")
+        elif band is not None:
             lines.insert(
                 1,
                 f"{_POSITION[band.position(o.value)]} the target of "
@@ -328,6 +386,7 @@ def antibody_hover(data: CasePlotData, o: Observation) -> str:
     if o.target_drug:
         lines.append(f"Target drug: {o.target_drug}")
     lines.append(display_date(o.collected_at))
+    lines.append(timings(data, [o])[0].text)
     if o.source:
         lines.append(f"Source: {o.source}")
     lines.append("Units belong to this assay: do not compare across assays.")

@@ -7,6 +7,12 @@ or de-escalated. A maintenance period is *de-escalated* when ``regimen_steps`` s
 reached by a DE_ESCALATION change (or is an unchanged continuation of one), or when its level is
 below the drug's standard regimen. Endoscopy diamonds are filled green when mucosal healing was
 recorded, hollow when it was not achieved, and grey when it was not recorded.
+
+A case whose decision proposes a de-escalated regimen shows it after the meeting line: a hatched
+bar in the biologic lane from the new regimen's first dose to its review date (``Proposed: IFX
+5 mg/kg q8w``), a dashed line at the review date and, above the bar on the events row, its label
+(``Review 10 May 2027``). Both labels shorten or vanish rather than overlap; a review date beyond
+the axis is named at its right edge (``Review … →``).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from mdt_desktop.domain.regimens import (
     short_interval,
 )
 from mdt_desktop.plots.artists import clear_data, meeting_line, put, vertical_line
-from mdt_desktop.plots.case_data import CasePlotData, HoverPoint, date_number
+from mdt_desktop.plots.case_data import CasePlotData, HoverPoint, PlannedRegimen, date_number
 from mdt_desktop.plots.fitted_text import FittedLabel
 from mdt_desktop.plots.labels import display_date, wrapped
 from mdt_desktop.plots.panel import empty_note, prepare_time_axis, style_axes
@@ -43,6 +49,9 @@ STRIP_TOP = 4.0
 EVENT_ROW = 3.56
 STAR_SIZE = 1.35
 HOVER_STEPS = 40  # hover points along a bar: at least one every 1/40 of the window
+PLAN_HATCH = "//"
+PLAN_ALPHA = 0.55  # the proposal's fill: lighter than a given regimen
+REVIEW_BOX = (3.2, 3.98)  # y extent of the review label (the events row, above the bars)
 
 
 class Lane(StrEnum):
@@ -214,10 +223,11 @@ def draw_dose_strip(
     meeting_line(ax, data, style)
     periods = data.medications()
     events = data.events()
+    plan_points = _draw_plan(ax, data, data.plan, style, axes_index) if data.plan else []
     if not periods and not events:
         empty_note(ax, EMPTY, style)
         ax.set_ylim(0.0, STRIP_TOP)
-        return []
+        return plan_points
     kinds = classify_periods(data.record.medications, data.regimens)
     extents = bar_extents(data, periods, kinds)
     points: list[HoverPoint] = []
@@ -225,7 +235,7 @@ def draw_dose_strip(
         bar = Bar(period, kinds[period], extents[period])
         points += _draw_bar(ax, data, bar, style, axes_index)
     points += _draw_events(ax, events, style, axes_index)
-    return points
+    return points + plan_points
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,3 +436,117 @@ def event_hover(event: ClinicalEvent) -> str:
     if event.kind is EventKind.SURGERY and event.is_resection is not None:
         lines.append("Resection" if event.is_resection else "Not a resection")
     return "\n".join(lines)
+
+
+# --- the proposed regimen ----------------------------------------------------------------------
+
+
+def plan_texts(plan: PlannedRegimen) -> tuple[str, ...]:
+    """The proposal bar's text candidates, longest first (``Proposed: IFX 5 mg/kg q8w`` …)."""
+    regimen = plan.regimen
+    interval = short_interval(regimen.interval_days)
+    dose = f"{regimen.dose_value:g} {regimen.dose_unit} {interval}"
+    return (
+        f"Proposed: {regimen.short_label} from {display_date(plan.start)}",
+        f"Proposed: {regimen.short_label}",
+        regimen.short_label,
+        dose,
+        interval,
+    )
+
+
+def review_texts(plan: PlannedRegimen, off_axis: bool) -> tuple[str, ...]:
+    """The review label's candidates, longest first; an arrow when the date is off the axis."""
+    if plan.review is None:
+        return ()
+    arrow = " →" if off_axis else ""
+    return (
+        f"{plan.review_label} {display_date(plan.review)}{arrow}",
+        f"{plan.review_label} {plan.review:%b %Y}{arrow}",
+        f"{plan.review_label}{arrow}",
+    )
+
+
+def plan_hover(plan: PlannedRegimen) -> str:
+    """Return e.g. ``Proposed: Infliximab IV 5 mg/kg every 8 weeks`` / from / review."""
+    lines = [
+        f"Proposed: {plan.regimen.label}",
+        f"From {display_date(plan.start)} (the MDT decision)",
+    ]
+    if plan.review is not None:
+        lines.append(f"{plan.review_label} {display_date(plan.review)}")
+    return "\n".join(lines)
+
+
+def _draw_plan(
+    ax: Axes, data: CasePlotData, plan: PlannedRegimen, style: PlotStyle, axes_index: int
+) -> list[HoverPoint]:
+    """Draw the proposed regimen after the meeting and its review date; return hover points."""
+    left, right = data.xlim
+    x0 = max(date_number(plan.start), date_number(data.end), left)
+    x1 = min(date_number(plan.until), right)
+    if x1 <= x0:
+        return []
+    low, high = Lane.BIOLOGIC.extent
+    put(
+        ax,
+        Rectangle(
+            (x0, low),
+            x1 - x0,
+            high - low,
+            facecolor=plan_fill(style),
+            edgecolor=style.palette.bar_edge,
+            hatch=PLAN_HATCH,
+            hatchcolor=style.palette.de_escalated,  # light: the text on the bar stays legible
+            linewidth=style.edge_width,
+            linestyle=(0, (3, 2)),
+            zorder=3,
+            gid="proposal:regimen",
+        ),
+    )
+    ax.add_artist(
+        FittedLabel(plan_texts(plan), (x0, low, x1, high), fontsize=style.note_size, color="black")
+    )
+    text = plan_hover(plan)
+    points = [HoverPoint(axes_index, x, (low + high) / 2, text) for x in _along(data, x0, x1)]
+    if plan.review is not None:
+        _draw_review(ax, plan, (x0, x1), date_number(plan.review) > right, style)
+        points.append(HoverPoint(axes_index, x1, sum(REVIEW_BOX) / 2, text))
+    return points
+
+
+def _draw_review(
+    ax: Axes, plan: PlannedRegimen, span: tuple[float, float], off_axis: bool, style: PlotStyle
+) -> None:
+    """A dashed line at the review date (when on the axis) and its label above the bar."""
+    x0, x1 = span
+    if not off_axis:  # the full height, like the meeting line, but dashed: a date to come
+        line = Line2D(
+            [],
+            [],
+            color=style.palette.meeting,
+            linewidth=style.reference_width,
+            linestyle=(0, (3, 2)),
+            zorder=4,
+            gid="proposal:review",
+        )
+        vertical_line(ax, x1, line)
+    label = FittedLabel(
+        review_texts(plan, off_axis),
+        (x0, REVIEW_BOX[0], x1, REVIEW_BOX[1]),
+        fontsize=style.note_size,
+        color=style.palette.text,
+    )
+    label.set_gid("proposal:review-label")
+    ax.add_artist(label)
+
+
+def plan_fill(style: PlotStyle) -> tuple[float, float, float]:
+    """The proposal bar's fill: the de-escalated colour, lightened."""
+    return _tint(style.palette.de_escalated)
+
+
+def _tint(colour: str, amount: float = PLAN_ALPHA) -> tuple[float, float, float]:
+    """*colour* mixed with white (opaque, so the hatch and text stay crisp in print)."""
+    red, green, blue = (1 - amount * (1 - int(colour[i : i + 2], 16) / 255) for i in (1, 3, 5))
+    return red, green, blue

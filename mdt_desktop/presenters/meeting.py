@@ -8,19 +8,24 @@ reloading what changed afterwards.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from mdt_desktop.domain.carry_over import OpenAction
 from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import ChecklistResult, Interpretation
 from mdt_desktop.domain.errors import user_message
+from mdt_desktop.domain.positions import PositionInput
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.bundle import MeetingServices
 from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
 from mdt_desktop.services.signoff import Readiness
 from mdt_desktop.workers import Runner
+
+UNDISCUSSED_DEFERRED = "Undiscussed cases deferred."
 
 
 class Refresh(StrEnum):
@@ -40,6 +45,10 @@ class MeetingPresenter(QObject):
     status_reported = Signal(str)
     error_reported = Signal(str)
     action_done = Signal(str)  # a write succeeded (its description), e.g. to clear a draft
+    open_actions_changed = Signal(object)  # tuple[OpenAction, ...] of the open meeting
+    # done, total, what: a long write's progress (sign-off draws every case's plots); emitted
+    # from the worker thread, so receivers on the GUI thread get it queued
+    progress_reported = Signal(int, int, str)
 
     def __init__(
         self, services: MeetingServices, runner: Runner, parent: QObject | None = None
@@ -196,6 +205,48 @@ class MeetingPresenter(QObject):
             ),
         )
 
+    def record_positions(self, entries: tuple[PositionInput, ...]) -> None:
+        """Save the attendees' positions on the current case's decision (the chair)."""
+        self._on_case(
+            "Positions saved.",
+            lambda actor, case_id: self.services.positions.record(case_id, entries, actor),
+        )
+
+    def defer_undiscussed(self) -> None:
+        """Defer every case of the open meeting not yet discussed (the chair, before sign-off)."""
+        if self._board is None:
+            return
+        meeting_id = self._board.meeting.id
+        self._perform(
+            UNDISCUSSED_DEFERRED,
+            lambda actor: self.services.carry_over.defer_undiscussed(meeting_id, actor),
+            Refresh.BOARD,
+        )
+
+    def complete_open_action(self, action_id: int, done: bool = True) -> None:
+        """Mark an action of an earlier meeting done (or not); the open-actions list reloads."""
+        board, actor = self._board, self.actor
+        if board is None:
+            return
+        if actor is None:
+            self.error_reported.emit("Choose who you are (Acting as) first.")
+            return
+        meeting_id = board.meeting.id
+
+        def job() -> tuple[OpenAction, ...]:
+            self.services.decisions.complete_action(action_id, actor, done=done)
+            return self.services.open_actions.for_meeting(meeting_id)
+
+        def finished(actions: tuple[OpenAction, ...]) -> None:
+            self.busy_changed.emit(False)
+            self.status_reported.emit("Action updated.")
+            if self._board is not None and self._board.meeting.id == meeting_id:
+                self._board = replace(self._board, open_actions=actions)
+                self.open_actions_changed.emit(actions)
+
+        self.busy_changed.emit(True)
+        self._runner.submit(job, finished, self._failed)
+
     def readiness(self, on_done: Callable[[Readiness], None]) -> None:
         """Find out (in the background) whether the open meeting can be signed off."""
         if self._board is None:
@@ -212,7 +263,9 @@ class MeetingPresenter(QObject):
         meeting_id = self._board.meeting.id
         self._perform(
             "Meeting signed off.",
-            lambda actor: self.services.signoff.sign_off(meeting_id, actor),
+            lambda actor: self.services.signoff.sign_off(
+                meeting_id, actor, progress=self.progress_reported.emit
+            ),
             Refresh.BOARD,
         )
 
@@ -262,7 +315,7 @@ class MeetingPresenter(QObject):
             return
         cases = list(board.cases)
         cases[index] = detail
-        self._board = MeetingBoard(board.meeting, tuple(cases))
+        self._board = replace(board, cases=tuple(cases))
         if index == self._index:
             self.case_changed.emit(index, detail)
 

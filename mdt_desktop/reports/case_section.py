@@ -15,8 +15,11 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 from mdt_desktop.domain.catalogue import ANALYTES, display_unit
 from mdt_desktop.domain.checklist import Overall
 from mdt_desktop.domain.describe import OVERALL_TEXT, RESULT_TEXT, diagnosis_line, treatment_line
-from mdt_desktop.domain.enums import CaseStatus, ChecklistResult, Outcome
+from mdt_desktop.domain.enums import CaseStatus, ChecklistResult, Outcome, Position
+from mdt_desktop.domain.positions import position_notes, tally
 from mdt_desktop.domain.records import Annotation, ChecklistAnswer, Decision, current_annotations
+from mdt_desktop.domain.sampling import SamplingRules
+from mdt_desktop.reports.drug_levels import WINDOW_MONTHS, drug_level_table
 from mdt_desktop.reports.figures import image_flowable
 from mdt_desktop.reports.identity import Identities
 from mdt_desktop.reports.styles import BAD, GOOD, MUTED, Styles, grid_style
@@ -27,6 +30,11 @@ RESULT_COLOUR = {
     ChecklistResult.MET: GOOD.hexval()[2:],
     ChecklistResult.NOT_MET: BAD.hexval()[2:],
     ChecklistResult.UNKNOWN: MUTED.hexval()[2:],
+}
+POSITION_COLOUR = {
+    Position.AGREE: GOOD.hexval()[2:],
+    Position.DISAGREE: BAD.hexval()[2:],
+    Position.ABSTAIN: MUTED.hexval()[2:],
 }
 OVERALL_RESULT = {
     Overall.MET: ChecklistResult.MET,
@@ -50,12 +58,14 @@ class CaseSection:
         identities: Identities,
         width: float,
         risk_caveat: str,
+        sampling: SamplingRules | None = None,
     ) -> None:
         self._d = detail
         self._s = styles
         self._ids = identities
         self._width = width
         self._caveat = risk_caveat
+        self._sampling = sampling  # when drug levels were taken (None: not assessed)
 
     def _free(self, value: str) -> str:
         return text(self._ids.free_text(self._d.case.patient, value))
@@ -87,8 +97,10 @@ class CaseSection:
             story += [Spacer(0, 4), image_flowable(png, self._width)]
         story += self.checklist()
         story += self.risks()
+        story += self.drug_levels()
         story += self.annotations()
         story += self.decision()
+        story += self.positions()
         story += self.monitoring()
         story += self.actions()
         story += self.notes()
@@ -158,6 +170,13 @@ class CaseSection:
         return [*heading, table, Paragraph(text(self._caveat), s.note)]
 
     # --- drug levels ------------------------------------------------------------------------------
+
+    def drug_levels(self) -> list[Flowable]:
+        """Each recent drug level and antibody result with its assay and sample timing."""
+        heading = self._heading(f"Drug levels and antibodies ({WINDOW_MONTHS} months)")
+        d = self._d
+        table = drug_level_table(d.record, d.meeting_date, self._sampling, self._p, self._width)
+        return [*heading, *table]
 
     def annotations(self) -> list[Flowable]:
         s = self._s
@@ -243,6 +262,47 @@ class CaseSection:
         )
         table.setStyle(grid_style(header=False))
         return table
+
+    # --- attendees' positions ---------------------------------------------------------------------
+
+    def positions(self) -> list[Flowable]:
+        """Each attendee's position on the decision (staff names are never pseudonymised)."""
+        case = self._d.case
+        if case.decision is None:
+            return []
+        heading = self._heading(
+            "Attendees' positions"
+            + (f" — {escape(tally(case.positions).text)}" if case.positions else "")
+        )
+        if not case.positions:
+            return [*heading, Paragraph("No positions were recorded.", self._s.body)]
+        rows: list[list[Flowable]] = [
+            [self._p(h, "cell_bold") for h in ("Name", "Role", "Position", "Comment")]
+        ]
+        rows += [
+            [
+                self._p(text(p.name)),
+                self._p(text(p.role.label)),
+                self._p(
+                    f"<font color='#{POSITION_COLOUR[p.position]}'>"
+                    f"{escape(p.position.label)}</font>"
+                ),
+                self._p(self._free(p.comment) or "—"),
+            ]
+            for p in case.positions
+        ]
+        widths = [0.28, 0.22, 0.13, 0.37]
+        table = Table(rows, colWidths=[w * self._width for w in widths], repeatRows=1)
+        table.setStyle(grid_style(zebra=1))
+        last = max(case.positions, key=lambda p: p.recorded_at)
+        by = f" by {text(last.recorded_by)}" if last.recorded_by else ""
+        story: list[Flowable] = [*heading, table]
+        story.append(Paragraph(f"Recorded{by}, {last.recorded_at:%d %b %Y %H:%M}.", self._s.note))
+        story += [
+            Paragraph(text(note), self._s.note)
+            for note in position_notes(case.decision, case.positions, ())
+        ]
+        return story
 
     # --- monitoring, actions, notes ---------------------------------------------------------------
 

@@ -8,6 +8,8 @@ to reportlab directly, without a PNG round trip. 200 dpi keeps text and lines cr
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -17,6 +19,7 @@ from reportlab.platypus import Flowable
 
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.records import current_annotations
+from mdt_desktop.plots.case_data import planned_regimen
 from mdt_desktop.plots.case_plots import (
     CasePlotData,
     TimeWindow,
@@ -41,6 +44,7 @@ def plot_data(detail: CaseDetail, config: ClinicalConfig) -> CasePlotData:
         window=TimeWindow.TWO_YEARS,
         blood_counts=False,
         annotations=current_annotations(detail.annotations),
+        plan=planned_regimen(detail.case.decision),
     )
 
 
@@ -59,6 +63,12 @@ class PlotRenderer:
         self._canvas.draw()  # type: ignore[no-untyped-call]
         rgba = np.asarray(self._canvas.buffer_rgba())  # type: ignore[no-untyped-call]
         return PilImage.fromarray(np.ascontiguousarray(rgba[..., :3]), mode="RGB")
+
+
+def picture_from_png(data: bytes) -> PilImage.Image:
+    """A stored plot image (the PNG frozen at sign-off) as the pixels ``render`` returns."""
+    with PilImage.open(io.BytesIO(data)) as stored:
+        return stored.convert("RGB")
 
 
 class Picture(Flowable):  # type: ignore[misc]  # reportlab has no type hints

@@ -1,8 +1,12 @@
-"""The parts of the minutes about the meeting itself: header, attendance, summary, sign-off."""
+"""The parts of the minutes about the meeting itself: header, attendance, summary, sign-off.
+
+Also the actions of earlier meetings still open at this one.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
@@ -10,7 +14,7 @@ from mdt_desktop.domain.enums import AttendanceStatus, CaseStatus, MeetingStatus
 from mdt_desktop.domain.records import AttendanceEntry, MeetingRecord
 from mdt_desktop.reports.case_section import text
 from mdt_desktop.reports.identity import Identities
-from mdt_desktop.reports.styles import Styles, grid_style
+from mdt_desktop.reports.styles import BAD, Styles, grid_style
 from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
 
 STATUS_TEXT = {
@@ -71,6 +75,58 @@ def attendance(
         table.setStyle(grid_style(zebra=1))
         story.append(table)
     story += [Paragraph(f"⚠ {text(w)}", styles.body) for w in warnings]
+    return story
+
+
+def open_actions(
+    board: MeetingBoard, styles: Styles, width: float, identities: Identities
+) -> list[Flowable]:
+    """Actions of earlier meetings still open at this one, with their state as the list stands.
+
+    For a signed-off meeting that is the state at sign-off (services/open_actions.py), so the
+    final minutes do not change when an action is completed later.
+    """
+    meeting = board.meeting
+    story: list[Flowable] = [Paragraph("Open actions from earlier meetings", styles.h2)]
+    if not board.open_actions:
+        story.append(Paragraph("No action from an earlier meeting was open.", styles.body))
+        return story
+    day = meeting.meeting_date
+    headers = ("Patient", "Action", "Owner", "Due", "From", "Status")
+    rows: list[list[Flowable]] = [[Paragraph(f"<b>{h}</b>", styles.cell) for h in headers]]
+    for action in board.open_actions:
+        patient = action.patient
+        number = identities.number(patient)
+        status = escape(action.status(day))
+        if action.overdue(day):
+            status = f"<font color='#{BAD.hexval()[2:]}'><b>{status}</b></font>"
+        cells = [
+            text(identities.label(patient)) + (f"<br/>{text(number)}" if number else ""),
+            text(identities.free_text(patient, action.description)),
+            text(action.owner),
+            f"{action.due:%d %b %Y}" if action.due else "—",
+            f"{action.from_meeting_date:%d %b %Y}",
+            status,
+        ]
+        rows.append([Paragraph(cell, styles.cell) for cell in cells])
+    widths = [0.18, 0.29, 0.15, 0.12, 0.12, 0.14]
+    table = Table(rows, colWidths=[w * width for w in widths], repeatRows=1)
+    table.setStyle(grid_style(zebra=1))
+    still = sum(1 for a in board.open_actions if a.done_at is None)
+    overdue = sum(1 for a in board.open_actions if a.overdue(day))
+    when = (
+        f"at sign-off, {meeting.signed_off_at:%d %b %Y %H:%M}"
+        if meeting.status is MeetingStatus.SIGNED_OFF and meeting.signed_off_at
+        else "when these minutes were produced"
+    )
+    story += [
+        table,
+        Paragraph(
+            f"{still} still open {when} ({overdue} overdue at the meeting); actions stay on this "
+            "list at each meeting until they are marked done.",
+            styles.note,
+        ),
+    ]
     return story
 
 

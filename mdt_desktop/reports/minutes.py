@@ -7,8 +7,8 @@ and writes it atomically: a cancelled or failed build leaves no file behind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -21,9 +21,10 @@ from mdt_desktop.domain.consensus import quorum
 from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus
 from mdt_desktop.domain.errors import MdtError, NotFoundError
 from mdt_desktop.domain.records import AttendanceEntry, MeetingRecord
+from mdt_desktop.domain.sampling import SamplingRules
 from mdt_desktop.reports import meeting_section as meeting_parts
 from mdt_desktop.reports.case_section import CaseSection, text
-from mdt_desktop.reports.figures import PlotRenderer, plot_data
+from mdt_desktop.reports.figures import PlotRenderer, picture_from_png, plot_data
 from mdt_desktop.reports.identity import FullIdentities, Identities
 from mdt_desktop.reports.page import (
     MARGIN_X,
@@ -55,6 +56,8 @@ class BuildOptions:
     invariant: bool = False  # reproducible bytes (reportlab's invariant mode), for tests
     progress: Progress | None = None
     cancelled: Callable[[], bool] | None = None
+    # case id -> the plot image frozen at sign-off (PNG); such cases print it, not a new drawing
+    frozen_plots: Mapping[int, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +79,7 @@ def build_minutes(
     """Write the minutes of *board* to *path* (pseudonymised when *identities* say so)."""
     identities = identities or FullIdentities()
     meeting = board.meeting
-    pseudonymised = not isinstance(identities, FullIdentities)
-    title = "Pseudonymised minutes" if pseudonymised else "Minutes"
+    title = identities.minutes_title
     document = _Document(
         board,
         config,
@@ -95,6 +97,7 @@ def build_minutes(
     story += meeting_parts.attendance(
         meeting.attendance, styles, width, _warnings(board.meeting.attendance)
     )
+    story += meeting_parts.open_actions(board, styles, width, identities)
     story += meeting_parts.summary(board, styles, width, identities)
     for detail, png in zip(board.cases, pngs, strict=True):
         story.append(PageBreak())
@@ -173,17 +176,27 @@ class _Document:
 
     def render_plots(self, cases: Sequence[CaseDetail]) -> list[PilImage.Image]:
         total = len(cases) + 1
-        renderer = PlotRenderer()
+        renderer: PlotRenderer | None = None  # building its figure is slow: only when needed
         pngs = []
         for number, detail in enumerate(cases):
             self._step(number, total, f"Drawing the plots of case {detail.case.position}")
+            frozen = self.options.frozen_plots.get(detail.case.id)
+            if frozen is not None:
+                pngs.append(picture_from_png(frozen))
+                continue
+            renderer = renderer or PlotRenderer()
             pngs.append(renderer.render(plot_data(detail, self.config)))
         self._step(len(cases), total, "Laying out the document")
         return pngs
 
     def case(self, detail: CaseDetail, png: PilImage.Image) -> list[Flowable]:
         section = CaseSection(
-            detail, self.styles, self.identities, self.width, self.config.risk_caveat
+            detail,
+            self.styles,
+            self.identities,
+            self.width,
+            self.config.risk_caveat,
+            SamplingRules.from_thresholds(self.config.thresholds),
         )
         return section.flowables(png)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mdt_desktop.domain.catalogue import display_unit
 from mdt_desktop.domain.enums import CaseStatus
+from mdt_desktop.reports.identity import FullIdentities, Identities
 from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -45,38 +46,46 @@ def neutralise(cell: str) -> str:
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
-def decision_rows(board: MeetingBoard) -> list[list[str]]:
-    """The header and one row per action (or per case without actions), neutralised."""
+def decision_rows(board: MeetingBoard, identities: Identities | None = None) -> list[list[str]]:
+    """The header and one row per action (or per case without actions), neutralised.
+
+    *identities* name the patients (in full unless the export chose otherwise); free text goes
+    through them too.
+    """
+    ids = identities or FullIdentities()
     rows = [list(HEADER)]
     for detail in board.cases:
-        case_cells = _case_cells(board, detail)
+        patient = detail.case.patient
+        case_cells = _case_cells(board, detail, ids)
         actions = detail.case.actions
         if not actions:
             rows.append([*case_cells, "", "", "", ""])
         for action in actions:
             due = action.due.isoformat() if action.due else ""
             done = action.done_at.date().isoformat() if action.done_at else ""
-            rows.append([*case_cells, action.description, action.owner, due, done])
+            description = ids.free_text(patient, action.description)
+            rows.append([*case_cells, description, action.owner, due, done])
     return [[neutralise(cell) for cell in row] for row in rows]
 
 
-def _case_cells(board: MeetingBoard, detail: CaseDetail) -> list[str]:
+def _case_cells(board: MeetingBoard, detail: CaseDetail, ids: Identities) -> list[str]:
     case, decision = detail.case, detail.case.decision
+    patient = case.patient
     anti_tnf = detail.summary.anti_tnf
     status = "deferred" if case.status is CaseStatus.DEFERRED else case.status.value
     return [
         board.meeting.meeting_date.isoformat(),
         str(case.position),
-        case.patient.hospital_number,
-        case.patient.display_name,
+        ids.number(patient),
+        ids.label(patient),
         display_unit(anti_tnf.regimen.label) if anti_tnf else "",
         status,
         decision.outcome.label if decision else "",
         decision.target_regimen.label if decision and decision.target_regimen else "",
         decision.effective_date.isoformat() if decision and decision.effective_date else "",
         decision.next_review.isoformat() if decision and decision.next_review else "",
-        decision.rationale if decision else "",
-        decision.dissent if decision else "",
+        ids.free_text(patient, decision.rationale) if decision else "",
+        ids.free_text(patient, decision.dissent) if decision else "",
         decision.decided_by if decision else "",
     ]
 

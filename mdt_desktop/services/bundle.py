@@ -12,6 +12,8 @@ from mdt_desktop.models.db import Database
 from mdt_desktop.paths import resource_path
 from mdt_desktop.services.annotations import AnnotationService
 from mdt_desktop.services.audit_log import AuditLogService
+from mdt_desktop.services.carry_over import CarryOverService
+from mdt_desktop.services.chase import ChaseService
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.exports import ExportService
@@ -19,8 +21,11 @@ from mdt_desktop.services.followup import FollowUpService
 from mdt_desktop.services.imports import ImportService
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService
+from mdt_desktop.services.monthly_summary import MonthlySummaryService
 from mdt_desktop.services.notes import NoteService
+from mdt_desktop.services.open_actions import OpenActionService
 from mdt_desktop.services.outcomes import OutcomeService
+from mdt_desktop.services.positions import PositionService
 from mdt_desktop.services.roster import RosterAdmin, RosterService
 from mdt_desktop.services.signoff import SignOffService
 
@@ -35,6 +40,9 @@ class MeetingServices:
     notes: NoteService
     annotations: AnnotationService
     signoff: SignOffService
+    positions: PositionService
+    open_actions: OpenActionService
+    carry_over: CarryOverService
 
 
 def meeting_services(db: Database, config: ClinicalConfig) -> MeetingServices:
@@ -46,6 +54,9 @@ def meeting_services(db: Database, config: ClinicalConfig) -> MeetingServices:
         notes=NoteService(db),
         annotations=AnnotationService(db),
         signoff=SignOffService(db, config),
+        positions=PositionService(db),
+        open_actions=OpenActionService(db),
+        carry_over=CarryOverService(db, config),
     )
 
 
@@ -61,6 +72,8 @@ class AdminServices:
     imports: ImportService
     followup: FollowUpService
     outcomes: OutcomeService
+    chase: ChaseService
+    monthly_summary: MonthlySummaryService
 
 
 def admin_services(
@@ -82,6 +95,8 @@ def admin_services(
         ImportService(db, codes or _shipped_codes),
         followup=FollowUpService(db, config),
         outcomes=OutcomeService(db, config),
+        chase=ChaseService(db, config),
+        monthly_summary=MonthlySummaryService(db, config),
     )
 
 

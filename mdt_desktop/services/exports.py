@@ -1,9 +1,13 @@
-"""Exporting a meeting: minutes, pseudonymised minutes, outcome letters, decisions spreadsheet.
+"""Exporting a meeting: minutes, outcome letters, letters to GPs, the decisions spreadsheet.
 
 Who may export from the application is the permission matrix's business (the coordinator and
 the IBD consultants); the command line runs as whoever may read the database file. Every export
-from a writable database leaves an audit row saying who exported what, because the documents
-carry patient-identifiable information out of the database.
+from a writable database leaves an audit row saying who exported what, with which patient
+identifiers, because the documents carry patient information out of the database.
+
+Identifiers are chosen per export (``ExportRequest.identifiers``): the export dialog makes the
+user choose; the command line keeps its contract (full unless --pseudonymise or --identifiers).
+Letters about one patient (for their record, or to their GP) always carry full identifiers.
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from pathlib import Path
 
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.errors import ValidationError
+from mdt_desktop.domain.identifiers import Identifiers
+from mdt_desktop.domain.site import SiteContact
+from mdt_desktop.domain.snapshot import FIGURE_NAME
 from mdt_desktop.models.db import Database
-from mdt_desktop.reports.identity import PseudonymousIdentities
+from mdt_desktop.reports.gp_letter import Recipient, build_gp_letter
+from mdt_desktop.reports.identity import identities_for
 from mdt_desktop.reports.minutes import BuildOptions, BuiltDocument, build_letter, build_minutes
-from mdt_desktop.reports.pseudonym import KEY_FILE, Pseudonymiser, load_or_create_key
+from mdt_desktop.reports.pseudonym import KEY_FILE
 from mdt_desktop.reports.spreadsheet import decision_rows, write_csv
 from mdt_desktop.services.audit import SYSTEM, Actor, record_audit
 from mdt_desktop.services.guards import acting
@@ -34,32 +42,87 @@ class ExportKind(StrEnum):
     PSEUDONYMISED = "pseudonymised"
     LETTER = "letter"  # one patient's outcome letter
     LETTERS = "letters"  # one letter per case, into a folder
+    GP_LETTER = "gp_letter"  # one patient's letter to their GP or referrer
+    GP_LETTERS = "gp_letters"  # a GP letter per decided case, into a folder
     SPREADSHEET = "spreadsheet"
 
     @property
     def label(self) -> str:
         return {
-            ExportKind.MINUTES: "Full minutes (PDF)",
+            ExportKind.MINUTES: "Minutes (PDF)",
             ExportKind.PSEUDONYMISED: "Pseudonymised minutes (PDF)",
             ExportKind.LETTER: "One patient's outcome letter (PDF)",
             ExportKind.LETTERS: "An outcome letter per case, into a folder (PDF)",
+            ExportKind.GP_LETTER: "Letter to one patient's GP or referrer (PDF)",
+            ExportKind.GP_LETTERS: "A GP letter per decided case, into a folder (PDF)",
             ExportKind.SPREADSHEET: "Decisions and actions (CSV spreadsheet)",
         }[self]
 
     @property
     def suffix(self) -> str:
         """The file suffix of the target ('' for a folder)."""
-        return {ExportKind.LETTERS: "", ExportKind.SPREADSHEET: ".csv"}.get(self, ".pdf")
+        return {ExportKind.SPREADSHEET: ".csv"}.get(self, "" if self.into_folder else ".pdf")
+
+    @property
+    def into_folder(self) -> bool:
+        """True when the export writes one file per case into a folder."""
+        return self in (ExportKind.LETTERS, ExportKind.GP_LETTERS)
+
+    @property
+    def one_patient(self) -> bool:
+        """True when the export is about one patient (it needs a hospital number)."""
+        return self in (ExportKind.LETTER, ExportKind.GP_LETTER)
+
+    @property
+    def to_gp(self) -> bool:
+        return self in (ExportKind.GP_LETTER, ExportKind.GP_LETTERS)
+
+    @property
+    def identifiers(self) -> tuple[Identifiers, ...]:
+        """The identifiers this kind may carry; letters about a patient name them in full."""
+        if self in (ExportKind.MINUTES, ExportKind.SPREADSHEET):
+            return tuple(Identifiers)
+        if self is ExportKind.PSEUDONYMISED:
+            return (Identifiers.PSEUDONYMS,)
+        return (Identifiers.FULL,)
+
+    @property
+    def default_identifiers(self) -> Identifiers:
+        """What the command line uses when not told (its contract: full unless pseudonymised)."""
+        return self.identifiers[-1] if self is ExportKind.PSEUDONYMISED else Identifiers.FULL
+
+
+def describe_export(kind: ExportKind, identifiers: Identifiers) -> str:
+    """E.g. ``Full minutes (PDF)`` or ``Minutes with initials and hospital numbers (PDF)``."""
+    if kind is ExportKind.MINUTES:
+        return {
+            Identifiers.FULL: "Full minutes (PDF)",
+            Identifiers.INITIALS: "Minutes with initials and hospital numbers (PDF)",
+            Identifiers.PSEUDONYMS: "Pseudonymised minutes (PDF)",
+        }[identifiers]
+    if kind is ExportKind.SPREADSHEET and identifiers is not Identifiers.FULL:
+        return f"{kind.label}, {identifiers.short}"
+    return kind.label
 
 
 @dataclass(frozen=True, slots=True)
 class ExportRequest:
-    """One export: which meeting, what, where (a file, or a folder for letters)."""
+    """One export: which meeting, what, where (a file, or a folder for letters), which identifiers.
+
+    *identifiers* None means the kind's default (the command line's contract); the export dialog
+    always says which. *recipient* is whom a GP letter is addressed to ('' = Dear Colleague).
+    """
 
     meeting_id: int
     kind: ExportKind
     target: Path
-    hospital_number: str | None = None  # ExportKind.LETTER
+    hospital_number: str | None = None  # ExportKind.LETTER, ExportKind.GP_LETTER
+    identifiers: Identifiers | None = None
+    recipient: str = ""
+
+    @property
+    def chosen_identifiers(self) -> Identifiers:
+        return self.identifiers or self.kind.default_identifiers
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +142,11 @@ class ExportService:
         self._config = config
         self._key_path = key_path
 
+    @property
+    def site(self) -> SiteContact:
+        """Whom letters say to contact (DEMO placeholders until the site sets its own)."""
+        return self._config.site
+
     @staticmethod
     def default_key_path(data_dir: Path) -> Path:
         """Where the pseudonym key lives: the user's data folder, never in a document."""
@@ -94,8 +162,13 @@ class ExportService:
             with self._db.read() as session:
                 member = acting(session, actor, Permission.EXPORT)
                 actor = Actor(member.id, member.name)
-        board = MeetingService(self._db, self._config).board(request.meeting_id)
+        meetings = MeetingService(self._db, self._config)
+        board = meetings.board(request.meeting_id)
         options = options or BuildOptions()
+        if any(d.frozen for d in board.cases) and not options.frozen_plots:
+            # signed-off cases print the plot images frozen at sign-off
+            frozen = meetings.frozen_figures(request.meeting_id, FIGURE_NAME)
+            options = replace(options, frozen_plots=frozen)
         if actor is not None and options.author == BuildOptions().author:
             options = replace(options, author=f"{actor.name} with MDT Desktop")
         files, pages = self._build(request, board, options)
@@ -106,39 +179,53 @@ class ExportService:
         self, request: ExportRequest, board: MeetingBoard, options: BuildOptions
     ) -> tuple[list[Path], int]:
         kind, target, config = request.kind, request.target, self._config
-        if kind is ExportKind.MINUTES:
-            built = build_minutes(board, config, target, options)
-            return [built.path], built.pages
-        if kind is ExportKind.PSEUDONYMISED:
-            identities = PseudonymousIdentities(Pseudonymiser(load_or_create_key(self._key_path)))
+        number = request.hospital_number or ""
+        if kind in (ExportKind.MINUTES, ExportKind.PSEUDONYMISED):
+            identities = identities_for(request.chosen_identifiers, self._key_path)
             built = build_minutes(board, config, target, options, identities)
             return [built.path], built.pages
         if kind is ExportKind.LETTER:
-            built = build_letter(board, request.hospital_number or "", config, target, options)
+            built = build_letter(board, number, config, target, options)
             return [built.path], built.pages
-        if kind is ExportKind.LETTERS:
-            letters = self._letters(board, target, options)
+        if kind is ExportKind.GP_LETTER:
+            built = build_gp_letter(board, number, config, target, options, request.recipient)
+            return [built.path], built.pages
+        if kind.into_folder:
+            letters = self._letters(board, kind, target, options)
             return [b.path for b in letters], sum(b.pages for b in letters)
-        write_csv(decision_rows(board), target)
+        identities = identities_for(request.chosen_identifiers, self._key_path)
+        write_csv(decision_rows(board, identities), target)
         return [target], 0
 
     def _letters(
-        self, board: MeetingBoard, folder: Path, options: BuildOptions
+        self, board: MeetingBoard, kind: ExportKind, folder: Path, options: BuildOptions
     ) -> list[BuiltDocument]:
-        """One letter per case; if one fails or the user cancels, none is left behind."""
+        """One letter per case (per decided case, to GPs).
+
+        If one fails or the user cancels, none is left behind.
+        """
+        to_gp = kind is ExportKind.GP_LETTERS
+        cases = [d for d in board.cases if d.case.decision is not None] if to_gp else board.cases
+        if not cases:
+            raise ValidationError(
+                f"MDT of {board.meeting.meeting_date:%d %b %Y}: no case has a decision, so "
+                "there is no letter to the GP to write."
+            )
         written: list[BuiltDocument] = []
-        total = len(board.cases)
+        total = len(cases)
         created = not folder.exists()
         try:
-            for number, detail in enumerate(board.cases):
+            for number, detail in enumerate(cases):
                 patient = detail.case.patient
                 name = (
                     f"{detail.case.position:02d}-{patient.hospital_number}-"
-                    f"{board.meeting.meeting_date:%Y-%m-%d}-outcome.pdf"
+                    f"{board.meeting.meeting_date:%Y-%m-%d}-{'gp-letter' if to_gp else 'outcome'}"
+                    ".pdf"
                 )
                 step = _scaled(options.progress, number, total, patient.hospital_number)
+                build = build_gp_letter if to_gp else build_letter
                 written.append(
-                    build_letter(
+                    build(
                         board,
                         patient.hospital_number,
                         self._config,
@@ -160,9 +247,17 @@ class ExportService:
         if self._db.read_only:
             return  # another program holds the writer lock: the export itself still stands
         patient_id = None
-        if request.kind is ExportKind.LETTER and request.hospital_number:
+        if request.kind.one_patient and request.hospital_number:
             index = board.index_of(request.hospital_number)
             patient_id = board.cases[index].case.patient.id if index is not None else None
+        after: dict[str, object] = {
+            "kind": request.kind.value,
+            "identifiers": request.chosen_identifiers.value,
+            "files": [f.name for f in files],
+            "status": board.meeting.status.value,
+        }
+        if request.kind.to_gp:
+            after["to"] = " · ".join(Recipient.parse(request.recipient).lines)
         with self._db.write() as session:
             record_audit(
                 session,
@@ -172,17 +267,21 @@ class ExportService:
                 board.meeting.id,
                 meeting_id=board.meeting.id,
                 patient_id=patient_id,
-                after={
-                    "kind": request.kind.value,
-                    "files": [f.name for f in files],
-                    "status": board.meeting.status.value,
-                },
+                after=after,
             )
 
 
 def _validate(request: ExportRequest) -> None:
     kind, target = request.kind, request.target
-    if kind is ExportKind.LETTERS:
+    _validate_identifiers(request)
+    if request.recipient.strip():
+        if kind is not ExportKind.GP_LETTER:
+            raise ValidationError(
+                "to: only a letter to one patient's GP has a recipient (letters into a folder "
+                "go to different GPs and each begins 'Dear Colleague')"
+            )
+        Recipient.parse(request.recipient)
+    if kind.into_folder:
         if target.exists() and not target.is_dir():
             raise ValidationError(f"{target}: letters go into a folder, and this is a file")
         return
@@ -192,8 +291,17 @@ def _validate(request: ExportRequest) -> None:
         )
     if target.is_dir():
         raise ValidationError(f"{target}: is a folder; give a file name")
-    if kind is ExportKind.LETTER and not (request.hospital_number or "").strip():
+    if kind.one_patient and not (request.hospital_number or "").strip():
         raise ValidationError("patient: a letter needs the patient's hospital number")
+
+
+def _validate_identifiers(request: ExportRequest) -> None:
+    chosen, allowed = request.chosen_identifiers, request.kind.identifiers
+    if chosen not in allowed:
+        only = " or ".join(i.short for i in allowed)
+        raise ValidationError(
+            f"identifiers: {request.kind.label} carries {only}, not {chosen.short}"
+        )
 
 
 def _scaled(

@@ -153,7 +153,11 @@ class FollowUpService:
         if decided is not None and decided.checks:
             return decided.checks, f"MDT decision of {decided.meeting_date:%d %b %Y}"
         default = monitoring_plan(
-            self._config.monitoring, episode.start, episode.drug, record.patient.ibd_type
+            self._config.monitoring,
+            episode.start,
+            episode.drug,
+            record.patient.ibd_type,
+            episode.after.interval_days,
         )
         if decided is not None:
             why = f"the MDT decision of {decided.meeting_date:%d %b %Y} recorded no checks"

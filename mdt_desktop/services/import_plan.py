@@ -127,9 +127,12 @@ def _patients(plan: Plan, files: list[ParsedFile], stored: dict[str, PatientRow]
         plan, [d for f in files for d in f.diagnoses], _diagnosis_key, "the IBD diagnosis"
     )
     patients = _unique(plan, [p for f in files for p in f.patients], _identity_key, "the patient")
+    refused = {number for f in files for number in f.refused_diagnoses}
     for number, patient in patients.items():
         row = stored.get(number)
         if row is None:
+            if number in refused:
+                continue  # its Condition's own problem already says why
             if number not in diagnoses:
                 plan.problems.append(
                     Problem(

@@ -1,13 +1,15 @@
-"""``mdt-desktop check``: integrity, schema version, audit chain and row counts."""
+"""``mdt-desktop check``: integrity, schema version, audit chain, frozen evidence, row counts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from mdt_desktop import __version__
-from mdt_desktop.models import Base, MetaRow
+from mdt_desktop.domain.snapshot import bytes_digest, digest
+from mdt_desktop.models import Base, CaseSnapshotRow, MetaRow, SnapshotFigureRow
 from mdt_desktop.models.db import Database, head_revision
 from mdt_desktop.services.audit import verify_chain
 
@@ -25,6 +27,7 @@ COUNTED = (
     "actions",
     "drug_level_annotations",
     "audit_events",
+    "case_snapshots",
 )
 
 
@@ -42,6 +45,7 @@ class CheckReport:
     audit_problems: tuple[str, ...]
     counts: dict[str, int] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
+    snapshot_problems: tuple[str, ...] = ()  # frozen evidence whose digest no longer matches
 
     @property
     def ok(self) -> bool:
@@ -49,6 +53,7 @@ class CheckReport:
             self.integrity == ("ok",)
             and not self.foreign_keys
             and not self.audit_problems
+            and not self.snapshot_problems
             and self.schema == self.schema_head
         )
 
@@ -64,6 +69,8 @@ class CheckReport:
             f"Integrity:    {'ok' if self.integrity == ('ok',) else 'FAILED'}",
             f"Foreign keys: {'ok' if not self.foreign_keys else 'FAILED'}",
             f"Audit chain:  {self.audit_rows} rows, {chain}",
+            "Snapshots:    "
+            + ("digests match" if not self.snapshot_problems else "DIGESTS DO NOT MATCH"),
         ]
         if self.meta.get("demo") == "true":
             out.append(
@@ -74,7 +81,7 @@ class CheckReport:
         width = max(len(name) for name in self.counts)
         out += [f"  {name:<{width}}  {n:>9,}" for name, n in self.counts.items()]
         problems = [*self.integrity[:20]] if self.integrity != ("ok",) else []
-        problems += [*self.foreign_keys[:20], *self.audit_problems]
+        problems += [*self.foreign_keys[:20], *self.audit_problems, *self.snapshot_problems[:20]]
         if problems:
             out.append("Problems:")
             out += [f"  {p}" for p in problems]
@@ -100,6 +107,7 @@ def check_database(db: Database) -> CheckReport:
         }
         meta = {row.key: row.value for row in session.scalars(select(MetaRow))}
         chain = verify_chain(session)
+        snapshots = verify_snapshots(session)
     return CheckReport(
         db.label,
         __version__,
@@ -111,4 +119,20 @@ def check_database(db: Database) -> CheckReport:
         chain.problems,
         counts,
         meta,
+        snapshots,
     )
+
+
+def verify_snapshots(session: Session) -> tuple[str, ...]:
+    """Snapshots and figures whose stored digest does not match their content."""
+    problems = [
+        f"case snapshot {row.id} (case {row.case_review_id}): payload does not match its digest"
+        for row in session.scalars(select(CaseSnapshotRow).order_by(CaseSnapshotRow.id))
+        if digest(row.payload) != row.digest
+    ]
+    problems += [
+        f"snapshot figure {row.id} ({row.name}): image does not match its digest"
+        for row in session.scalars(select(SnapshotFigureRow).order_by(SnapshotFigureRow.id))
+        if bytes_digest(row.data) != row.digest
+    ]
+    return tuple(problems)

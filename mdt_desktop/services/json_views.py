@@ -5,15 +5,19 @@ Keys listed in the contract are never renamed or removed; new keys may be added.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.consensus import quorum
 from mdt_desktop.domain.enums import AttendanceStatus
+from mdt_desktop.domain.new_data import NewData
 from mdt_desktop.domain.records import (
     Action,
     Annotation,
+    AttendeePosition,
+    CarriedFrom,
     CaseSummary,
     ChecklistAnswer,
     ClinicalEvent,
@@ -25,6 +29,7 @@ from mdt_desktop.domain.records import (
     PatientRecord,
 )
 from mdt_desktop.services.mapping import evidence_to_json, monitoring_to_json
+from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.services.patients import ReviewSummary
 
 
@@ -199,6 +204,27 @@ def _annotation(note: Annotation) -> dict[str, Any]:
     }
 
 
+def _position(position: AttendeePosition, decision: Decision | None) -> dict[str, Any]:
+    return {
+        "name": position.name,
+        "role": position.role.value,
+        "role_label": position.role.label,
+        "position": position.position.value,
+        "comment": position.comment,
+        "recorded_by": position.recorded_by,
+        "recorded_at": _iso(position.recorded_at),
+        # taken on the version before an amendment, or before the decision was last changed
+        "on_earlier_version": decision is not None
+        and (position.decision_id != decision.id or position.recorded_at < decision.decided_at),
+    }
+
+
+def _carried(carried: CarriedFrom | None) -> dict[str, Any] | None:
+    if carried is None:
+        return None
+    return {"meeting_date": _iso(carried.meeting_date), "reason": carried.reason}
+
+
 def _case(case: CaseSummary) -> dict[str, Any]:
     return {
         "position": case.position,
@@ -215,11 +241,76 @@ def _case(case: CaseSummary) -> dict[str, Any]:
             for n in case.notes
         ],
         "earlier_decisions": [_decision(d) for d in case.earlier_decisions],
+        "positions": [_position(p, case.decision) for p in case.positions],
+        "carried_over_from": _carried(case.carried_from),
     }
 
 
-def meeting_json(meeting: MeetingRecord) -> dict[str, Any]:
-    """The ``meeting YYYY-MM --json`` document."""
+def frozen_evidence_json(detail: CaseDetail) -> dict[str, Any]:
+    """Per case: the snapshot it was built from (or null) and the new data since the decision."""
+    stamp = detail.snapshot
+    return {
+        "snapshot": (
+            {
+                "taken_at": _iso(stamp.taken_at),
+                "digest": stamp.digest,
+                "format_version": stamp.format_version,
+            }
+            if stamp
+            else None
+        ),
+        "new_data_since_decision": [_new_data(n) for n in detail.new_data],
+    }
+
+
+def rereview_json(detail: CaseDetail) -> dict[str, Any]:
+    """Per case: the re-review after an earlier de-escalation that is due (or null)."""
+    review = detail.rereview
+    if review is None:
+        return {"rereview": None}
+    return {
+        "rereview": {
+            "tag": review.tag.value,
+            "reason": review.reason,
+            "summary": review.summary,
+            "decided_on": _iso(review.decision.decided_on),
+            "effective": _iso(review.decision.effective),
+            "checks": [
+                {
+                    "label": c.check.label,
+                    "due": _iso(c.check.due),
+                    "state": c.state.value,
+                    "results": list(c.found),
+                    "missing": list(c.missing),
+                }
+                for c in review.checks
+            ],
+        }
+    }
+
+
+def _new_data(item: NewData) -> dict[str, Any]:
+    return {
+        "kind": item.kind.value,
+        "change": item.change.value,
+        "analyte": item.analyte,
+        "item": item.item,
+        "label": item.label,
+        "value": item.value,
+        "unit": item.unit or None,
+        "date": _iso(item.on),
+        "previous": item.previous or None,
+        "text": item.as_text(),
+    }
+
+
+def meeting_json(meeting: MeetingRecord, details: Sequence[CaseDetail] = ()) -> dict[str, Any]:
+    """The ``meeting YYYY-MM --json`` document.
+
+    With the board's *details*, each case also has ``snapshot``, ``new_data_since_decision``
+    and ``rereview`` (the re-review after an earlier de-escalation, or null).
+    """
+    evidence = {d.case.id: frozen_evidence_json(d) | rereview_json(d) for d in details}
     return {
         "date": _iso(meeting.meeting_date),
         "status": meeting.status.value,
@@ -234,7 +325,7 @@ def meeting_json(meeting: MeetingRecord) -> dict[str, Any]:
             for a in meeting.attendance
         ],
         "quorum_warnings": list(quorum(meeting.attendance).warnings) if meeting.attendance else [],
-        "cases": [_case(c) for c in meeting.cases],
+        "cases": [_case(c) | evidence.get(c.id, {}) for c in meeting.cases],
         "signed_off_by": meeting.signed_off_by,
         "signed_off_at": _iso(meeting.signed_off_at),
     }

@@ -39,6 +39,7 @@ from mdt_desktop.services.audit import Actor, record_audit
 from mdt_desktop.services.guards import acting, case_row, meeting_row, still_open
 from mdt_desktop.services.mapping import medication_from_row, observation_from_row, patient_from_row
 from mdt_desktop.services.permissions import Permission
+from mdt_desktop.services.rereview import RereviewSuggestion, rereview_suggestions
 
 IMAGING_LOOKBACK = timedelta(days=400)  # the longest window a checklist rule looks back
 
@@ -309,6 +310,17 @@ class MeetingAdminService:
             if objective_remission(config.checklist, answers) is Overall.MET:
                 found.append(Suggestion(record.patient, months, reviews.get(patient_id)))
         return sorted(found, key=lambda s: -s.months_intensified)
+
+    def rereviews(self, meeting_id: int) -> list[RereviewSuggestion]:
+        """De-escalated patients due for re-review at the meeting and not on its list.
+
+        Most urgent first (relapsing, data missing, stable); none for a signed-off meeting.
+        """
+        with self._db.read() as session:
+            meeting = meeting_row(session, meeting_id)
+            if meeting.status == MeetingStatus.SIGNED_OFF.value:
+                return []
+            return rereview_suggestions(session, self._config, meeting)
 
     def _listed_or_recent(self, session: Session, meeting: MeetingRow) -> set[int]:
         window = self._config.thresholds["recent_review"].days

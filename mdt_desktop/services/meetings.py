@@ -1,18 +1,22 @@
 """Reading meetings: the picker list, one meeting with its cases, and the meeting screen's board.
 
 Checklists of meetings that are not signed off are evaluated live on the meeting date (new data
-counts) and merged with the team's stored answers; a signed-off meeting shows what was stored.
+counts) and merged with the team's stored answers. A signed-off meeting shows the evidence frozen
+at sign-off (record, checklist, risk factors, annotations: domain/snapshot.py), so later imports
+never change it; each case lists what the live record holds that the decision did not see. A
+meeting signed off before snapshots existed shows its stored checklist with the live record.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from mdt_desktop.domain.carry_over import OpenAction
 from mdt_desktop.domain.checklist import (
     Overall,
     RuleContext,
@@ -22,6 +26,14 @@ from mdt_desktop.domain.checklist import (
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import AttendanceStatus, CaseStatus, MeetingStatus, Role
 from mdt_desktop.domain.errors import NotFoundError, ValidationError
+from mdt_desktop.domain.new_data import (
+    NewData,
+    changes_since,
+    event_item,
+    medication_item,
+    result_item,
+    sort_new_data,
+)
 from mdt_desktop.domain.records import (
     Annotation,
     AttendanceEntry,
@@ -30,27 +42,42 @@ from mdt_desktop.domain.records import (
     ChecklistAnswer,
     MeetingRecord,
     PatientRecord,
+    current_annotations,
 )
+from mdt_desktop.domain.regimens import RegimenCatalogue
+from mdt_desktop.domain.rereview import Rereview
 from mdt_desktop.domain.risk import RiskFinding, applicable_risks
+from mdt_desktop.domain.snapshot import CaseSnapshot, SnapshotStamp, from_payload
 from mdt_desktop.domain.summary import PatientSummary, summarise
 from mdt_desktop.models import (
     AnnotationRow,
     AttendanceRow,
     CaseReviewRow,
+    CaseSnapshotRow,
+    ClinicalEventRow,
     DecisionRow,
+    MedicationPeriodRow,
     MeetingRow,
     ObservationRow,
     PatientRow,
+    SnapshotFigureRow,
 )
 from mdt_desktop.models.db import Database
+from mdt_desktop.services.carry_over import carried_from
 from mdt_desktop.services.mapping import (
     action_from_row,
     annotation_from_row,
     checklist_from_row,
     decision_from_row,
+    event_from_row,
+    medication_from_row,
+    observation_from_row,
     patient_from_row,
 )
+from mdt_desktop.services.open_actions import open_actions_for
 from mdt_desktop.services.patients import load_record
+from mdt_desktop.services.positions import positions_for
+from mdt_desktop.services.rereview import case_rereview
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -78,6 +105,14 @@ class CaseDetail:
     meeting_date: date
     meeting_status: MeetingStatus
     annotations: tuple[Annotation, ...] = ()  # every version of every annotation of the patient
+    snapshot: SnapshotStamp | None = None  # the evidence frozen at sign-off this was built from
+    new_data: tuple[NewData, ...] = ()  # in the live record but not in what the decision saw
+    rereview: Rereview | None = None  # due back after an earlier de-escalation (live cases only)
+
+    @property
+    def frozen(self) -> bool:
+        """True when record, checklist, risks and annotations are the ones frozen at sign-off."""
+        return self.snapshot is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +121,7 @@ class MeetingBoard:
 
     meeting: MeetingRecord
     cases: tuple[CaseDetail, ...]
+    open_actions: tuple[OpenAction, ...] = ()  # from earlier meetings (services/open_actions.py)
 
     def index_of(self, hospital_number: str) -> int | None:
         """Return the position in the list of the case of *hospital_number*, if listed."""
@@ -140,19 +176,15 @@ class MeetingService:
         """Return the meeting with every case's record, summary, checklist and risk factors."""
         with self._db.read() as session:
             row = self._row(session, meeting_id)
+            frozen = stored_snapshots(session, meeting_id=row.id) if _signed(row) else {}
             records: dict[int, PatientRecord] = {}
-            meeting = self._load(session, row, records, all_records=True)
+            meeting = self._load(session, row, records, all_records=True, frozen=frozen)
             return MeetingBoard(
                 meeting,
                 tuple(
-                    self._detail(
-                        case,
-                        records[case.patient.id or 0],
-                        meeting,
-                        patient_annotations(session, case.patient.id or 0),
-                    )
-                    for case in meeting.cases
+                    self._full(session, case, records, meeting, frozen) for case in meeting.cases
                 ),
+                open_actions_for(session, row),
             )
 
     def case_detail(self, case_id: int) -> CaseDetail:
@@ -162,17 +194,54 @@ class MeetingService:
             if case is None:
                 raise NotFoundError(f"No case with id {case_id}.")
             meeting_row = self._row(session, case.meeting_id)
+            frozen = stored_snapshots(session, case_id=case.id) if _signed(meeting_row) else {}
             records: dict[int, PatientRecord] = {}
-            summary = self._case(session, case, meeting_row, records, all_records=True)
-            meeting = self._meeting_record(session, meeting_row, (summary,))
-            return self._detail(
-                summary,
-                records[case.patient_id],
-                meeting,
-                patient_annotations(session, case.patient_id),
+            summary = self._case(
+                session, case, meeting_row, records, all_records=True, frozen=frozen.get(case.id)
             )
+            meeting = self._meeting_record(session, meeting_row, (summary,))
+            return self._full(session, summary, records, meeting, frozen)
+
+    def frozen_figures(self, meeting_id: int, name: str) -> dict[int, bytes]:
+        """The figure *name* frozen at sign-off for each case of the meeting (case id -> bytes)."""
+        with self._db.read() as session:
+            rows = session.execute(
+                select(CaseSnapshotRow.case_review_id, SnapshotFigureRow.data)
+                .join(SnapshotFigureRow, SnapshotFigureRow.snapshot_id == CaseSnapshotRow.id)
+                .where(CaseSnapshotRow.meeting_id == meeting_id, SnapshotFigureRow.name == name)
+            )
+            return {row.case_review_id: row.data for row in rows}
 
     # --- loading ---------------------------------------------------------------------------------
+
+    def _full(
+        self,
+        session: Session,
+        case: CaseSummary,
+        records: dict[int, PatientRecord],
+        meeting: MeetingRecord,
+        frozen: dict[int, tuple[SnapshotStamp, CaseSnapshot]],
+    ) -> CaseDetail:
+        """The detail of *case*: from its snapshot when it has one, else from the live record."""
+        live = records[case.patient.id or 0]
+        if case.id in frozen:
+            stamp, snapshot = frozen[case.id]
+            new = changes_since(
+                snapshot.record, live, ignore_medications=_amended_periods(session, case, snapshot)
+            )
+            return frozen_detail(
+                case, snapshot, meeting.status, self._config.regimens, stamp=stamp, new_data=new
+            )
+        detail = self._detail(
+            case, live, meeting, patient_annotations(session, case.patient.id or 0)
+        )
+        return replace(
+            detail,
+            new_data=imported_since_decision(session, case),
+            rereview=case_rereview(
+                session, self._config, case.patient.id or 0, meeting.meeting_date, live
+            ),
+        )
 
     def _detail(
         self,
@@ -238,6 +307,7 @@ class MeetingService:
         records: dict[int, PatientRecord],
         *,
         all_records: bool = False,
+        frozen: dict[int, tuple[SnapshotStamp, CaseSnapshot]] | None = None,
     ) -> MeetingRecord:
         cases = session.scalars(
             select(CaseReviewRow)
@@ -250,8 +320,12 @@ class MeetingService:
                 selectinload(CaseReviewRow.notes),
             )
         ).all()
+        frozen = frozen or {}
         summaries = tuple(
-            self._case(session, c, meeting, records, all_records=all_records) for c in cases
+            self._case(
+                session, c, meeting, records, all_records=all_records, frozen=frozen.get(c.id)
+            )
+            for c in cases
         )
         return self._meeting_record(session, meeting, summaries)
 
@@ -292,6 +366,7 @@ class MeetingService:
         records: dict[int, PatientRecord],
         *,
         all_records: bool,
+        frozen: tuple[SnapshotStamp, CaseSnapshot] | None = None,
     ) -> CaseSummary:
         patient = session.get_one(PatientRow, case.patient_id)
         live = meeting.status != MeetingStatus.SIGNED_OFF.value
@@ -312,7 +387,7 @@ class MeetingService:
         ).all()
         superseded = {a.supersedes_id for a, _ in annotations if a.supersedes_id}
         record = records.get(patient.id)
-        return CaseSummary(
+        summary = CaseSummary(
             id=case.id,
             position=case.position,
             patient=record.patient if record else patient_from_row(patient),
@@ -327,7 +402,10 @@ class MeetingService:
             annotations=tuple(
                 annotation_from_row(a, o) for a, o in annotations if a.id not in superseded
             ),
+            positions=positions_for(session, case.decisions, current[-1] if current else None),
+            carried_from=carried_from(session, case.id),
         )
+        return frozen_case(summary, frozen[1]) if frozen else summary
 
     def _live_checklist(
         self, record: PatientRecord, on: date, stored: tuple[ChecklistAnswer, ...]
@@ -359,3 +437,123 @@ def patient_annotations(session: Session, patient_id: int) -> tuple[Annotation, 
         .order_by(AnnotationRow.created_at)
     ).all()
     return tuple(annotation_from_row(a, o) for a, o in rows)
+
+
+# --- frozen evidence ---------------------------------------------------------------------------
+
+
+def _signed(meeting: MeetingRow) -> bool:
+    return meeting.status == MeetingStatus.SIGNED_OFF.value
+
+
+def stored_snapshots(
+    session: Session, *, meeting_id: int | None = None, case_id: int | None = None
+) -> dict[int, tuple[SnapshotStamp, CaseSnapshot]]:
+    """The snapshots of a meeting's cases (or of one case), by case id."""
+    stmt = select(CaseSnapshotRow)
+    if meeting_id is not None:
+        stmt = stmt.where(CaseSnapshotRow.meeting_id == meeting_id)
+    if case_id is not None:
+        stmt = stmt.where(CaseSnapshotRow.case_review_id == case_id)
+    return {
+        row.case_review_id: (
+            SnapshotStamp(row.id, row.taken_at, row.digest, row.format_version),
+            from_payload(row.payload),
+        )
+        for row in session.scalars(stmt)
+    }
+
+
+def frozen_case(case: CaseSummary, snapshot: CaseSnapshot) -> CaseSummary:
+    """*case* with the patient, checklist and annotations the meeting saw."""
+    own = tuple(a for a in snapshot.annotations if a.case_review_id == case.id)
+    return replace(
+        case,
+        patient=snapshot.record.patient,
+        checklist=snapshot.checklist,
+        annotations=current_annotations(own),
+    )
+
+
+def frozen_detail(
+    case: CaseSummary,
+    snapshot: CaseSnapshot,
+    status: MeetingStatus,
+    regimens: RegimenCatalogue,
+    *,
+    stamp: SnapshotStamp | None = None,
+    new_data: tuple[NewData, ...] = (),
+) -> CaseDetail:
+    """The detail of a case built from its snapshot (the summary is recomputed from it)."""
+    record, on = snapshot.record, snapshot.meeting_date
+    return CaseDetail(
+        case=frozen_case(case, snapshot),
+        record=record,
+        summary=summarise(record, on, regimens),
+        overall=snapshot.overall,
+        risks=snapshot.risks,
+        meeting_date=on,
+        meeting_status=status,
+        annotations=snapshot.annotations,
+        snapshot=stamp,
+        new_data=new_data,
+    )
+
+
+def _amended_periods(session: Session, case: CaseSummary, snapshot: CaseSnapshot) -> set[int]:
+    """Medication periods an amendment after sign-off wrote or removed (shown as the amendment)."""
+    amendments = [
+        d.id for d in (case.decision, *case.earlier_decisions) if d and d.amends_id and d.id
+    ]
+    if not amendments:
+        return set()
+    linked = session.execute(
+        select(MedicationPeriodRow.id).where(
+            or_(
+                MedicationPeriodRow.decision_id.in_(amendments),
+                MedicationPeriodRow.closed_by_decision_id.in_(amendments),
+            )
+        )
+    ).scalars()
+    present = session.scalars(
+        select(MedicationPeriodRow.id).where(
+            MedicationPeriodRow.id.in_(list(snapshot.decision_periods))
+        )
+    )
+    return set(linked) | (set(snapshot.decision_periods) - set(present))
+
+
+def imported_since_decision(session: Session, case: CaseSummary) -> tuple[NewData, ...]:
+    """Results, medication and events stored after the case's decision was recorded."""
+    decision = case.decision
+    patient_id = case.patient.id
+    if decision is None or patient_id is None:
+        return ()
+    since: datetime = decision.decided_at
+    own = [d.id for d in (decision, *case.earlier_decisions) if d.id is not None]
+    results = session.scalars(
+        select(ObservationRow).where(
+            ObservationRow.patient_id == patient_id, ObservationRow.created_at > since
+        )
+    )
+    periods = session.scalars(
+        select(MedicationPeriodRow).where(
+            MedicationPeriodRow.patient_id == patient_id,
+            MedicationPeriodRow.created_at > since,
+            or_(
+                MedicationPeriodRow.decision_id.is_(None), ~MedicationPeriodRow.decision_id.in_(own)
+            ),
+        )
+    )
+    events = session.scalars(
+        select(ClinicalEventRow).where(
+            ClinicalEventRow.patient_id == patient_id, ClinicalEventRow.created_at > since
+        )
+    )
+    return sort_new_data(
+        [
+            *(result_item(observation_from_row(o)) for o in results),
+            *(medication_item(medication_from_row(m)) for m in periods),
+            *(event_item(event_from_row(e)) for e in events),
+        ]
+    )

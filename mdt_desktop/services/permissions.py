@@ -31,6 +31,7 @@ class Permission(StrEnum):
     COMPLETE_ACTIONS = "complete actions"
     EXPORT = "export minutes, letters and spreadsheets"
     IMPORT_DATA = "import lab results, patients and treatment"
+    CARRY_OVER = "carry cases over to the next meeting"
 
 
 _CLINICIANS = frozenset(
@@ -49,6 +50,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.COMPLETE_ACTIONS: frozenset(set(Role) - {Role.OBSERVER}),
     Permission.EXPORT: frozenset({Role.COORDINATOR, Role.IBD_CONSULTANT}),
     Permission.IMPORT_DATA: _CLINICIANS | {Role.COORDINATOR, Role.PHARMACIST},
+    # a consultant only for the meetings they chaired (services/carry_over.py)
+    Permission.CARRY_OVER: frozenset({Role.IBD_CONSULTANT, Role.COORDINATOR}),
 }
 
 

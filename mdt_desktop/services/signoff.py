@@ -1,7 +1,13 @@
-"""Signing off a meeting: readiness, freezing what the meeting saw, and the lock."""
+"""Signing off a meeting: readiness, freezing what the meeting saw, and the lock.
+
+One transaction: each case's checklist is stored with its evidence, each case gets its snapshot
+(record, checklist, risk factors, annotations) and plot image (services/snapshots.py), each with
+its audit row, then the meeting is locked. A failure anywhere writes nothing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +18,7 @@ from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.consensus import CaseState, Quorum, quorum, sign_off_problems
 from mdt_desktop.domain.enums import AttendanceStatus, CaseStatus, MeetingStatus, Role
 from mdt_desktop.domain.errors import RefusedError
-from mdt_desktop.domain.records import AttendanceEntry
+from mdt_desktop.domain.records import AttendanceEntry, PatientRecord
 from mdt_desktop.models import CaseReviewRow, ChecklistAnswerRow, MeetingRow, PatientRow
 from mdt_desktop.models.db import Database
 from mdt_desktop.services.audit import Actor, AuditBatch, record_audit
@@ -20,6 +26,20 @@ from mdt_desktop.services.guards import acting, meeting_row, still_open, the_cha
 from mdt_desktop.services.mapping import evidence_to_json
 from mdt_desktop.services.patients import load_record
 from mdt_desktop.services.permissions import Permission
+from mdt_desktop.services.snapshots import (
+    AUDIT_ACTION,
+    AUDIT_ENTITY,
+    AUDIT_REASON,
+    FigureMaker,
+    capture,
+    store,
+)
+
+Progress = Callable[[int, int, str], None]  # done, total, what is happening
+
+
+def _quiet(_done: int, _total: int, _what: str) -> None:
+    """No progress wanted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +66,20 @@ class SignOffService:
         with self._db.read() as session:
             return _readiness(session, meeting_row(session, meeting_id))
 
-    def sign_off(self, meeting_id: int, actor: Actor, *, at: datetime | None = None) -> None:
-        """Freeze every case's checklist and evidence as seen now, then lock the meeting."""
+    def sign_off(
+        self,
+        meeting_id: int,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        """Freeze what the meeting saw for every case (evidence and plots), then lock it.
+
+        *progress* hears ``(done, total, what)`` case by case (drawing the plots takes time).
+        """
         now = at or datetime.now()
+        report = progress or _quiet
         with self._db.write() as session:
             meeting = meeting_row(session, meeting_id)
             still_open(meeting, "the meeting")
@@ -61,8 +92,26 @@ class SignOffService:
                 )
             audit = AuditBatch(session)
             actor = Actor(chair.id, chair.name)
-            for case in meeting.cases:
-                self._freeze(session, case, meeting, now, audit, actor)
+            figures = FigureMaker(self._config)
+            total = len(meeting.cases) + 1
+            for number, case in enumerate(meeting.cases):
+                report(number, total, f"Freezing the evidence of case {case.position}")
+                record = load_record(session.get_one(PatientRow, case.patient_id))
+                self._freeze(session, case, meeting, record, now, audit, actor)
+                snapshot = capture(session, case, meeting, self._config, at=now, record=record)
+                frozen = store(session, case, meeting, snapshot, figures)
+                audit.add(
+                    actor,
+                    AUDIT_ACTION,
+                    AUDIT_ENTITY,
+                    frozen.snapshot_id,
+                    patient_id=case.patient_id,
+                    meeting_id=meeting.id,
+                    after=frozen.audit_after(),
+                    at=now,
+                    reason=AUDIT_REASON,
+                )
+            report(total - 1, total, "Locking the meeting")
             audit.flush()
             meeting.status = MeetingStatus.SIGNED_OFF.value
             meeting.signed_off_at = now
@@ -88,6 +137,7 @@ class SignOffService:
         session: Session,
         case: CaseReviewRow,
         meeting: MeetingRow,
+        record: PatientRecord,
         now: datetime,
         audit: AuditBatch,
         actor: Actor,
@@ -98,7 +148,6 @@ class SignOffService:
         its audit row ("freeze") with the automatic result and evidence it now holds.
         """
         config = self._config
-        record = load_record(session.get_one(PatientRow, case.patient_id))
         answers = evaluate_checklist(
             config.checklist,
             RuleContext(record, meeting.meeting_date, config.thresholds, config.regimens),

@@ -13,8 +13,10 @@ from PySide6.QtGui import QColor, QFont
 from mdt_desktop.domain.catalogue import display_unit
 from mdt_desktop.domain.describe import OVERALL_TEXT
 from mdt_desktop.domain.enums import ChecklistResult
+from mdt_desktop.domain.identifiers import Identifiers, patient_name, search_text
 from mdt_desktop.domain.readings import meets
 from mdt_desktop.domain.records import Observation
+from mdt_desktop.domain.sampling import SampleTiming, SamplingRules, sample_timing
 from mdt_desktop.domain.thresholds import Thresholds
 from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.display import (
@@ -22,25 +24,37 @@ from mdt_desktop.views.display import (
     HIGH,
     MUTED,
     OVERALL_COLOUR,
+    carried_text,
 )
+from mdt_desktop.views.rereview_tag import TAG_COLOUR, TAG_TINT, tag_text
 from mdt_desktop.views.row_model import Index, RowTableModel
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 1  # what the filter box matches (may be more than shown)
 
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """What one cell shows: text, a sortable value, an optional colour, tooltip and emphasis."""
+    """What one cell shows: text, a sortable value, an optional colour, tooltip and emphasis.
+
+    *search* is what the filter matches besides the text: the full name behind initials.
+    """
 
     text: str
     sort: Any = None
     colour: QColor | None = None
     tooltip: str = ""
     italic: bool = False
+    search: str = ""
+    background: QColor | None = None
+    bold: bool = False
 
 
 class CandidateTableModel(RowTableModel[tuple[CaseDetail, tuple[Cell, ...]]]):
-    """Order, patient, diagnosis, regimen, months intensified, latest markers, status.
+    """Order, patient, diagnosis, regimen, months intensified, latest markers, status, re-review.
+
+    The re-review column tags a patient due back after a de-escalation (stable, relapsing, data
+    missing: symbol, word and colour); it is blank for everyone else.
 
     Each row keeps its case with the cells made from it, so that painting does not recompute them.
     """
@@ -57,14 +71,36 @@ class CandidateTableModel(RowTableModel[tuple[CaseDetail, tuple[Cell, ...]]]):
         "Trough",
         "Remission",
         "Decision",
+        "Re-review",
     )
 
-    def __init__(self, thresholds: Thresholds, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        thresholds: Thresholds,
+        parent: QObject | None = None,
+        identifiers: Identifiers = Identifiers.FULL,
+    ) -> None:
         super().__init__(parent)
         self._thresholds = thresholds
+        self._sampling = SamplingRules.from_thresholds(thresholds)
+        self._identifiers = identifiers
 
     def set_cases(self, cases: list[CaseDetail]) -> None:
         self.set_rows((detail, self._make_cells(detail)) for detail in cases)
+
+    @property
+    def identifiers(self) -> Identifiers:
+        return self._identifiers
+
+    def set_identifiers(self, identifiers: Identifiers) -> None:
+        """Name patients in full or by initials (the room screen); every row's cells are remade."""
+        if identifiers is self._identifiers:
+            return
+        self._identifiers = identifiers
+        self._rows = [(detail, self._make_cells(detail)) for detail, _cells in self._rows]
+        if self._rows:  # in place: the selection and the sort order stay
+            last = self.index(len(self._rows) - 1, self.columnCount() - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
 
     def update_case(self, row: int, detail: CaseDetail) -> None:
         """Replace one row after its case changed (a checklist answer was saved)."""
@@ -81,9 +117,11 @@ class CandidateTableModel(RowTableModel[tuple[CaseDetail, tuple[Cell, ...]]]):
         handlers: dict[int, Callable[[], Any]] = {
             Qt.ItemDataRole.DisplayRole: lambda: cell.text,
             SORT_ROLE: lambda: cell.sort if cell.sort is not None else cell.text,
+            FILTER_ROLE: lambda: f"{cell.text} {cell.search}" if cell.search else cell.text,
             Qt.ItemDataRole.ForegroundRole: lambda: cell.colour,
             Qt.ItemDataRole.ToolTipRole: lambda: display_unit(cell.tooltip) or None,
-            Qt.ItemDataRole.FontRole: lambda: _italic() if cell.italic else None,
+            Qt.ItemDataRole.FontRole: lambda: _font(cell),
+            Qt.ItemDataRole.BackgroundRole: lambda: cell.background,
             Qt.ItemDataRole.TextAlignmentRole: lambda: _alignment(index.column()),
         }
         handler = handlers.get(role)
@@ -97,8 +135,16 @@ class CandidateTableModel(RowTableModel[tuple[CaseDetail, tuple[Cell, ...]]]):
         months = summary.months_intensified
         decision = case.decision
         return (
-            Cell(str(case.position), case.position),
-            Cell(patient.display_name),
+            Cell(
+                str(case.position) + (" ↻" if case.carried_from else ""),
+                case.position,
+                tooltip=carried_text(case.carried_from) if case.carried_from else "",
+            ),
+            Cell(
+                patient_name(patient, self._identifiers),
+                patient_name(patient, self._identifiers).casefold(),
+                search=search_text(patient),
+            ),
             Cell(patient.hospital_number),
             Cell(
                 f"{patient.ibd_type.short} {patient.montreal.code}".strip(),
@@ -120,12 +166,13 @@ class CandidateTableModel(RowTableModel[tuple[CaseDetail, tuple[Cell, ...]]]):
                 detail.meeting_date,
             ),
             self._marker(summary.latest_crp, "crp_remission", "crp_max_age", detail.meeting_date),
-            self._trough(summary.latest_trough, detail.meeting_date),
+            self._trough(summary.latest_trough, detail),
             self._remission(detail),
             Cell(
                 decision.outcome.label if decision else "—",
                 tooltip=decision.rationale if decision else "No decision yet",
             ),
+            _rereview(detail),
         )
 
     @staticmethod
@@ -160,13 +207,24 @@ class CandidateTableModel(RowTableModel[tuple[CaseDetail, tuple[Cell, ...]]]):
             f"[{', '.join(threshold.sources)}]",
         )
 
-    def _trough(self, obs: Observation | None, on: date) -> Cell:
+    def _trough(self, obs: Observation | None, detail: CaseDetail) -> Cell:
         if obs is None:
             return Cell("—", -1.0, MUTED, "No trough level on record")
+        on = detail.meeting_date
         band = self._thresholds.target_band(obs.analyte)
         when = f"{obs.display_value} {obs.unit} on {obs.collected_at:%d %b %Y}"
         if (on - obs.collected_at.date()).days > self._thresholds["drug_level_max_age"].days:
             return Cell(obs.display_value, obs.value, MUTED, f"{when}: older than 6 months", True)
+        sampling = sample_timing(obs, detail.record.medications, self._sampling)
+        if sampling.timing is SampleTiming.NOT_TROUGH:  # "◦" as the hollow marker on the plot
+            target = f" {band.describe()}" if band else ""
+            return Cell(
+                f"{obs.display_value} ◦",
+                obs.value,
+                MUTED,
+                f"{when}: {sampling.text}. Not read against the{target} trough target.",
+                True,
+            )
         if band is None:
             return Cell(obs.display_value, obs.value, tooltip=when)
         position = -1 if obs.below_limit else band.position(obs.value)
@@ -180,10 +238,29 @@ class CandidateTableModel(RowTableModel[tuple[CaseDetail, tuple[Cell, ...]]]):
         )
 
 
-def _italic() -> QFont:
+def _font(cell: Cell) -> QFont | None:
+    if not (cell.italic or cell.bold):
+        return None
     font = QFont()
-    font.setItalic(True)
+    font.setItalic(cell.italic)
+    font.setBold(cell.bold)
     return font
+
+
+def _rereview(detail: CaseDetail) -> Cell:
+    """The re-review tag of a patient due back after a de-escalation (blank otherwise)."""
+    review = detail.rereview
+    if review is None:
+        return Cell("", -1)
+    tag = review.tag
+    return Cell(
+        tag_text(tag),
+        tag.rank,
+        TAG_COLOUR[tag],
+        "\n".join(review.lines()),
+        background=TAG_TINT[tag],
+        bold=True,
+    )
 
 
 def _alignment(column: int) -> Qt.AlignmentFlag:
@@ -193,10 +270,15 @@ def _alignment(column: int) -> Qt.AlignmentFlag:
 
 
 class CandidateFilterModel(QSortFilterProxyModel):
-    """Filters the candidate list on any column, case-insensitively; sorts on raw values."""
+    """Filters the candidate list on any column, case-insensitively; sorts on raw values.
+
+    The filter matches the full name even when the room screen shows initials, so the chair
+    can still find a patient by surname without the name appearing in the list.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
+        self.setFilterRole(FILTER_ROLE)
         self.setSortRole(SORT_ROLE)

@@ -88,7 +88,10 @@ class CaseTabs(QTabWidget):
         self.checklist.show_checklist(detail.case.checklist, detail.overall)
         self.risks.show_risks(detail.risks)
         self.decision.show_case(
-            detail, self._decision_access(meeting), lambda: self.draft_key("decision")
+            detail,
+            self._decision_access(meeting),
+            lambda: self.draft_key("decision"),
+            meeting.attendance,
         )
         self.levels.show_case(detail)
         self.notes.keeper.track(lambda: self.draft_key("note"))

@@ -35,7 +35,8 @@ from mdt_desktop.domain.consensus import (
 from mdt_desktop.domain.enums import MeetingStatus, Outcome, Role
 from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.domain.monitoring import add_months, monitoring_plan
-from mdt_desktop.domain.records import Clinician, Decision
+from mdt_desktop.domain.positions import tally
+from mdt_desktop.domain.records import AttendanceEntry, Clinician, Decision
 from mdt_desktop.domain.regimens import Regimen, RegimenChange, classify_change
 from mdt_desktop.drafts import DraftStore
 from mdt_desktop.services.meetings import CaseDetail
@@ -47,6 +48,7 @@ from mdt_desktop.views.decision_tables import (
     to_qdate,
 )
 from mdt_desktop.views.draft_keeper import DraftKeeper
+from mdt_desktop.views.positions_panel import PositionsPanel, PositionsState
 
 EFFECTIVE_AFTER = timedelta(days=14)
 OTHER = "other…"
@@ -67,6 +69,8 @@ class DecisionPanel(QWidget):
     record_requested = Signal(object)  # DecisionInput
     defer_requested = Signal(str)
     amend_requested = Signal(object, str)  # DecisionInput, reason
+    gp_letter_requested = Signal()  # the letter to the GP about this case's decision
+    positions_requested = Signal(object)  # tuple[PositionInput, ...]
 
     def __init__(
         self,
@@ -82,6 +86,7 @@ class DecisionPanel(QWidget):
         self._targets: list[Regimen] = []
         self._amending = False
         self._access = DecisionAccess(False, False, "No case selected.")
+        self._attendance: tuple[AttendanceEntry, ...] = ()
         self._create_widgets()
         self._arrange_widgets()
         self._connect_signals()
@@ -116,11 +121,13 @@ class DecisionPanel(QWidget):
         self.dissent.setFixedHeight(46)
         self.monitoring_table = MonitoringTable()
         self.actions_table = ActionsTable(self._roster)
+        self.positions = PositionsPanel()
         self.reset_plan = QPushButton("Plan from template")
         self.record_button = QPushButton("Record decision")
         self.defer_button = QPushButton("Defer case…")
         self.amend_button = QPushButton("Amend…")
         self.cancel_amend_button = QPushButton("Cancel amendment")
+        self.gp_letter_button = QPushButton("Letter to GP…")
         self.problem = QLabel()
         self.problem.setStyleSheet("color:#a4161a")
         self.problem.setWordWrap(True)
@@ -150,11 +157,13 @@ class DecisionPanel(QWidget):
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.gp_letter_button)
         body = QWidget()
         inner = QVBoxLayout(body)
         inner.setContentsMargins(0, 0, 6, 0)
         inner.addWidget(self.status)
         inner.addLayout(form)
+        inner.addWidget(self.positions)
         inner.addLayout(plan_header)
         inner.addWidget(self.monitoring_table)
         inner.addWidget(QLabel("<b>Actions</b>"))
@@ -177,14 +186,24 @@ class DecisionPanel(QWidget):
         self.defer_button.clicked.connect(self._on_defer)
         self.amend_button.clicked.connect(self._on_amend)
         self.cancel_amend_button.clicked.connect(self._cancel_amendment)
+        self.positions.save_requested.connect(self.positions_requested)
+        self.gp_letter_button.clicked.connect(self.gp_letter_requested)
 
     # --- showing a case --------------------------------------------------------------------------
 
     def show_case(
-        self, detail: CaseDetail, access: DecisionAccess, draft_key: Callable[[], str | None]
+        self,
+        detail: CaseDetail,
+        access: DecisionAccess,
+        draft_key: Callable[[], str | None],
+        attendance: tuple[AttendanceEntry, ...] = (),
     ) -> None:
-        """Fill the form from the case's decision, or with proposals if it has none."""
+        """Fill the form from the case's decision, or with proposals if it has none.
+
+        *attendance*: the meeting's, for the attendees' positions.
+        """
         self._detail = detail
+        self._attendance = attendance
         self._amending = False
         self.keeper.track(draft_key)
         self._fill_targets(detail)
@@ -229,9 +248,39 @@ class DecisionPanel(QWidget):
         self.amend_button.setEnabled(access.amend and has_decision)
         self.amend_button.setText("Save amendment…" if amending else "Amend…")
         self.cancel_amend_button.setVisible(amending)
+        self.gp_letter_button.setEnabled(has_decision and not amending)
+        self.gp_letter_button.setToolTip(
+            "Write to the patient's GP or referrer about this decision (Ctrl+Shift+G)"
+            if has_decision
+            else "Record a decision first: the letter reports it."
+        )
         for button in (self.record_button, self.defer_button, self.amend_button):
             button.setToolTip("" if button.isEnabled() else access.why)
         self._on_outcome()
+        self._show_positions()
+
+    def _show_positions(self) -> None:
+        """The positions grid: editable by whoever may record (or amend) the decision."""
+        detail = self._detail
+        if detail is None:
+            self.positions.show_state(PositionsState(None, (), (), "", False, self._access.why))
+            return
+        decision = detail.case.decision
+        editable, why = self._access.record, self._access.why
+        if detail.meeting_status is MeetingStatus.SIGNED_OFF and decision is not None:
+            own = any(p.decision_id == decision.id for p in detail.case.positions)
+            editable = self._access.amend and decision.amends_id is not None and not own
+            why = "" if editable else "This meeting is signed off: the positions are final."
+        self.positions.show_state(
+            PositionsState(
+                decision,
+                detail.case.positions,
+                self._attendance,
+                decision.dissent if decision else "",
+                editable and decision is not None,
+                why if decision is not None else "Record the decision first.",
+            )
+        )
 
     def set_roster(self, roster: list[Clinician]) -> None:
         """The roster changed: owners and default actions come from the new one."""
@@ -355,12 +404,19 @@ class DecisionPanel(QWidget):
         ):
             self.monitoring_table.clear()
             return
+        index = self.target.currentIndex()
+        interval = (  # the steady-state trough is timed by the new interval
+            self._targets[index].interval_days
+            if 0 <= index < len(self._targets)
+            else self.interval.value() * 7
+        )
         self.monitoring_table.set_plan(
             monitoring_plan(
                 self._config.monitoring,
                 from_qdate(self.effective.date()),
                 detail.summary.anti_tnf.drug,
                 detail.case.patient.ibd_type,
+                interval,
             )
         )
 
@@ -474,9 +530,10 @@ def _status_text(detail: CaseDetail) -> str:
     signed = (
         " The meeting is signed off." if detail.meeting_status is MeetingStatus.SIGNED_OFF else ""
     )
+    positions = f" Positions: {tally(detail.case.positions).text}." if detail.case.positions else ""
     return (
         f"Decision by {decision.decided_by} on {decision.decided_at:%d %b %Y %H:%M}: "
-        f"{decision.outcome.label}.{amended}{signed}"
+        f"{decision.outcome.label}.{amended}{positions}{signed}"
     )
 
 

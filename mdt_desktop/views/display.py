@@ -6,6 +6,7 @@ from PySide6.QtGui import QColor
 
 from mdt_desktop.domain.checklist import Overall
 from mdt_desktop.domain.enums import ChecklistResult
+from mdt_desktop.domain.records import CarriedFrom
 
 # Dark, projector-safe tones (text on white), distinguishable with common colour-vision defects.
 GOOD = QColor("#1b6e3a")
@@ -24,3 +25,8 @@ OVERALL_COLOUR = {Overall.MET: GOOD, Overall.NOT_MET: BAD, Overall.INCOMPLETE: M
 def css(colour: QColor) -> str:
     """Return the colour as ``#rrggbb`` for rich text and style sheets."""
     return str(colour.name())
+
+
+def carried_text(carried: CarriedFrom) -> str:
+    """How lists explain a carried-over case (the ``↻`` beside its number)."""
+    return f"↻ Carried over from the MDT of {carried.meeting_date:%d %b %Y} ({carried.reason})"

@@ -1,4 +1,9 @@
-"""Drug levels and antibodies of the case's patient, with the pharmacist's annotations."""
+"""Drug levels and antibodies of the case's patient, with the pharmacist's annotations.
+
+Each result shows the assay that measured it (antibody units belong to one assay) and when it was
+taken relative to the doses around it: a trough, or a peak/intermediate level that is not read
+against the trough target (domain/sampling.py).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -25,14 +30,30 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain.catalogue import ANALYTES, DRUG_LEVEL_ANALYTES, display_unit
 from mdt_desktop.domain.checklist import antibodies_detected
 from mdt_desktop.domain.enums import Analyte, Interpretation
-from mdt_desktop.domain.records import Annotation, Observation, current_annotations
+from mdt_desktop.domain.records import (
+    Annotation,
+    MedicationPeriod,
+    Observation,
+    current_annotations,
+)
+from mdt_desktop.domain.sampling import (
+    SampleTiming,
+    Sampling,
+    SamplingRules,
+    result_name,
+    sample_timing,
+)
 from mdt_desktop.domain.thresholds import Thresholds
 from mdt_desktop.drafts import DraftStore
 from mdt_desktop.services.meetings import CaseDetail
+from mdt_desktop.views.display import MUTED
 from mdt_desktop.views.draft_keeper import DraftKeeper
 from mdt_desktop.views.row_model import Index, RowTableModel
 
 SHOWN = (*DRUG_LEVEL_ANALYTES, Analyte.ANTI_DRUG_ANTIBODIES)
+NO_ASSAY = "—"
+ASSAY_EMS = 9  # width of the assay column, in M widths
+NO_ASSAY_TIP = "The laboratory did not report the assay."
 
 
 def suggested_interpretation(obs: Observation, thresholds: Thresholds) -> Interpretation:
@@ -54,16 +75,37 @@ def suggested_interpretation(obs: Observation, thresholds: Thresholds) -> Interp
     }[position]
 
 
-class LevelTableModel(RowTableModel[tuple[Observation, Annotation | None]]):
-    """Drug-level and antibody results, newest first, with the current annotation."""
+def sample_timings(
+    results: list[Observation], periods: tuple[MedicationPeriod, ...], rules: SamplingRules
+) -> list[Sampling | None]:
+    """When each result was taken relative to the doses of its drug (cheap: arithmetic only)."""
+    return [sample_timing(o, periods, rules) for o in results]
 
-    HEADERS = ("Date", "Result", "Value", "Assay", "Interpretation", "Pharmacist")
+
+class LevelTableModel(RowTableModel[tuple[Observation, Annotation | None]]):
+    """Drug-level and antibody results, newest first: assay, timing and current annotation."""
+
+    HEADERS = ("Date", "Result", "Value", "Timing", "Interpretation", "Assay", "Pharmacist")
+    TIMING, ASSAY = 3, 5
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timings: list[Sampling | None] = []
 
     def set_results(
-        self, observations: list[Observation], annotations: tuple[Annotation, ...]
+        self,
+        observations: list[Observation],
+        annotations: tuple[Annotation, ...],
+        timings: list[Sampling | None] | None = None,
     ) -> None:
+        """Replace every row; *timings* (one per observation) says when each was taken."""
         current = {a.observation_id: a for a in current_annotations(annotations)}
+        self._timings = list(timings) if timings is not None else [None] * len(observations)
         self.set_rows((o, current.get(o.id or -1)) for o in observations)
+
+    def timing(self, index: int) -> Sampling | None:
+        """When the result on row *index* was taken relative to the doses (None: not known)."""
+        return self._timings[index]
 
     def row(self, index: int) -> tuple[Observation, Annotation | None]:
         return self.row_at(index)
@@ -75,19 +117,35 @@ class LevelTableModel(RowTableModel[tuple[Observation, Annotation | None]]):
         if not index.isValid():
             return None
         obs, note = self.row_at(index.row())
-        if role == Qt.ItemDataRole.ToolTipRole and note is not None:
-            return f"{note.comment}\n{note.recommendation}".strip()
+        column, timing = index.column(), self._timings[index.row()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(obs, note, timing, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            muted = (column == self.ASSAY and not obs.assay) or (
+                column == self.TIMING and (timing is None or not timing.is_trough)
+            )
+            return MUTED if muted else None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         values = (
             f"{obs.collected_at:%d %b %Y}",
-            ANALYTES[obs.analyte].label,
+            result_name(obs.analyte),
             display_unit(f"{obs.display_value} {obs.unit}"),
-            obs.assay or "",
+            timing.short if timing else SampleTiming.UNKNOWN.label,
             note.interpretation.label if note else "—",
+            obs.assay or NO_ASSAY,
             note.pharmacist if note else "",
         )
-        return values[index.column()]
+        return values[column]
+
+    def _tooltip(
+        self, obs: Observation, note: Annotation | None, timing: Sampling | None, column: int
+    ) -> str | None:
+        if column == self.ASSAY:
+            return obs.assay or NO_ASSAY_TIP
+        if column == self.TIMING:
+            return timing.text if timing else None
+        return f"{note.comment}\n{note.recommendation}".strip() if note is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +256,7 @@ class DrugLevelPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self._thresholds = thresholds
+        self._sampling = SamplingRules.from_thresholds(thresholds)
         self._drafts = drafts
         self._draft_key: Callable[[int], str | None] = lambda _obs: None
         self._pending_key: str | None = None
@@ -208,8 +267,14 @@ class DrugLevelPanel(QWidget):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        # Assay names are long: a fixed, elided column (the tooltip and the line below show it)
+        header.setSectionResizeMode(LevelTableModel.ASSAY, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(
+            LevelTableModel.ASSAY, self.fontMetrics().horizontalAdvance("M" * ASSAY_EMS)
+        )
         self.history = QLabel()
         self.history.setWordWrap(True)
         self.history.setTextFormat(Qt.TextFormat.PlainText)
@@ -221,7 +286,7 @@ class DrugLevelPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(
-            QLabel("<b>Drug levels and antibodies</b> (click a trough on the plot to select it)")
+            QLabel("<b>Drug levels and antibodies</b> (click a level on the plot to select it)")
         )
         layout.addWidget(self.table, 2)
         layout.addLayout(buttons)
@@ -236,7 +301,8 @@ class DrugLevelPanel(QWidget):
         selected = self._selected_id()
         results = [o for o in reversed(detail.record.observations) if o.analyte in SHOWN]
         self._annotations = detail.annotations
-        self.model.set_results(results, detail.annotations)
+        timings = sample_timings(results, detail.record.medications, self._sampling)
+        self.model.set_results(results, detail.annotations, timings)
         self.history.setText("")
         if results and (selected is None or not self.select_observation(selected)):
             self.table.selectRow(0)
@@ -271,12 +337,18 @@ class DrugLevelPanel(QWidget):
         if not current.isValid():
             return
         obs, _current = self.model.row(current.row())
+        timing = self.model.timing(current.row())
+        lines = [
+            f"{result_name(obs.analyte)} {display_unit(obs.display_value + ' ' + obs.unit)}, "
+            f"sampled {obs.collected_at:%d %b %Y %H:%M}",
+            f"Assay: {obs.assay or 'not reported by the laboratory'}",
+            timing.text if timing else "Sample timing unknown.",
+        ]
         versions = [a for a in self._annotations if a.observation_id == obs.id]
         if not versions:
-            self.history.setText("Not annotated.")
+            self.history.setText("\n".join([*lines, "Not annotated."]))
             return
         current_ids = {a.id for a in current_annotations(self._annotations)}
-        lines = []
         for version in versions:
             state = "" if version.id in current_ids else " (superseded)"
             lines.append(

@@ -1,8 +1,11 @@
-"""Exporting the open meeting: minutes, pseudonymised minutes, letters or the decisions sheet.
+"""Exporting the open meeting: minutes, outcome letters, letters to GPs or the decisions sheet.
 
-The export runs in a ProgressTask (off the GUI thread) with a progress bar and a Cancel button;
-the service checks the permission again and its messages are shown as they are. A cancelled or
-failed export leaves no file behind (the builders write atomically).
+The user chooses the patient identifiers of every export (full, initials and hospital number, or
+pseudonyms): nothing is pre-selected, Export stays disabled until they have chosen, and the
+status line says what was written with which identifiers. The export runs in a ProgressTask (off
+the GUI thread) with a progress bar and a Cancel button; the service checks the permission again
+and its messages are shown as they are. A cancelled or failed export leaves no file behind (the
+builders write atomically).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from mdt_desktop.domain.enums import MeetingStatus
 from mdt_desktop.domain.errors import user_message
+from mdt_desktop.domain.identifiers import Identifiers, patient_label
 from mdt_desktop.reports.minutes import BuildOptions, Cancelled
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.exports import ExportKind, ExportRequest, ExportResult, ExportService
@@ -42,6 +46,15 @@ from mdt_desktop.workers import CancelCheck, ProgressCallback, ProgressTask
 NOT_ALLOWED = "Only the MDT coordinator and the IBD consultants export meetings."
 NOBODY = "Choose who you are (Acting as) first."
 NO_TARGET = "Choose where to write the export."
+NO_IDENTIFIERS = "Choose which patient identifiers the export carries."
+NO_DECISION = "This case has no decision: there is nothing to write to the GP."
+FULL_ONLY = "A letter about one patient names them in full (it goes to their record or their GP)."
+DEMO_CONTACT = (
+    "The contact details in GP letters are the DEMO placeholders: put your team's in site.toml "
+    "in the user configuration folder."
+)
+OFFERED = tuple(k for k in ExportKind if k is not ExportKind.PSEUDONYMISED)  # = minutes + choice
+_HINTS = (NOBODY, NOT_ALLOWED, NO_IDENTIFIERS, NO_DECISION)  # why Export is disabled
 CANCELLED = "Cancelled; nothing was written."
 NOTICE_STYLE = "background:#fff3cd; color:#5c4400; padding:6px;"  # as the read-only notice
 _DRAFT_OF = {
@@ -49,18 +62,30 @@ _DRAFT_OF = {
     ExportKind.PSEUDONYMISED: "The minutes",
     ExportKind.LETTER: "The letter",
     ExportKind.LETTERS: "The letters",
+    ExportKind.GP_LETTER: "The letter",
+    ExportKind.GP_LETTERS: "The letters",
 }
+_NAME_TAG = {Identifiers.FULL: "", Identifiers.INITIALS: "-initials"}
 
 
-def default_name(kind: ExportKind, board: MeetingBoard, hospital_number: str = "") -> str:
-    """A file (or, for letters, folder) name saying what and which meeting."""
+def default_name(
+    kind: ExportKind,
+    board: MeetingBoard,
+    hospital_number: str = "",
+    identifiers: Identifiers | None = None,
+) -> str:
+    """A file (or, for letters, folder) name saying what, which meeting and which identifiers."""
     day = f"{board.meeting.meeting_date:%Y-%m-%d}"
+    tag = _NAME_TAG.get(identifiers or Identifiers.FULL, "-pseudonymised")
+    patient = hospital_number or "patient"
     return {
-        ExportKind.MINUTES: f"MDT-minutes-{day}.pdf",
+        ExportKind.MINUTES: f"MDT-minutes-{day}{tag}.pdf",
         ExportKind.PSEUDONYMISED: f"MDT-minutes-{day}-pseudonymised.pdf",
-        ExportKind.LETTER: f"MDT-outcome-{hospital_number or 'patient'}-{day}.pdf",
+        ExportKind.LETTER: f"MDT-outcome-{patient}-{day}.pdf",
         ExportKind.LETTERS: f"MDT-letters-{day}",
-        ExportKind.SPREADSHEET: f"MDT-decisions-{day}.csv",
+        ExportKind.GP_LETTER: f"MDT-GP-letter-{patient}-{day}.pdf",
+        ExportKind.GP_LETTERS: f"MDT-GP-letters-{day}",
+        ExportKind.SPREADSHEET: f"MDT-decisions-{day}{tag}.csv",
     }[kind]
 
 
@@ -77,21 +102,27 @@ def draft_warning(kind: ExportKind) -> str:
     return f"{_DRAFT_OF[kind]} will say DRAFT on every page: the meeting is not signed off."
 
 
-def describe(result: ExportResult, kind: ExportKind, target: Path) -> str:
-    """What was written, for the status line (the folder is in the path box above)."""
+def describe(
+    result: ExportResult,
+    kind: ExportKind,
+    target: Path,
+    identifiers: Identifiers = Identifiers.FULL,
+) -> str:
+    """What was written and with which identifiers, for the status line."""
     seconds = f"{result.seconds:.1f} s"
     pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
-    if kind is ExportKind.LETTERS:
+    carrying = f"Patient identifiers: {identifiers.short}."
+    if kind.into_folder:
         count = len(result.files)
         letters = f"{count} letter{'s' if count != 1 else ''}"
-        return f"Wrote {letters} ({pages}) into the folder {target.name} in {seconds}."
+        return f"Wrote {letters} ({pages}) into the folder {target.name} in {seconds}. {carrying}"
     if kind is ExportKind.SPREADSHEET:
-        return f"Wrote {target.name} in {seconds}."
-    return f"Wrote {target.name} ({pages}) in {seconds}."
+        return f"Wrote {target.name} in {seconds}. {carrying}"
+    return f"Wrote {target.name} ({pages}) in {seconds}. {carrying}"
 
 
 class ExportDialog(QDialog):
-    """Export the open meeting: what, where, then progress, and Open when written.
+    """Export the open meeting: what, with which identifiers, where; progress; Open when written.
 
     Args:
         exports: the export service.
@@ -101,6 +132,9 @@ class ExportDialog(QDialog):
         parent: the owning window.
         folder: where to suggest writing (else the user's Documents folder).
         pool: where the export runs (else Qt's global thread pool).
+        kind: what to offer first (else the minutes).
+        hospital_number: the patient to offer first for a one-patient letter.
+        shown: how this dialog names patients (initials while the room screen is on).
     """
 
     exported = Signal(object)  # ExportResult: the files were written
@@ -116,15 +150,19 @@ class ExportDialog(QDialog):
         *,
         folder: Path | None = None,
         pool: QThreadPool | None = None,
+        kind: ExportKind = ExportKind.MINUTES,
+        hospital_number: str | None = None,
+        shown: Identifiers = Identifiers.FULL,
     ) -> None:
         super().__init__(parent)
         self._exports = exports
         self._board = board
         self._actor = actor
+        self._shown = shown
         self._why_not = NOBODY if actor is None else "" if can_export else NOT_ALLOWED
         self._folder = folder or documents_folder()
         self._auto_name = ""  # the suggested name in the path box, while the user keeps it
-        self._kind = ExportKind.MINUTES
+        self._kind = kind if kind in OFFERED else ExportKind.MINUTES
         self._written: Path | None = None  # what Open opens
         self._confirmed: Path | None = None  # chosen in the file dialog, which asked already
         self._request: ExportRequest | None = None  # the running (or last) export
@@ -134,6 +172,8 @@ class ExportDialog(QDialog):
         self._create_widgets()
         self._arrange_widgets()
         self._connect_signals()
+        if hospital_number is not None:
+            self.patient.setCurrentIndex(max(self.patient.findData(hospital_number), 0))
         self._suggest_target()
         self._update_controls()
 
@@ -148,20 +188,33 @@ class ExportDialog(QDialog):
         )
         self.kinds = QButtonGroup(self)
         self.kind_buttons: dict[ExportKind, QRadioButton] = {}
-        for number, kind in enumerate(ExportKind):
+        for number, kind in enumerate(OFFERED):
             button = QRadioButton(kind.label)
             self.kinds.addButton(button, number)
             self.kind_buttons[kind] = button
-        self.kind_buttons[ExportKind.MINUTES].setChecked(True)
-        self.kind_buttons[ExportKind.LETTER].setEnabled(bool(self._board.cases))
+        self.kind_buttons[self._kind].setChecked(True)
         self.patient = QComboBox()
         self.patient.setAccessibleName("Patient")
         for detail in self._board.cases:
             patient = detail.case.patient
             self.patient.addItem(
-                f"{detail.case.position}. {patient.display_name} ({patient.hospital_number})",
+                f"{detail.case.position}. {patient_label(patient, self._shown)}",
                 patient.hospital_number,
             )
+        self.recipient = QLineEdit()
+        self.recipient.setAccessibleName("To (GP or referrer)")
+        self.recipient.setPlaceholderText(
+            "e.g. Dr A Example, Example Surgery (else: Dear Colleague)"
+        )
+        self.recipient.setToolTip(
+            "Whom the letter is addressed to; commas start new lines. Empty: 'Dear Colleague'."
+        )
+        self.identifier_group = QButtonGroup(self)  # nothing pre-selected: the user chooses
+        self.identifier_buttons: dict[Identifiers, QRadioButton] = {}
+        for number, identifiers in enumerate(Identifiers):
+            button = QRadioButton(identifiers.label)
+            self.identifier_group.addButton(button, number)
+            self.identifier_buttons[identifiers] = button
         self.path = QLineEdit()
         self.path.setAccessibleName("Export to")
         self.path.setMinimumWidth(self.fontMetrics().horizontalAdvance("M" * 36))
@@ -200,15 +253,19 @@ class ExportDialog(QDialog):
     def _arrange_widgets(self) -> None:
         what = QGroupBox("What")
         grid = QGridLayout(what)
-        row = 0
-        for kind, button in self.kind_buttons.items():
-            grid.addWidget(button, row, 0, 1, 2)
-            row += 1
-            if kind is ExportKind.LETTER:
-                grid.addWidget(self.patient, row, 1)
-                row += 1
+        for row, button in enumerate(self.kind_buttons.values()):
+            grid.addWidget(button, row, 0, 1, 3)
+        row = len(self.kind_buttons)
+        grid.addWidget(QLabel("Patient:"), row, 1)
+        grid.addWidget(self.patient, row, 2)
+        grid.addWidget(QLabel("To:"), row + 1, 1)
+        grid.addWidget(self.recipient, row + 1, 2)
         grid.setColumnMinimumWidth(0, self.fontMetrics().horizontalAdvance("M" * 2))
-        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+        which = QGroupBox("Patient identifiers")
+        column = QVBoxLayout(which)
+        for button in self.identifier_buttons.values():
+            column.addWidget(button)
         where = QGroupBox("Where")
         line = QHBoxLayout(where)
         line.addWidget(self.path, 1)
@@ -216,6 +273,7 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(what)
+        layout.addWidget(which)
         layout.addWidget(where)
         layout.addWidget(self.draft_note)
         layout.addWidget(self.progress)
@@ -228,7 +286,8 @@ class ExportDialog(QDialog):
 
     def _connect_signals(self) -> None:
         self.kinds.idToggled.connect(self._on_kind_toggled)
-        self.patient.currentIndexChanged.connect(lambda _row: self._suggest_target())
+        self.identifier_group.idToggled.connect(self._on_identifiers_toggled)
+        self.patient.currentIndexChanged.connect(self._on_patient_chosen)
         self.browse_button.clicked.connect(self._on_browse)
         self.export_button.clicked.connect(self.start_export)
         self.open_button.clicked.connect(self._on_open)
@@ -251,7 +310,7 @@ class ExportDialog(QDialog):
 
     @property
     def why_not(self) -> str:
-        """Why Export is disabled ('' when the user may export)."""
+        """Why Export is disabled for this user ('' when they may export)."""
         return self._why_not
 
     def kind(self) -> ExportKind:
@@ -261,6 +320,15 @@ class ExportDialog(QDialog):
     def set_kind(self, kind: ExportKind) -> None:
         """Choose *kind* (as clicking its radio button does)."""
         self.kind_buttons[kind].setChecked(True)
+
+    def identifiers(self) -> Identifiers | None:
+        """The identifiers the user chose (None until they have chosen)."""
+        checked = self.identifier_group.checkedId()
+        return list(Identifiers)[checked] if checked >= 0 else None
+
+    def set_identifiers(self, identifiers: Identifiers) -> None:
+        """Choose *identifiers* (as clicking its radio button does)."""
+        self.identifier_buttons[identifiers].setChecked(True)
 
     def hospital_number(self) -> str:
         """The patient chosen for a single letter ('' when there are no cases)."""
@@ -279,7 +347,8 @@ class ExportDialog(QDialog):
 
     def start_export(self) -> None:
         """Export what is chosen to the path in the box, off the GUI thread."""
-        if self.running or self._why_not:
+        identifiers = self.identifiers()
+        if self.running or self._why_not or self._blocked():
             return
         target = self.target()
         if target is None:
@@ -287,7 +356,7 @@ class ExportDialog(QDialog):
             return
         kind = self._kind
         if (
-            kind is not ExportKind.LETTERS
+            not kind.into_folder
             and target.is_file()
             and target != self._confirmed
             and not self.confirm_overwrite(self, target)
@@ -297,7 +366,9 @@ class ExportDialog(QDialog):
             self._board.meeting.id,
             kind,
             target,
-            self.hospital_number() if kind is ExportKind.LETTER else None,
+            self.hospital_number() if kind.one_patient else None,
+            identifiers,
+            self.recipient.text().strip() if kind is ExportKind.GP_LETTER else "",
         )
         exports, actor = self._exports, self._actor
 
@@ -338,7 +409,7 @@ class ExportDialog(QDialog):
     @staticmethod
     def choose_target(parent: QWidget, kind: ExportKind, current: Path) -> Path | None:
         """Ask the user where to write (a folder for letters); None if they cancel."""
-        if kind is ExportKind.LETTERS:
+        if kind.into_folder:
             chosen = QFileDialog.getExistingDirectory(
                 parent, "Write the letters into", str(current)
             )
@@ -368,13 +439,32 @@ class ExportDialog(QDialog):
 
     def _on_kind_toggled(self, button_id: int, checked: bool) -> None:
         if checked:
-            self._kind = list(ExportKind)[button_id]
+            self._kind = OFFERED[button_id]
+            chosen = self.identifiers()
+            if chosen is not None and chosen not in self._kind.identifiers:
+                self._clear_identifiers()  # never carry a choice over to where it is not allowed
             self._suggest_target()
             self._update_controls()
 
+    def _on_identifiers_toggled(self, _button_id: int, checked: bool) -> None:
+        if checked:
+            self._suggest_target()
+            self._update_controls()
+
+    def _on_patient_chosen(self, _row: int) -> None:
+        self._suggest_target()
+        self._update_controls()
+
+    def _clear_identifiers(self) -> None:
+        # An exclusive group keeps one button checked; lift that to clear the choice.
+        self.identifier_group.setExclusive(False)
+        for button in self.identifier_buttons.values():
+            button.setChecked(False)
+        self.identifier_group.setExclusive(True)
+
     def _suggest_target(self) -> None:
         """Put the default name for the chosen kind in the box, or fix the suffix of the user's."""
-        name = default_name(self._kind, self._board, self.hospital_number())
+        name = default_name(self._kind, self._board, self.hospital_number(), self.identifiers())
         current = self.target()
         if current is None or current.name == self._auto_name:
             folder = current.parent if current is not None else self._folder
@@ -403,11 +493,12 @@ class ExportDialog(QDialog):
             return
         target = request.target
         self.last_result = result
-        self._written = target if request.kind is ExportKind.LETTERS else result.files[0]
+        self._written = target if request.kind.into_folder else result.files[0]
         self._folder = target.parent
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
-        self._show_status(describe(result, request.kind, target), GOOD)
+        text = describe(result, request.kind, target, request.chosen_identifiers)
+        self._show_status(text, GOOD)
         self._update_controls()
         self.exported.emit(result)
         self.export_finished.emit()
@@ -434,22 +525,47 @@ class ExportDialog(QDialog):
         self.status.setText(text)
         self.status.setStyleSheet(f"color:{css(colour)}")
 
+    def _blocked(self) -> str:
+        """Why this export cannot start yet ('' when it can): identifiers, a decision."""
+        if self.identifiers() is None:
+            return NO_IDENTIFIERS
+        if self._kind is ExportKind.GP_LETTER:
+            index = self._board.index_of(self.hospital_number())
+            if index is None or self._board.cases[index].case.decision is None:
+                return NO_DECISION
+        return ""
+
+    def _notes(self) -> str:
+        notes = []
+        if self._board.meeting.status is not MeetingStatus.SIGNED_OFF:
+            notes.append(draft_warning(self._kind))
+        if self._kind.to_gp and self._exports.site.is_demo:
+            notes.append(DEMO_CONTACT)
+        return "\n".join(notes)
+
     def _update_controls(self) -> None:
         busy = self.running
-        signed = self._board.meeting.status is MeetingStatus.SIGNED_OFF
-        self.draft_note.setText("" if signed else draft_warning(self._kind))
-        self.draft_note.setVisible(not signed)
+        notes = self._notes()
+        self.draft_note.setText(notes)
+        self.draft_note.setVisible(bool(notes))
         for kind, button in self.kind_buttons.items():
-            button.setEnabled(
-                not busy and (kind is not ExportKind.LETTER or bool(self._board.cases))
-            )
-        self.patient.setEnabled(not busy and self._kind is ExportKind.LETTER)
+            button.setEnabled(not busy and (not kind.one_patient or bool(self._board.cases)))
+        for identifiers, button in self.identifier_buttons.items():
+            allowed = identifiers in self._kind.identifiers
+            button.setEnabled(not busy and allowed)
+            button.setToolTip("" if allowed else FULL_ONLY)
+        self.patient.setEnabled(not busy and self._kind.one_patient)
+        self.recipient.setEnabled(not busy and self._kind is ExportKind.GP_LETTER)
         self.path.setEnabled(not busy)
         self.browse_button.setEnabled(not busy)
-        self.export_button.setEnabled(not busy and not self._why_not)
-        self.export_button.setToolTip(self._why_not or "Write what is chosen to the path above")
+        blocked = self._why_not or self._blocked()
+        self.export_button.setEnabled(not busy and not blocked)
+        self.export_button.setToolTip(blocked or "Write what is chosen to the path above")
         self.open_button.setEnabled(not busy and self._written is not None)
         self.cancel_button.setEnabled(not (busy and self.task.cancel_requested()))
         self.cancel_button.setText("Close" if not busy and self._written else "Cancel")
-        if self._why_not and not self.status.text():
-            self._show_status(self._why_not, MUTED)
+        shown = self.status.text()
+        if blocked and not busy and (not shown or shown in _HINTS):
+            self._show_status(blocked, MUTED)
+        elif not blocked and shown in _HINTS:
+            self.status.clear()

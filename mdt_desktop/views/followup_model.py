@@ -17,6 +17,7 @@ from mdt_desktop.domain.catalogue import ANALYTES, display_unit
 from mdt_desktop.domain.enums import Analyte, ChecklistResult
 from mdt_desktop.domain.flare import FlareStatus, reading_text
 from mdt_desktop.domain.followup import CheckState, CheckStatus, FollowUpRow
+from mdt_desktop.domain.identifiers import Identifiers, patient_name, search_text
 from mdt_desktop.domain.records import Observation
 from mdt_desktop.domain.regimens import Regimen, short_interval
 from mdt_desktop.domain.thresholds import Thresholds
@@ -91,12 +92,32 @@ class FollowUpTableModel(RowTableModel[tuple[FollowUpRow, tuple[Cell, ...]]]):
         "Listed",
     )
 
-    def __init__(self, thresholds: Thresholds, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        thresholds: Thresholds,
+        parent: QObject | None = None,
+        identifiers: Identifiers = Identifiers.FULL,
+    ) -> None:
         super().__init__(parent)
         self._thresholds = thresholds
+        self._identifiers = identifiers
 
     def set_worklist(self, rows: list[FollowUpRow]) -> None:
         self.set_rows((row, self._make_cells(row)) for row in rows)
+
+    @property
+    def identifiers(self) -> Identifiers:
+        return self._identifiers
+
+    def set_identifiers(self, identifiers: Identifiers) -> None:
+        """Name patients in full or by initials (the room screen); the cells are remade."""
+        if identifiers is self._identifiers:
+            return
+        self._identifiers = identifiers
+        self._rows = [(row, self._make_cells(row)) for row, _cells in self._rows]
+        if self._rows:
+            last = self.index(len(self._rows) - 1, self.columnCount() - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
 
     def follow_up(self, row: int) -> FollowUpRow:
         return self.row_at(row)[0]
@@ -120,7 +141,12 @@ class FollowUpTableModel(RowTableModel[tuple[FollowUpRow, tuple[Cell, ...]]]):
 
     def _make_cells(self, row: FollowUpRow) -> tuple[Cell, ...]:
         return (
-            Cell(row.name, row.name.casefold(), tooltip=row.diagnosis.label),
+            Cell(
+                patient_name(row, self._identifiers),
+                patient_name(row, self._identifiers).casefold(),
+                tooltip=row.diagnosis.label,
+                search=search_text(row),
+            ),
             Cell(row.hospital_number),
             Cell(
                 regimen_text(row.before, row.after),
@@ -238,7 +264,7 @@ def _line(symbol: str, colour: QColor | None, text: str) -> str:
     return f"<li><span{style}><b>{symbol}</b></span> {escape(display_unit(text))}</li>"
 
 
-def detail_html(row: FollowUpRow) -> str:
+def detail_html(row: FollowUpRow, identifiers: Identifiers = Identifiers.FULL) -> str:
     """The selected patient: the regimen change, the flare evidence and every planned check."""
     listed = (
         f"On the list of the MDT of {row.listed_on:%d %b %Y}."
@@ -254,7 +280,8 @@ def detail_html(row: FollowUpRow) -> str:
         or "<li>No checks planned.</li>"
     )
     return (
-        f"<h3>{escape(row.name)} · {escape(row.hospital_number)} · {row.diagnosis.label}</h3>"
+        f"<h3>{escape(patient_name(row, identifiers))} · {escape(row.hospital_number)} · "
+        f"{row.diagnosis.label}</h3>"
         f"<p>{escape(display_unit(f'{row.before.label} → {row.after.label}'))}"
         f" since {row.since:%d %b %Y} ({row.months:.1f} months). {listed}</p>"
         f'<h4 style="color:{status}">{STATUS_TEXT[row.status]}</h4>'

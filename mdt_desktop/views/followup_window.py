@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.flare import FlareStatus
 from mdt_desktop.domain.followup import FollowUpRow
+from mdt_desktop.domain.identifiers import Identifiers
 from mdt_desktop.domain.thresholds import Thresholds
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.followup import FollowUpService, MeetingRef
@@ -95,6 +96,7 @@ class FollowUpWindow(QDialog):
         *,
         why_not: str | None = None,
         today: date | None = None,
+        identifiers: Identifiers = Identifiers.FULL,
     ) -> None:
         super().__init__(parent)
         self._followup = followup
@@ -106,7 +108,7 @@ class FollowUpWindow(QDialog):
         self._generation = 0
         self._busy = False
         self.setWindowTitle("Follow-up after de-escalation")
-        self.model = FollowUpTableModel(thresholds, self)
+        self.model = FollowUpTableModel(thresholds, self, identifiers)
         self._create_widgets()
         self._arrange_widgets()
         self._connect_signals()
@@ -190,6 +192,13 @@ class FollowUpWindow(QDialog):
     def why_not(self) -> str:
         """Why "Add to next meeting" is disabled for this user ('' when they may add)."""
         return self._why_not
+
+    def set_identifiers(self, identifiers: Identifiers) -> None:
+        """Name patients in full or by initials (the room screen), in the list and the details."""
+        self.model.set_identifiers(identifiers)
+        row = self.selected()
+        if row is not None:
+            self.details.setHtml(detail_html(row, identifiers))
 
     def selected(self) -> FollowUpRow | None:
         """The patient whose details are shown, if any."""
@@ -279,7 +288,7 @@ class FollowUpWindow(QDialog):
         if row is None:
             self.details.clear()
         else:
-            self.details.setHtml(detail_html(row))
+            self.details.setHtml(detail_html(row, self.model.identifiers))
         self._update_controls()
 
     # --- helpers ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,33 +17,44 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QSizePolicy,
     QSplitter,
     QTableView,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
+from mdt_desktop.domain.carry_over import CarryOverResult
 from mdt_desktop.domain.config import ClinicalConfig
-from mdt_desktop.domain.enums import Role
+from mdt_desktop.domain.enums import MeetingStatus, Role
 from mdt_desktop.domain.errors import user_message
+from mdt_desktop.domain.identifiers import Identifiers
 from mdt_desktop.domain.records import Clinician, current_annotations
 from mdt_desktop.drafts import DraftStore
+from mdt_desktop.plots.case_data import planned_regimen
 from mdt_desktop.plots.case_plots import CasePlotData, TimeWindow
 from mdt_desktop.plots.style import SCREEN
-from mdt_desktop.presenters.meeting import MeetingPresenter
+from mdt_desktop.presenters.meeting import UNDISCUSSED_DEFERRED, MeetingPresenter
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.bundle import AdminServices
+from mdt_desktop.services.exports import ExportKind
 from mdt_desktop.services.meetings import CaseDetail, MeetingBoard, MeetingListItem
 from mdt_desktop.services.permissions import Permission, allowed
 from mdt_desktop.services.signoff import Readiness
 from mdt_desktop.views.audit_log_dialog import AuditLogDialog
 from mdt_desktop.views.candidate_table_model import CandidateFilterModel, CandidateTableModel
+from mdt_desktop.views.carry_over_dialog import CarryOverFlow
 from mdt_desktop.views.case_tabs import CaseTabs, Viewer
+from mdt_desktop.views.chase_window import ChaseNoticeButton, ChaseWindow
 from mdt_desktop.views.export_dialog import ExportDialog
 from mdt_desktop.views.followup_window import FollowUpWindow
 from mdt_desktop.views.import_dialog import IMPORT_NOT_ALLOWED, NOBODY_CHOSEN, ImportDialog
+from mdt_desktop.views.monthly_summary_window import MonthlySummaryWindow
+from mdt_desktop.views.new_data_banner import NewDataBanner
+from mdt_desktop.views.open_actions_panel import ActionViewer, OpenActionsPanel
 from mdt_desktop.views.outcome_audit_window import OutcomeAuditWindow
 from mdt_desktop.views.patient_header import PatientHeader
 from mdt_desktop.views.plot_canvas import CasePlotCanvas
@@ -54,6 +66,9 @@ from mdt_desktop.views.signoff_dialog import SignOffDialog
 from mdt_desktop.views.user_picker import roster_label
 from mdt_desktop.workers import ImmediateRunner, Runner
 
+ROOM_SCREEN_ON = "ROOM SCREEN · initials and hospital numbers only"
+ROOM_SCREEN_STYLE = "background:#1d4e89; color:white; padding:2px 8px; font-weight:bold;"
+
 
 @dataclass(frozen=True, slots=True)
 class ScreenOptions:
@@ -64,6 +79,7 @@ class ScreenOptions:
     read_only: bool = False
     notice: str | None = None
     quiet: bool = False  # no message boxes (screenshots, benchmarks): errors go to the status bar
+    room_screen: bool | None = None  # initials only from the start (None: as last time)
 
 
 class MainWindow(QMainWindow):
@@ -91,6 +107,9 @@ class MainWindow(QMainWindow):
         self.audit_dialog: AuditLogDialog | None = None
         self.followup_window: FollowUpWindow | None = None
         self.outcome_window: OutcomeAuditWindow | None = None
+        self.chase_window: ChaseWindow | None = None
+        self.summary_window: MonthlySummaryWindow | None = None
+        self.chase_notice: ChaseNoticeButton | None = None
         self._presenter = presenter
         self._config = config
         self._roster = roster
@@ -105,6 +124,8 @@ class MainWindow(QMainWindow):
         self.import_dialog: ImportDialog | None = None
         self._export_folder: Path | None = settings.export_folder()  # where the last one went
         self.setWindowTitle(options.title)
+        room = settings.room_screen() if options.room_screen is None else options.room_screen
+        self._identifiers = Identifiers.INITIALS if room else Identifiers.FULL
         self._create_actions()
         self._create_menus()
         self._create_toolbar()
@@ -125,6 +146,15 @@ class MainWindow(QMainWindow):
         self.blood_action.setCheckable(True)
         self.blood_action.setChecked(self._settings.blood_counts())
         self.blood_action.setToolTip("Show white cells, haemoglobin and albumin")
+        self.room_action = QAction("Room screen: initials only", self)
+        self.room_action.setCheckable(True)
+        self.room_action.setChecked(self._identifiers is Identifiers.INITIALS)
+        self.room_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.room_action.setToolTip(
+            "Show initials and hospital numbers only (no names, dates of birth or NHS numbers) "
+            "in the list, the header, presentation mode and the follow-up worklist (Ctrl+Shift+R)."
+            " Free text is shown as typed."
+        )
         self.window_actions = QActionGroup(self)
         keys = {
             TimeWindow.ONE_YEAR: "Ctrl+1",
@@ -149,10 +179,25 @@ class MainWindow(QMainWindow):
         self.prepare_action.setShortcut(QKeySequence("Ctrl+P"))
         meeting.addSeparator()
         self.sign_off_action = meeting.addAction("&Sign off…")
+        self.carry_over_action = meeting.addAction("Carry cases &over…")
+        self.carry_over_action.setToolTip(
+            "List the deferred and undiscussed cases of a signed-off meeting at the next one"
+        )
         self.export_action = meeting.addAction("&Export…")
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.gp_letter_action = meeting.addAction("Letter to &GP…")
+        self.gp_letter_action.setShortcut(QKeySequence("Ctrl+Shift+G"))
+        self.gp_letter_action.setToolTip(
+            "A letter to this patient's GP or referrer about the decision (Ctrl+Shift+G)"
+        )
+        self.chase_action = meeting.addAction("&Chase list…")
+        self.chase_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.chase_action.setToolTip(
+            "Results never measured or out of date for the meeting's candidates (Ctrl+Shift+C)"
+        )
         meeting.addSeparator()
         meeting.addAction(self.present_action)
+        meeting.addAction(self.room_action)
         tools = self.menuBar().addMenu("&Tools")
         self.import_action = tools.addAction("&Import data…")
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
@@ -170,15 +215,23 @@ class MainWindow(QMainWindow):
         self.outcomes_action.setToolTip(
             "Kaplan–Meier of remaining de-escalated, beside the published cohorts"
         )
+        self.summary_action = tools.addAction("&Monthly summary…")
+        self.summary_action.setToolTip(
+            "A month's candidates, decisions, outstanding data, overdue actions and "
+            "administrations avoided"
+        )
         for action in (
             self.new_meeting_action,
             self.prepare_action,
             self.export_action,
+            self.gp_letter_action,
             self.import_action,
             self.roster_action,
             self.audit_action,
             self.followup_action,
             self.outcomes_action,
+            self.chase_action,
+            self.summary_action,
         ):
             action.setEnabled(self._admin is not None)
 
@@ -198,6 +251,7 @@ class MainWindow(QMainWindow):
         bar.addAction(self.blood_action)
         bar.addSeparator()
         bar.addAction(self.present_action)
+        bar.addAction(self.room_action)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -217,7 +271,7 @@ class MainWindow(QMainWindow):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter the list (Ctrl+F): name, hospital number, drug…")
         self.filter.setClearButtonEnabled(True)
-        self.model = CandidateTableModel(self._config.thresholds, self)
+        self.model = CandidateTableModel(self._config.thresholds, self, self._identifiers)
         self.proxy = CandidateFilterModel(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
@@ -233,7 +287,32 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.header = PatientHeader()
+        self.header = PatientHeader(identifiers=self._identifiers)
+        self.new_data = NewDataBanner()
+        self.progress = QProgressBar()  # long writes (sign-off draws every case's plots)
+        self.progress.setObjectName("workProgress")
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(False)
+        self.progress.setVisible(False)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.room_indicator = QLabel(ROOM_SCREEN_ON)
+        self.room_indicator.setObjectName("roomScreenIndicator")
+        self.room_indicator.setStyleSheet(ROOM_SCREEN_STYLE)
+        self.room_indicator.setToolTip(self.room_action.toolTip())
+        self.statusBar().addPermanentWidget(self.room_indicator)
+        if self._admin is not None:  # a week before a meeting: what to chase
+            self.chase_notice = ChaseNoticeButton(self._admin.chase, self._runner)
+            self.statusBar().addPermanentWidget(self.chase_notice)
+        self._show_identifiers()
+        self.open_actions = OpenActionsPanel(identifiers=self._identifiers)
+        self.listing_tabs = QTabWidget()  # the cases; actions of earlier meetings still open
+        self.listing_tabs.setDocumentMode(True)
+        self.listing_tabs.addTab(self.table, "Cases")
+        self.listing_tabs.addTab(self.open_actions, "Open actions")
+        self.carry_flow = CarryOverFlow(
+            self._presenter, self._runner, self, lambda: self._identifiers, self._on_error
+        )
+        self._after_reload: Callable[[], None] | None = None  # once the meeting is read again
         self.plots = CasePlotCanvas(SCREEN)
         self.tabs = CaseTabs(self._config, self._roster, self._options.database_label, self._drafts)
         self.checklist = self.tabs.checklist
@@ -245,7 +324,7 @@ class MainWindow(QMainWindow):
         top.setContentsMargins(4, 2, 4, 0)
         top.addWidget(self.meeting_summary)
         top.addWidget(self.filter)
-        top.addWidget(self.table)
+        top.addWidget(self.listing_tabs)
         work = QSplitter(Qt.Orientation.Horizontal)
         work.addWidget(self.plots)
         work.addWidget(self.tabs)
@@ -255,6 +334,7 @@ class MainWindow(QMainWindow):
         case_layout = QVBoxLayout(case)
         case_layout.setContentsMargins(0, 0, 0, 0)
         case_layout.addWidget(self.header)
+        case_layout.addWidget(self.new_data)
         case_layout.addWidget(work, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(listing)
@@ -283,6 +363,7 @@ class MainWindow(QMainWindow):
         p.board_loaded.connect(self._on_board)
         p.case_changed.connect(self._on_case)
         p.busy_changed.connect(self._on_busy)
+        p.progress_reported.connect(self._on_progress)
         p.status_reported.connect(lambda text: self.statusBar().showMessage(text, 4000))
         p.error_reported.connect(self._on_error)
         self.meeting_picker.currentIndexChanged.connect(self._on_meeting_chosen)
@@ -292,12 +373,17 @@ class MainWindow(QMainWindow):
         self.filter_action.triggered.connect(self._focus_filter)
         self.window_actions.triggered.connect(self._on_window)
         self.blood_action.toggled.connect(self._on_blood)
+        self.room_action.toggled.connect(self._on_room_screen)
         self.present_action.triggered.connect(self.start_presentation)
         self.user_picker.currentIndexChanged.connect(self._on_user)
         self.checklist.answer_requested.connect(p.answer)
         self.tabs.decision.record_requested.connect(p.record_decision)
         self.tabs.decision.defer_requested.connect(p.defer_case)
         self.tabs.decision.amend_requested.connect(p.amend_decision)
+        self.tabs.decision.positions_requested.connect(p.record_positions)
+        self.open_actions.done_requested.connect(p.complete_open_action)
+        p.open_actions_changed.connect(lambda _actions: self._show_open_actions())
+        self.carry_flow.carried.connect(self._on_carried)
         self.tabs.levels.annotate_requested.connect(p.annotate)
         self.tabs.notes.note_added.connect(p.add_note)
         self.tabs.notes.action_toggled.connect(p.complete_action)
@@ -306,12 +392,19 @@ class MainWindow(QMainWindow):
         self.new_meeting_action.triggered.connect(self.new_meeting)
         self.prepare_action.triggered.connect(lambda: self.prepare_meeting())
         self.sign_off_action.triggered.connect(self.sign_off)
-        self.export_action.triggered.connect(self.export_meeting)
+        self.carry_over_action.triggered.connect(self.carry_over)
+        self.export_action.triggered.connect(lambda: self.export_meeting())
+        self.gp_letter_action.triggered.connect(self.letter_to_gp)
+        self.tabs.decision.gp_letter_requested.connect(self.letter_to_gp)
         self.import_action.triggered.connect(self.import_data)
         self.roster_action.triggered.connect(self.open_roster)
         self.audit_action.triggered.connect(self.open_audit_log)
         self.followup_action.triggered.connect(self.open_followup)
         self.outcomes_action.triggered.connect(self.open_outcome_audit)
+        self.chase_action.triggered.connect(lambda: self.open_chase_list())
+        self.summary_action.triggered.connect(self.open_monthly_summary)
+        if self.chase_notice is not None:
+            self.chase_notice.open_requested.connect(self.open_chase_list)
         self.plots.painted.connect(self.case_painted.emit)
 
     # --- public -----------------------------------------------------------------------------------
@@ -345,6 +438,7 @@ class MainWindow(QMainWindow):
             window=self.time_window(),
             blood_counts=self.blood_action.isChecked(),
             annotations=current_annotations(detail.annotations),
+            plan=planned_regimen(detail.case.decision),
         )
 
     def time_window(self) -> TimeWindow:
@@ -364,6 +458,7 @@ class MainWindow(QMainWindow):
             height=height,
             timer=timer,
             caveat=self._config.risk_caveat,
+            identifiers=self._identifiers,
         )
         window.closed.connect(self._on_presentation_closed)
         self.presentation = window
@@ -396,7 +491,9 @@ class MainWindow(QMainWindow):
             self.meeting_summary.setText("No meetings yet.")
             return
         wanted = self.meeting_picker.findData(self._pending_meeting)
+        self.meeting_picker.blockSignals(True)  # opened once, below, with the wanted case
         self.meeting_picker.setCurrentIndex(max(wanted, 0))
+        self.meeting_picker.blockSignals(False)
         self._on_meeting_chosen(self.meeting_picker.currentIndex())
 
     def _on_meeting_chosen(self, row: int) -> None:
@@ -405,11 +502,19 @@ class MainWindow(QMainWindow):
             self._pending_case = None
 
     def _on_board(self, board: MeetingBoard) -> None:
+        if self.chase_notice is not None:  # a meeting was opened, changed or data imported
+            self.chase_notice.refresh()
         self.model.set_cases(list(board.cases))
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self._summarise(board)
         if not board.cases:
             self.header.clear()
+            self.new_data.clear()
+        self.listing_tabs.setTabText(0, f"Cases ({len(board.cases)})")
+        self._show_open_actions()
+        then, self._after_reload = self._after_reload, None
+        if then is not None:
+            then()
 
     def _summarise(self, board: MeetingBoard) -> None:
         meeting = board.meeting
@@ -434,6 +539,10 @@ class MainWindow(QMainWindow):
         self.model.update_case(index, detail)
         self._select_source_row(index)
         self.header.show_case(detail)
+        self.new_data.show_case(detail)
+        self.gp_letter_action.setEnabled(
+            self._admin is not None and detail.case.decision is not None
+        )
         board = self._presenter.board
         if board is not None:
             self._summarise(board)
@@ -528,13 +637,54 @@ class MainWindow(QMainWindow):
         title = f"the MDT of {board.meeting.meeting_date:%d %b %Y}"
 
         def ready(readiness: Readiness) -> None:
+            if self.carry_flow.offer_deferral(board, readiness):
+                return  # sign-off goes on once the deferred cases are read back
             if SignOffDialog.ask(title, readiness, self):
                 self._presenter.sign_off()
 
         self._presenter.readiness(ready)
 
-    def export_meeting(self) -> None:
-        """Export the open meeting: minutes, letters or the decisions spreadsheet."""
+    def carry_over(self) -> None:
+        """Offer the open (signed-off) meeting's undecided cases for the next meeting."""
+        board = self._presenter.board
+        if board is not None:
+            self.carry_flow.offer(board.meeting.id)
+
+    def _on_carried(self, result: CarryOverResult) -> None:
+        self._after_reload = lambda: self.statusBar().showMessage(result.message, 10_000)
+        board = self._presenter.board
+        self._pending_meeting = board.meeting.id if board else None
+        current = self._presenter.current
+        self._pending_case = current.case.patient.hospital_number if current else None
+        self._presenter.refresh_meetings()  # a meeting may have been planned
+
+    def _action_viewer(self) -> ActionViewer:
+        viewer = self._viewer()
+        actor_id = viewer.actor.id if viewer.actor else None
+        return ActionViewer(actor_id, viewer.role, viewer.read_only)
+
+    def _show_open_actions(self) -> None:
+        """The open actions of earlier meetings, in their tab (hidden when there are none)."""
+        board = self._presenter.board
+        if board is None:
+            return
+        meeting = board.meeting
+        signed = meeting.status is MeetingStatus.SIGNED_OFF
+        panel = self.open_actions
+        panel.show_actions(board.open_actions, meeting.meeting_date, self._action_viewer(), signed)
+        index = self.listing_tabs.indexOf(panel)
+        overdue = panel.overdue()
+        self.listing_tabs.setTabText(
+            index,
+            f"Open actions ({panel.still_open()}" + (f" · {overdue} overdue)" if overdue else ")"),
+        )
+        self.listing_tabs.setTabVisible(index, bool(board.open_actions))
+        self.listing_tabs.setTabToolTip(index, panel.summary.text())
+
+    def export_meeting(
+        self, kind: ExportKind = ExportKind.MINUTES, hospital_number: str | None = None
+    ) -> None:
+        """Export the open meeting: minutes, letters, GP letters or the decisions spreadsheet."""
         board = self._presenter.board
         if self._admin is None or board is None:
             return
@@ -546,11 +696,25 @@ class MainWindow(QMainWindow):
             role is not None and allowed(role, Permission.EXPORT),
             self,
             folder=self._export_folder,
+            kind=kind,
+            hospital_number=hospital_number,
+            shown=self._identifiers,
         )
         self.export_dialog.exec()
         self._export_folder = self.export_dialog.folder
         self._settings.set_export_folder(self._export_folder)
         self.export_dialog = None
+
+    def letter_to_gp(self) -> None:
+        """The letter to the current patient's GP or referrer, in the export dialog.
+
+        The dialog checks the permission as every export does, and says why Export is disabled.
+        """
+        current = self._presenter.current
+        if current is None or current.case.decision is None:
+            self._on_error("Record a decision first: the letter to the GP reports it.")
+            return
+        self.export_meeting(ExportKind.GP_LETTER, current.case.patient.hospital_number)
 
     def import_data(self) -> None:
         """Import lab results, patients and treatment; the open meeting reloads afterwards."""
@@ -655,6 +819,7 @@ class MainWindow(QMainWindow):
             self._runner,
             self,
             why_not=self._read_only_reason(),
+            identifiers=self._identifiers,
         )
 
         def listed(_meeting: object) -> None:  # stay on the open meeting and case
@@ -678,6 +843,44 @@ class MainWindow(QMainWindow):
         if self.outcome_window.audit is None:
             self.outcome_window.refresh()
 
+    def open_chase_list(self, meeting_id: int | None = None) -> None:
+        """The chase list of *meeting_id* (else the open meeting); saving it is an export."""
+        board = self._presenter.board
+        if meeting_id is None and board is not None:
+            meeting_id = board.meeting.id
+        if self._admin is None or meeting_id is None:
+            return
+        if self.chase_window is not None:  # one at a time, for the current user
+            self.chase_window.close()
+            self.chase_window.deleteLater()
+        role = self._role()  # saving only reads, so a read-only file does not stop it
+        self.chase_window = ChaseWindow(
+            self._admin.chase,
+            meeting_id,
+            self._presenter.actor,
+            role is not None and allowed(role, Permission.EXPORT),
+            self._runner,
+            self,
+        )
+        self.chase_window.show()
+
+    def open_monthly_summary(self) -> None:
+        """The administrators' monthly summary; saving it is an export."""
+        if self._admin is None:
+            return
+        if self.summary_window is not None:
+            self.summary_window.close()
+            self.summary_window.deleteLater()
+        role = self._role()
+        self.summary_window = MonthlySummaryWindow(
+            self._admin.monthly_summary,
+            self._presenter.actor,
+            role is not None and allowed(role, Permission.EXPORT),
+            self._runner,
+            self,
+        )
+        self.summary_window.show()
+
     def _viewer(self) -> Viewer:
         actor = self._presenter.actor
         role = next((c.role for c in self._roster if actor and c.id == actor.id), None)
@@ -690,12 +893,24 @@ class MainWindow(QMainWindow):
             self.tabs.notes.clear_note()
         elif what == "Annotation saved.":
             self.tabs.levels.discard_draft()
+        elif what == UNDISCUSSED_DEFERRED:
+            self._after_reload = self.sign_off
+        elif what == "Meeting signed off." and self._presenter.board is not None:
+            meeting_id = self._presenter.board.meeting.id
+            self._after_reload = lambda: self.carry_flow.offer(meeting_id, automatic=True)
 
     def _on_busy(self, busy: bool) -> None:
         if busy:
             self.statusBar().showMessage("Working…")
         else:
             self.statusBar().clearMessage()
+            self.progress.setVisible(False)
+
+    def _on_progress(self, done: int, total: int, what: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(min(done, max(total, 1)))
+        self.progress.setVisible(True)
+        self.statusBar().showMessage(f"{what}…")
 
     def _on_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)
@@ -719,6 +934,30 @@ class MainWindow(QMainWindow):
         self._settings.set_blood_counts(shown)
         self._redraw()
 
+    @property
+    def identifiers(self) -> Identifiers:
+        """How the screen names patients: in full, or initials and number (the room screen)."""
+        return self._identifiers
+
+    def _on_room_screen(self, on: bool) -> None:
+        """Switch every view that shows a patient; remembered for the next session."""
+        self._settings.set_room_screen(on)
+        self._identifiers = Identifiers.INITIALS if on else Identifiers.FULL
+        self.model.set_identifiers(self._identifiers)
+        self.open_actions.model.set_identifiers(self._identifiers)
+        self.header.set_identifiers(self._identifiers)
+        if self.presentation is not None:
+            self.presentation.set_identifiers(self._identifiers)
+        if self.followup_window is not None:
+            self.followup_window.set_identifiers(self._identifiers)
+        self._show_identifiers()
+
+    def _show_identifiers(self) -> None:
+        room = self._identifiers is Identifiers.INITIALS
+        self.room_indicator.setVisible(room)
+        title = self._options.title
+        self.setWindowTitle(f"{title} — room screen (initials only)" if room else title)
+
     def _redraw(self) -> None:
         detail = self._presenter.current
         if detail is not None:
@@ -732,6 +971,7 @@ class MainWindow(QMainWindow):
         board = self._presenter.board
         if board is not None:
             self.tabs.refresh_access(board.meeting, self._viewer())
+        self.open_actions.set_viewer(self._action_viewer())
 
     def _on_presentation_closed(self) -> None:
         self.presentation = None

@@ -1,10 +1,11 @@
 """Preparing a meeting: planning it, its candidate list, its chair and who attends.
 
 The coordinator's screens. ``NewMeetingDialog`` plans a meeting; ``PrepareMeetingDialog`` keeps
-one meeting's candidate list (with suggestions of patients who meet the criteria), its chair and
-its attendance, with the quorum shown live. Every write runs through the runner and the meeting is
-read again afterwards; the services enforce permissions and refuse changes to signed-off meetings,
-and their messages are shown as they are.
+one meeting's candidate list (with the de-escalated patients due for re-review, tagged stable,
+relapsing or data missing and selected ready to add, and suggestions of patients who meet the
+criteria), its chair and its attendance, with the quorum shown live. Every write runs through the
+runner and the meeting is read again afterwards; the services enforce permissions and refuse
+changes to signed-off meetings, and their messages are shown as they are.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ from mdt_desktop.domain.records import AttendanceEntry, CaseSummary, Clinician, 
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.meeting_admin import MeetingAdminService, Suggestion
 from mdt_desktop.services.meetings import MeetingService
-from mdt_desktop.views.display import BAD, GOOD, MUTED, css
+from mdt_desktop.services.rereview import RereviewSuggestion
+from mdt_desktop.views.display import BAD, GOOD, MUTED, carried_text, css
+from mdt_desktop.views.rereview_tag import TAG_COLOUR, TAG_TINT, bold, tag_text
 from mdt_desktop.views.row_model import Index, RowTableModel
 from mdt_desktop.workers import Runner
 
@@ -269,17 +272,21 @@ class CandidateListModel(RowTableModel[CaseSummary]):
             return self._text(case, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if role == Qt.ItemDataRole.ToolTipRole and case.carried_from is not None:
+            return carried_text(case.carried_from)
         return None
 
     @staticmethod
     def _text(case: CaseSummary, column: int) -> str:
         if column == 0:
-            return str(case.position)
+            return str(case.position) + (" ↻" if case.carried_from else "")
         if column == 1:
             return case.patient.hospital_number
         if column == 2:
             return case.patient.display_name
         status = case.status.value.replace("_", " ").capitalize()
+        if case.carried_from is not None:
+            status += f" · carried over from {case.carried_from.meeting_date:%d %b %Y}"
         return f"{status} — {case.decision.outcome.label}" if case.decision else status
 
 
@@ -317,6 +324,95 @@ class SuggestionTableModel(RowTableModel[Suggestion]):
         if role == Qt.ItemDataRole.ForegroundRole and column == 3 and not item.last_review:
             return MUTED
         return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return self.TIPS[section] or None
+        return super().headerData(section, orientation, role)
+
+
+class RereviewTableModel(RowTableModel[RereviewSuggestion]):
+    """De-escalated patients due for re-review: tag, patient, the decision, what makes the tag.
+
+    Every row is ticked when the rows are set (the coordinator adds them all in one click, or
+    unticks those to leave out); the tick sits in the tag cell, whose tint stays visible.
+    """
+
+    HEADERS = ("Re-review", "Hospital no.", "Patient", "Decided", "Why")
+    TIPS = (
+        "Relapsing, data missing or stable, read on the meeting date; ticked to be added",
+        "",
+        "",
+        "The meeting that decided to de-escalate",
+        "What makes the tag (point at a row for the re-checks and the flare rule)",
+    )
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._unticked: set[int] = set()  # rows the coordinator unticked
+
+    def set_rereviews(self, rereviews: Sequence[RereviewSuggestion]) -> None:
+        """Replace every row, all ticked."""
+        self._unticked = set()
+        self.set_rows(rereviews)
+
+    def rereview(self, row: int) -> RereviewSuggestion:
+        return self.row_at(row)
+
+    def ticked(self) -> list[RereviewSuggestion]:
+        """The ticked rows, top first."""
+        return [self.row_at(r) for r in range(self.rowCount()) if r not in self._unticked]
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == 0:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or index.column() != 0 or role != Qt.ItemDataRole.CheckStateRole:
+            return False
+        ticked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value)
+        (self._unticked.discard if ticked else self._unticked.add)(index.row())
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+        return True
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        item, column = self.row_at(index.row()), index.column()
+        review = item.rereview
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(item, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "\n".join(review.lines())
+        if column != 0:
+            return None
+        if role == Qt.ItemDataRole.CheckStateRole:
+            unticked = index.row() in self._unticked
+            return Qt.CheckState.Unchecked if unticked else Qt.CheckState.Checked
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return TAG_COLOUR[review.tag]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return TAG_TINT[review.tag]
+        if role == Qt.ItemDataRole.FontRole:
+            return bold()
+        return None
+
+    @staticmethod
+    def _text(item: RereviewSuggestion, column: int) -> str:
+        review = item.rereview
+        if column == 0:
+            return tag_text(review.tag)
+        if column == 1:
+            return item.patient.hospital_number
+        if column == 2:
+            return item.patient.display_name
+        if column == 3:
+            return f"{review.decision.decided_on:%d %b %Y}"
+        return review.summary
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -458,6 +554,7 @@ class PrepareMeetingDialog(QDialog):
     changed = Signal()  # a change was saved: the meeting list and board are out of date
     loaded = Signal()  # the meeting as it is now is on screen (or reading it failed)
     suggestions_loaded = Signal()  # the suggested candidates are on screen (or finding them failed)
+    rereviews_loaded = Signal()  # the patients due for re-review are on screen (or finding failed)
 
     def __init__(
         self,
@@ -536,6 +633,17 @@ class PrepareMeetingDialog(QDialog):
         self.suggestion_status.setWordWrap(True)
         self.add_suggested_button = QPushButton("Add &selected")
         self.add_suggested_button.setToolTip("Add the selected patients to the end of the list")
+        self.rereview_model = RereviewTableModel(self)
+        self.rereviews = _table(self, self.rereview_model, stretch=4)
+        self.rereviews.setAccessibleName("Due for re-review after de-escalation")
+        self.rereviews.setWordWrap(False)
+        self.rereview_status = QLabel()
+        self.rereview_status.setWordWrap(True)
+        self.add_rereviews_button = QPushButton("Add ticked re-revie&ws")
+        self.add_rereviews_button.setToolTip(
+            "Add the ticked patients to the end of the list, with the re-review and its tag as "
+            "the reason (all are ticked when they load)"
+        )
         self._arrange_candidates_tab(tab)
         return tab
 
@@ -556,9 +664,21 @@ class PrepareMeetingDialog(QDialog):
         suggested_layout.addWidget(self.suggestion_status)
         suggested_layout.addWidget(self.suggested, 1)
         suggested_layout.addLayout(suggested_buttons)
+        rereview = QGroupBox("Re-review after de-escalation")
+        rereview_buttons = QHBoxLayout()
+        rereview_buttons.addWidget(self.add_rereviews_button)
+        rereview_buttons.addStretch(1)
+        rereview_layout = QVBoxLayout(rereview)
+        rereview_layout.addWidget(self.rereview_status)
+        rereview_layout.addWidget(self.rereviews, 1)
+        rereview_layout.addLayout(rereview_buttons)
+        offered = QSplitter(Qt.Orientation.Vertical)
+        offered.addWidget(rereview)
+        offered.addWidget(suggested)
+        offered.setChildrenCollapsible(False)
         self.candidate_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.candidate_splitter.addWidget(listed)
-        self.candidate_splitter.addWidget(suggested)
+        self.candidate_splitter.addWidget(offered)
         self.candidate_splitter.setChildrenCollapsible(False)
         self.candidate_splitter.setStretchFactor(0, 1)
         self.candidate_splitter.setStretchFactor(1, 1)
@@ -633,6 +753,8 @@ class PrepareMeetingDialog(QDialog):
         self.up_button.clicked.connect(lambda: self._on_move(-1))
         self.down_button.clicked.connect(lambda: self._on_move(+1))
         self.add_suggested_button.clicked.connect(self._on_add_suggested)
+        self.add_rereviews_button.clicked.connect(self._on_add_rereviews)
+        self.rereview_model.dataChanged.connect(lambda *_args: self._update_buttons())
         self.candidates.selectionModel().currentRowChanged.connect(
             lambda _current, _previous: self._update_buttons()
         )
@@ -663,11 +785,16 @@ class PrepareMeetingDialog(QDialog):
         rows = sorted({index.row() for index in self.suggested.selectionModel().selectedRows()})
         return [self.suggestion_model.suggestion(row) for row in rows]
 
+    def selected_rereviews(self) -> list[RereviewSuggestion]:
+        """The ticked patients due for re-review, top first."""
+        return self.rereview_model.ticked()
+
     def reload(self, *, suggestions: bool = False) -> None:
         """Read the meeting again (and look for suggested candidates again)."""
         if suggestions:  # looked for once the meeting is known (none for a signed-off one)
             self._want_suggestions = True
             self._show_suggestion_status("Finding suggestions…", MUTED)
+            self._show_rereview_status("Finding patients due for re-review…", MUTED)
         self._runner.submit(
             lambda: self._meetings.get(self._meeting_id), self._on_meeting, self._on_load_failed
         )
@@ -774,11 +901,21 @@ class PrepareMeetingDialog(QDialog):
         self._suggestion_generation += 1
         generation = self._suggestion_generation
         self.suggestion_model.set_suggestions([])
+        self.rereview_model.set_rereviews([])
         self._update_buttons()
         if meeting.status is MeetingStatus.SIGNED_OFF:
-            self._show_suggestion_status("The meeting is signed off: its list is final.", MUTED)
+            final = "The meeting is signed off: its list is final."
+            self._show_suggestion_status(final, MUTED)
+            self._show_rereview_status(final, MUTED)
             self.suggestions_loaded.emit()
+            self.rereviews_loaded.emit()
             return
+        self._show_rereview_status("Finding patients due for re-review…", MUTED)
+        self._runner.submit(
+            lambda: self._admin.rereviews(self._meeting_id),
+            lambda found: self._on_rereviews(generation, found),
+            lambda error: self._on_rereviews_failed(generation, error),
+        )
         self._show_suggestion_status("Finding suggestions…", MUTED)
         self._runner.submit(
             lambda: self._admin.suggestions(self._meeting_id),
@@ -799,6 +936,37 @@ class PrepareMeetingDialog(QDialog):
         )
         self._update_buttons()
         self.suggestions_loaded.emit()
+
+    def _show_rereview_status(self, text: str, colour: QColor | None = None) -> None:
+        self.rereview_status.setText(text)
+        self.rereview_status.setStyleSheet(f"color:{css(colour)}" if colour else "")
+
+    def _on_rereviews(self, generation: int, found: list[RereviewSuggestion]) -> None:
+        if generation != self._suggestion_generation:
+            return
+        self.rereview_model.set_rereviews(found)
+        if found:
+            count = (
+                f"{len(found)} de-escalated {'patient is' if len(found) == 1 else 'patients are'}"
+            )
+            self._show_rereview_status(
+                f"{count} due for re-review: a re-check fell due, or a relapse signal appeared, "
+                "since the MDT last saw them. All are ticked; point at a row for the details."
+            )
+        else:
+            self._show_rereview_status(
+                "No de-escalated patient is due for re-review at this meeting.", MUTED
+            )
+        self._update_buttons()
+        self.rereviews_loaded.emit()
+
+    def _on_rereviews_failed(self, generation: int, error: Exception) -> None:
+        if generation != self._suggestion_generation:
+            return
+        self._show_rereview_status(
+            f"Could not find patients due for re-review: {user_message(error)}", BAD
+        )
+        self.rereviews_loaded.emit()
 
     def _on_suggestions_failed(self, generation: int, error: Exception) -> None:
         if generation != self._suggestion_generation:
@@ -864,6 +1032,23 @@ class PrepareMeetingDialog(QDialog):
 
         numbers = ", ".join(item.patient.hospital_number for item in chosen)
         self._write(add_all, f"Added {numbers} to the end of the list.", candidates=True)
+
+    def _on_add_rereviews(self) -> None:
+        chosen = self.selected_rereviews()
+        if self._actor is None or not chosen:
+            return
+        actor = self._actor
+
+        def add_all() -> int | None:
+            case_id = None
+            for item in chosen:
+                number = item.patient.hospital_number
+                reason = item.rereview.reason
+                case_id = self._admin.add_candidate(self._meeting_id, number, actor, reason)
+            return case_id
+
+        numbers = ", ".join(item.patient.hospital_number for item in chosen)
+        self._write(add_all, f"Added {numbers} for re-review.", candidates=True)
 
     def _on_remove(self) -> None:
         case = self.selected_case()
@@ -956,6 +1141,7 @@ class PrepareMeetingDialog(QDialog):
             self.up_button: usable and case is not None and case.position > 1,
             self.down_button: usable and case is not None and case.position < rows,
             self.add_suggested_button: usable and bool(self.selected_suggestions()),
+            self.add_rereviews_button: usable and bool(self.selected_rereviews()),
             self.set_chair_button: usable and self.chair_combo.count() > 0,
             self.save_attendance_button: usable,
         }
@@ -969,10 +1155,10 @@ class PrepareMeetingDialog(QDialog):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if not self._sized:  # first time: the list and the suggestions half each
+        if not self._sized:  # first time: the list 2/5, the re-reviews and suggestions 3/5
             self._sized = True
             width = self.candidate_splitter.width()
-            self.candidate_splitter.setSizes([width // 2, width - width // 2])
+            self.candidate_splitter.setSizes([width * 2 // 5, width - width * 2 // 5])
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Ctrl+Up and Ctrl+Down on the candidate list move the selected case."""

@@ -13,16 +13,19 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 
 from mdt_desktop.domain.catalogue import display_unit
 from mdt_desktop.domain.describe import RESULT_TEXT
+from mdt_desktop.domain.identifiers import Identifiers
 from mdt_desktop.plots.case_plots import CasePlotData
 from mdt_desktop.plots.style import PlotStyle
 from mdt_desktop.presenters.meeting import MeetingPresenter
 from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.display import OVERALL_COLOUR, RESULT_COLOUR, css
+from mdt_desktop.views.new_data_banner import NewDataBanner
 from mdt_desktop.views.patient_header import header_lines
 from mdt_desktop.views.plot_canvas import CasePlotCanvas
 
 REFERENCE_HEIGHT = 1080  # type sizes are designed for 1920x1080 and scale with the height
 HINTS = "← → or PgUp PgDn: previous / next case   ·   T: timer   ·   Esc: leave"
+ROOM_SCREEN_HINT = "   ·   Room screen: initials and hospital numbers only"
 
 
 class PresentationWindow(QWidget):
@@ -38,10 +41,12 @@ class PresentationWindow(QWidget):
         height: int,
         timer: bool = False,
         caveat: str = "",
+        identifiers: Identifiers = Identifiers.FULL,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._caveat = caveat
+        self._identifiers = identifiers
         self.setWindowTitle("MDT Desktop — presentation")
         self._presenter = presenter
         self._plot_data = plot_data
@@ -74,6 +79,7 @@ class PresentationWindow(QWidget):
         self.subtitle = QLabel()
         self.subtitle.setFont(self._font(17))
         self.subtitle.setWordWrap(True)
+        self.new_data = NewDataBanner(points=17 * self._scale)
         style = PlotStyle(scale=1.55 * self._scale)
         self.plots = CasePlotCanvas(style)
         self.checklist = QLabel()
@@ -89,9 +95,10 @@ class PresentationWindow(QWidget):
         self.overall.setFont(self._font(21, True))
         self.timer = QLabel()
         self.timer.setFont(self._font(20, True))
-        self.hints = QLabel(HINTS)
+        self.hints = QLabel()
         self.hints.setFont(self._font(12))
         self.hints.setStyleSheet("color:#555;")
+        self._show_hints()
 
     def _arrange_widgets(self) -> None:
         top = QHBoxLayout()
@@ -112,6 +119,7 @@ class PresentationWindow(QWidget):
         layout.setContentsMargins(margin, margin // 2, margin, margin // 2)
         layout.addLayout(top)
         layout.addWidget(self.subtitle)
+        layout.addWidget(self.new_data)
         layout.addLayout(middle, 1)
         layout.addWidget(self.hints)
 
@@ -119,9 +127,10 @@ class PresentationWindow(QWidget):
         board = self._presenter.board
         total = len(board.cases) if board else 0
         self.counter.setText(f"Case {index + 1} of {total}")
-        first, second, third = header_lines(detail)
+        first, second, third = header_lines(detail, self._identifiers)
         self.title.setText(first)
         self.subtitle.setText(f"{second}\n{third}")
+        self.new_data.show_case(detail)
         self.checklist.setText(self._checklist_html(detail))
         self.risks.setText(self._risks_html(detail, self._caveat))
         colour = css(OVERALL_COLOUR[detail.overall])
@@ -157,6 +166,18 @@ class PresentationWindow(QWidget):
             f"<b>Risk factors</b> (context, not a score): {items}"
             f"<br><span style='color:#555; font-size:small'>{escape(caveat)}</span>"
         )
+
+    def set_identifiers(self, identifiers: Identifiers) -> None:
+        """Name the patient in full or by initials (the room screen), from the current case on."""
+        self._identifiers = identifiers
+        self._show_hints()
+        current = self._presenter.current
+        if current is not None:
+            self.title.setText(header_lines(current, identifiers)[0])
+
+    def _show_hints(self) -> None:
+        room = self._identifiers is Identifiers.INITIALS
+        self.hints.setText(HINTS + (ROOM_SCREEN_HINT if room else ""))
 
     def _update_timer(self) -> None:
         if not self._timer_on:

@@ -10,7 +10,7 @@ from mdt_desktop.plots.case_plots import TimeWindow
 
 
 class ViewSettings:
-    """Typed access to the remembered user, time window, blood counts and layout."""
+    """Typed access to the remembered user, time window, blood counts, room screen, layout."""
 
     def __init__(self, path: Path | None = None) -> None:
         self._store = QSettings(str(path), QSettings.Format.IniFormat) if path else QSettings()
@@ -39,6 +39,13 @@ class ViewSettings:
 
     def set_blood_counts(self, shown: bool) -> None:
         self._store.setValue("plots/blood_counts", "true" if shown else "false")
+
+    def room_screen(self) -> bool:
+        """True when the shared screen shows initials and hospital numbers only."""
+        return str(self._store.value("presentation/room_screen", "false")).lower() == "true"
+
+    def set_room_screen(self, on: bool) -> None:
+        self._store.setValue("presentation/room_screen", "true" if on else "false")
 
     def export_folder(self) -> Path | None:
         value = self._store.value("export/folder")

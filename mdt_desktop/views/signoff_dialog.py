@@ -9,9 +9,11 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 from mdt_desktop.services.signoff import Readiness
 
 MEANING = (
-    "Signing off freezes the checklists with the evidence the meeting saw and makes the "
-    "meeting, its decisions, answers, notes and annotations read-only for everyone. "
-    "Corrections after that are amendments with a reason."
+    "Signing off freezes what the meeting saw for each case — the record, the checklist with "
+    "its evidence, the risk factors, the annotations and the plots — and makes the meeting, "
+    "its decisions, answers, notes and annotations read-only for everyone. The minutes and "
+    "letters are printed from that frozen evidence; results that arrive later are shown as new "
+    "data, never changing the record. Corrections after that are amendments with a reason."
 )
 
 

@@ -984,6 +984,16 @@ def test_the_fixtures_import_into_the_demo_database_once(
     assert counts(demo_path) == after
 
 
+def test_a_refused_condition_is_the_only_message_about_the_new_patients_diagnosis(
+    demo_db: Database, tmp_path: Path, codes: CodeTable
+) -> None:
+    path = tmp_path / "before_birth.json"
+    path.write_text(json.dumps(bundle(condition(onsetDateTime="1980-02-01"))), encoding="utf-8")
+    report = ImportService(demo_db, codes).preview([path], now=NOW)
+    reasons = [problem.reason for problem in report.problems]
+    assert reasons == ["diagnosed 1980-02-01 before birth (1988-04-12)"]
+
+
 # --- fuzzing: anything at all gives a ParsedFile, never an exception ----------------------------
 
 # fmt: off

@@ -113,3 +113,40 @@ def test_the_demo_reads_the_same_on_both_backends(pg_url, demo_master, config):
         local.close()
     assert docs[0] == docs[1]
     assert chain.intact
+
+
+def test_snapshots_and_positions_are_locked_on_the_server(pg_url, config):
+    """Schema 0003's triggers on PostgreSQL: snapshots append-only, positions follow sign-off."""
+    cal = meeting_calendar(AS_OF)
+    plans = plan_cohort(30, 5, cal)
+    records = [simulate(plan, cal, 5) for plan in plans]
+    meetings = build_meetings(plans, records, cal, config, 5)
+    server = open_database(url=pg_url)
+    try:
+        with server.write() as session:
+            write_demo(session, records, meetings, go_live=datetime(2026, 7, 1, 8, 0), meta={})
+        signed = MeetingService(server, config).get(
+            MeetingService(server, config).find_id("2026-10")
+        )
+        case = next(c for c in signed.cases if c.decision is not None)
+        position = text(
+            "INSERT INTO decision_positions (decision_id, clinician_id, role, position, comment, "
+            "recorded_by_id, recorded_at) VALUES (:d, :c, 'ibd_nurse', 'agree', '', :c, now())"
+        )
+        with pytest.raises(DBAPIError, match="signed-off MDT meeting"), server.write() as session:
+            session.execute(position, {"d": case.decision.id, "c": signed.chair_id})
+        with server.write() as session:
+            session.execute(
+                text(
+                    "INSERT INTO case_snapshots (case_review_id, meeting_id, taken_at, "
+                    "format_version, payload, digest) SELECT :case, :meeting, now(), 1, '{}', "
+                    "'0' WHERE NOT EXISTS (SELECT 1 FROM case_snapshots WHERE case_review_id = "
+                    ":case)"
+                ),
+                {"case": case.id, "meeting": signed.id},
+            )
+        for statement in ("UPDATE case_snapshots SET digest = 'x'", "DELETE FROM case_snapshots"):
+            with pytest.raises(DBAPIError, match="append-only"), server.write() as session:
+                session.execute(text(statement))
+    finally:
+        server.close()

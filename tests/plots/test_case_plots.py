@@ -466,8 +466,10 @@ def test_hover_points_carry_value_unit_date_and_source(config):
     assert fcp.axes_index == 0
     low = next(p for p in points if p.text.startswith("Faecal calprotectin: <20"))
     assert "below the assay limit" in low.text
-    trough = next(p for p in points if p.text.startswith("Infliximab trough: 8.8 µg/mL"))
-    assert "Above the target of 3–7 µg/mL [S28, S27]" in trough.text
+    trough = next(p for p in points if p.text.startswith("Infliximab level: 8.8 µg/mL"))
+    # drawn 41 days into an 8-week interval: not a trough, so not read against the band
+    assert "Not read against the trough target of 3–7 µg/mL" in trough.text
+    assert "not a trough: 41 days after the infusion of 26 Jun 2026" in trough.text
     assert trough.axes_index == 2
 
 

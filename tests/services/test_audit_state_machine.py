@@ -652,7 +652,7 @@ class AuditMachine(RuleBasedStateMachine):
             actor,
             lambda: self.signoff.sign_off(meeting_id, actor),
             Expect(
-                frozenset({"meeting", "checklist_answer"}),
+                frozenset({"meeting", "checklist_answer", "case_snapshot"}),
                 "meeting",
                 meeting_id,
                 meeting_id=meeting_id,
@@ -734,7 +734,7 @@ class AuditMachine(RuleBasedStateMachine):
             chair,
             lambda: self.signoff.sign_off(meeting_id, chair),
             Expect(
-                frozenset({"meeting", "checklist_answer"}),
+                frozenset({"meeting", "checklist_answer", "case_snapshot"}),
                 "meeting",
                 meeting_id,
                 meeting_id=meeting_id,

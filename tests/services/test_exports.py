@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -9,6 +10,7 @@ from pypdf import PdfReader
 
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.domain.errors import RefusedError, ValidationError
+from mdt_desktop.domain.identifiers import Identifiers
 from mdt_desktop.models.db import open_database
 from mdt_desktop.reports.minutes import BuildOptions, Cancelled
 from mdt_desktop.services.audit import Actor
@@ -127,3 +129,117 @@ def test_exporting_from_a_read_only_database_works_without_an_audit_row(
         db.close()
     assert target.exists()
     assert audit_rows(demo_path) == []
+
+
+# --- identifiers per export and letters to GPs --------------------------------------------------
+
+
+def pdf_text(path):
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_the_chosen_identifiers_are_recorded_in_the_audit_row(
+    service, meeting_id, demo_db, config, demo_path, tmp_path
+):
+    coordinator = member(demo_db, Role.COORDINATOR)
+    target = tmp_path / "initials.pdf"
+    request = ExportRequest(
+        meeting_id, ExportKind.MINUTES, target, identifiers=Identifiers.INITIALS
+    )
+    service.export(request, coordinator)
+    text = pdf_text(target)
+    board = MeetingService(demo_db, config).board(meeting_id)
+    for detail in board.cases:
+        patient = detail.case.patient
+        assert patient.hospital_number in text
+        assert patient.display_name not in text
+        assert f"{patient.date_of_birth:%d %b %Y}" not in text
+    assert "Minutes (initials and hospital numbers)" in text
+    service.export(ExportRequest(meeting_id, ExportKind.MINUTES, tmp_path / "full.pdf"), None)
+    first, second = (json.loads(after) for _actor, after in audit_rows(demo_path))
+    assert first["identifiers"] == "initials"
+    assert second["identifiers"] == "full"  # the command line's contract: full by default
+
+
+@pytest.mark.parametrize(
+    ("kind", "identifiers", "target"),
+    [
+        (ExportKind.LETTER, Identifiers.INITIALS, "l.pdf"),
+        (ExportKind.GP_LETTER, Identifiers.PSEUDONYMS, "g.pdf"),
+        (ExportKind.LETTERS, Identifiers.INITIALS, "letters"),
+        (ExportKind.PSEUDONYMISED, Identifiers.FULL, "p.pdf"),
+    ],
+)
+def test_identifiers_a_kind_cannot_carry_are_refused(
+    service, meeting_id, tmp_path, kind, identifiers, target
+):
+    request = ExportRequest(meeting_id, kind, tmp_path / target, "DEMO10079", identifiers)
+    with pytest.raises(ValidationError, match=r"^identifiers: "):
+        service.export(request, None)
+    assert not (tmp_path / target).exists()
+
+
+def test_a_gp_letter_is_audited_with_its_recipient_and_patient(
+    service, meeting_id, demo_db, demo_path, tmp_path
+):
+    chair = member(demo_db, Role.IBD_CONSULTANT)
+    target = tmp_path / "gp.pdf"
+    request = ExportRequest(
+        meeting_id,
+        ExportKind.GP_LETTER,
+        target,
+        "DEMO10079",
+        Identifiers.FULL,
+        "Dr A Example, Example Surgery",
+    )
+    result = service.export(request, chair)
+    assert result.files == (target,)
+    assert "Dear Dr A Example," in pdf_text(target)
+    with sqlite3.connect(demo_path) as connection:
+        ((after, patient_id, number),) = connection.execute(
+            "SELECT a.after, a.patient_id, p.hospital_number FROM audit_events a "
+            "JOIN patients p ON p.id = a.patient_id WHERE a.action = 'export'"
+        ).fetchall()
+    assert number == "DEMO10079"
+    assert json.loads(after)["kind"] == "gp_letter"
+    assert json.loads(after)["to"] == "Dr A Example · Example Surgery"
+    assert patient_id is not None
+
+
+def test_gp_letters_go_to_every_decided_case_and_a_cancel_leaves_none(
+    service, meeting_id, tmp_path
+):
+    folder = tmp_path / "gp"
+    result = service.export(ExportRequest(meeting_id, ExportKind.GP_LETTERS, folder), None)
+    assert len(result.files) == 6
+    assert all(f.name.endswith("-gp-letter.pdf") for f in result.files)
+    again = tmp_path / "again"
+    seen = []
+    options = BuildOptions(
+        progress=lambda done, total, what: seen.append(what),
+        cancelled=lambda: any(what.startswith("Letter 2") for what in seen),
+    )
+    with pytest.raises(Cancelled):
+        service.export(ExportRequest(meeting_id, ExportKind.GP_LETTERS, again), None, options)
+    assert not again.exists()
+
+
+def test_no_gp_letter_without_a_decision(service, demo_db, config, tmp_path):
+    planned = MeetingService(demo_db, config).find_id("2026-11")
+    number = MeetingService(demo_db, config).board(planned).cases[0].case.patient.hospital_number
+    with pytest.raises(ValidationError, match="no decision was recorded"):
+        service.export(
+            ExportRequest(planned, ExportKind.GP_LETTER, tmp_path / "g.pdf", number), None
+        )
+    with pytest.raises(ValidationError, match="no case has a decision"):
+        service.export(ExportRequest(planned, ExportKind.GP_LETTERS, tmp_path / "gp"), None)
+    assert not (tmp_path / "g.pdf").exists()
+    assert not (tmp_path / "gp").exists()
+    assert not list(tmp_path.glob(".mdt-*"))
+
+
+def test_only_a_single_gp_letter_has_a_recipient(service, meeting_id, tmp_path):
+    for kind, target in ((ExportKind.MINUTES, "m.pdf"), (ExportKind.GP_LETTERS, "gp")):
+        request = ExportRequest(meeting_id, kind, tmp_path / target, recipient="Dr A Example")
+        with pytest.raises(ValidationError, match=r"^to: "):
+            service.export(request, None)

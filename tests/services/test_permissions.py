@@ -20,6 +20,7 @@ from mdt_desktop.importers.codes import CodeTable, load_code_table
 from mdt_desktop.paths import resource_path
 from mdt_desktop.services.annotations import AnnotationService
 from mdt_desktop.services.audit import Actor
+from mdt_desktop.services.carry_over import CarryOverService
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.exports import ExportKind, ExportRequest, ExportService
@@ -77,6 +78,14 @@ class World:
         )
         return path
 
+    def signed_off_case(self) -> tuple[int, list[int]]:
+        """October's meeting (signed off, same chair) and a case not listed in November."""
+        meetings = MeetingService(self.db, self.config)
+        october = meetings.get(meetings.find_id("2026-10"))
+        listed = {d.case.patient.hospital_number for d in self.board.cases}
+        case = next(c for c in october.cases if c.patient.hospital_number not in listed)
+        return october.id, [case.id]
+
     def level(self) -> int:
         record = self.case.record
         obs = next(
@@ -115,6 +124,9 @@ ACTIONS: dict[Permission, Callable[[World, Actor], object]] = {
         ExportRequest(w.board.meeting.id, ExportKind.SPREADSHEET, w.folder / "decisions.csv"), a
     ),
     Permission.IMPORT_DATA: lambda w, a: ImportService(w.db, codes()).run([w.labs()], a),
+    Permission.CARRY_OVER: lambda w, a: CarryOverService(w.db, w.config).carry_over(
+        *w.signed_off_case(), a
+    ),
 }
 
 

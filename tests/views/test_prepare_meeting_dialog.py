@@ -5,12 +5,16 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
+from sqlalchemy import select
 
 from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Role
+from mdt_desktop.domain.rereview import RereviewTag
+from mdt_desktop.models import CaseReviewRow, MeetingRow, PatientRow
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService
+from mdt_desktop.views.candidate_table_model import CandidateTableModel
 from mdt_desktop.views.display import BAD, GOOD, css
 from mdt_desktop.views.prepare_meeting_dialog import (
     NOT_ALLOWED,
@@ -21,6 +25,7 @@ from mdt_desktop.views.prepare_meeting_dialog import (
     SuggestionTableModel,
     last_wednesday_of_next_month,
 )
+from mdt_desktop.views.rereview_tag import TAG_COLOUR, TAG_TINT
 from mdt_desktop.workers import ImmediateRunner
 
 
@@ -397,3 +402,116 @@ def test_removing_a_case_with_answers_asks_first(qtbot, dialog, monkeypatch):
     with qtbot.waitSignal(dialog.changed):
         qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     assert number not in listed(dialog)
+
+
+# --- re-review after de-escalation ---------------------------------------------------------------
+
+
+@pytest.fixture
+def december_dialog(qtbot, demo_db, config, coordinator):
+    """The dialog of a meeting planned on 30 Dec 2026 (seed 7: three patients due back)."""
+    chair = member_of(demo_db, Role.IBD_CONSULTANT)
+    MeetingAdminService(demo_db, config).create_meeting(
+        date(2026, 12, 30), chair.id, Actor(coordinator.id, coordinator.name)
+    )
+    return make_dialog(qtbot, demo_db, config, "2026-12", coordinator)
+
+
+def rereview_rows(dialog):
+    model = dialog.rereview_model
+    return [
+        tuple(model.index(row, column).data() for column in (0, 1))
+        for row in range(model.rowCount())
+    ]
+
+
+def test_re_reviews_are_listed_with_their_tags_and_ticked(december_dialog):
+    dialog = december_dialog
+    assert rereview_rows(dialog) == [
+        ("⚠ Relapsing", "DEMO10017"),
+        ("⚠ Relapsing", "DEMO10076"),
+        ("? Data missing", "DEMO10073"),
+    ]
+    assert "3 de-escalated patients are due for re-review" in dialog.rereview_status.text()
+    model = dialog.rereview_model
+    assert len(dialog.selected_rereviews()) == 3  # ready to add in one click
+    assert model.index(0, 0).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+    assert dialog.add_rereviews_button.isEnabled()
+    relapsing, missing = model.index(0, 0), model.index(2, 0)
+    assert relapsing.data(Qt.ItemDataRole.ForegroundRole) == TAG_COLOUR[RereviewTag.RELAPSING]
+    assert relapsing.data(Qt.ItemDataRole.BackgroundRole) == TAG_TINT[RereviewTag.RELAPSING]
+    assert relapsing.data(Qt.ItemDataRole.FontRole).bold()
+    assert missing.data(Qt.ItemDataRole.ForegroundRole) == TAG_COLOUR[RereviewTag.DATA_MISSING]
+    assert model.index(0, 3).data() == "26 Aug 2026"
+    assert model.index(0, 4).data() == "Re-escalated on 08 Nov 2026"
+    tooltip = model.index(2, 4).data(Qt.ItemDataRole.ToolTipRole)
+    assert "De-escalation to Infliximab IV 5 mg/kg every 8 weeks decided 26 Aug 2026" in (
+        model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole)
+    )
+    assert "Clinical score at 3 months: due" in tooltip
+
+
+def test_one_re_review_is_added_with_its_tag_as_the_reason(qtbot, december_dialog, demo_db):
+    dialog = december_dialog
+    model = dialog.rereview_model
+    for row in range(3):
+        model.setData(model.index(row, 0), Qt.CheckState.Unchecked, Qt.ItemDataRole.CheckStateRole)
+    assert not dialog.add_rereviews_button.isEnabled()
+    model.setData(model.index(2, 0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    assert dialog.add_rereviews_button.isEnabled()
+    with qtbot.waitSignal(dialog.changed):
+        qtbot.mouseClick(dialog.add_rereviews_button, Qt.MouseButton.LeftButton)
+    assert listed(dialog)[-1] == "DEMO10073"
+    assert "Added DEMO10073 for re-review" in dialog.problem.text()
+    assert [number for _, number in rereview_rows(dialog)] == ["DEMO10017", "DEMO10076"]
+    with demo_db.read() as session:
+        reason = session.scalar(
+            select(CaseReviewRow.added_reason)
+            .join(PatientRow, CaseReviewRow.patient_id == PatientRow.id)
+            .join(MeetingRow, CaseReviewRow.meeting_id == MeetingRow.id)
+            .where(
+                PatientRow.hospital_number == "DEMO10073",
+                MeetingRow.meeting_date == date(2026, 12, 30),
+            )
+        )
+    assert reason == "Re-review after de-escalation (26 Aug 2026): data missing"
+
+
+def test_all_re_reviews_are_added_in_one_click(qtbot, december_dialog):
+    dialog = december_dialog
+    with qtbot.waitSignal(dialog.changed):
+        qtbot.mouseClick(dialog.add_rereviews_button, Qt.MouseButton.LeftButton)
+    assert listed(dialog)[-3:] == ["DEMO10017", "DEMO10076", "DEMO10073"]
+    assert dialog.rereview_model.rowCount() == 0
+    assert "No de-escalated patient is due" in dialog.rereview_status.text()
+
+
+def test_a_signed_off_meeting_offers_no_re_reviews(qtbot, demo_db, config, coordinator):
+    dialog = make_dialog(qtbot, demo_db, config, "2026-10", coordinator)
+    assert dialog.rereview_model.rowCount() == 0
+    assert dialog.rereview_status.text() == "The meeting is signed off: its list is final."
+    assert not dialog.add_rereviews_button.isEnabled()
+
+
+def test_re_review_model_honours_the_qt_contract(qtmodeltester, december_dialog):
+    qtmodeltester.check(december_dialog.rereview_model)
+
+
+def test_the_main_window_candidate_table_shows_the_tag(qtbot, december_dialog, demo_db, config):
+    dialog = december_dialog
+    with qtbot.waitSignal(dialog.changed):
+        qtbot.mouseClick(dialog.add_rereviews_button, Qt.MouseButton.LeftButton)
+    meetings = MeetingService(demo_db, config)
+    board = meetings.board(meetings.find_id("2026-12"))
+    model = CandidateTableModel(config.thresholds)
+    model.set_cases(list(board.cases))
+    column = CandidateTableModel.HEADERS.index("Re-review")
+    tags = {
+        model.index(row, 2).data(): model.index(row, column).data()
+        for row in range(model.rowCount())
+    }
+    assert tags["DEMO10017"] == "⚠ Relapsing"
+    assert tags["DEMO10073"] == "? Data missing"
+    first = model.index(0, column)
+    assert first.data(Qt.ItemDataRole.FontRole).bold()
+    assert "De-escalation to" in first.data(Qt.ItemDataRole.ToolTipRole)
