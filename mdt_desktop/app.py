@@ -196,7 +196,8 @@ def _screenshot(app: Any, window: Any, args: argparse.Namespace, meeting_id: int
         target = window.start_presentation(full_screen=False, size=size)
         if target is None:
             raise ValidationError("--presentation: the meeting has no cases to present")
-    app.processEvents()
+    for _ in range(3):  # results that arrived late (status-bar notices) relayout first
+        app.processEvents()
     if not target.grab().save(str(args.screenshot)):
         raise ValidationError(
             f"{args.screenshot}: could not write the PNG (does the folder exist?)"

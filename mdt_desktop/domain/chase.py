@@ -109,6 +109,10 @@ class ChaseNotice:
     @property
     def text(self) -> str:
         """E.g. ``Chase list: 14 items for the meeting on Wed 25 Nov 2026``."""
+        if not self.items:
+            return (
+                f"Chase list: nothing to chase for the meeting on {self.meeting_date:%a %d %b %Y}"
+            )
         items = "1 item" if self.items == 1 else f"{self.items} items"
         return f"Chase list: {items} for the meeting on {self.meeting_date:%a %d %b %Y}"
 

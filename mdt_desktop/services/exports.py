@@ -163,7 +163,7 @@ class ExportService:
                 member = acting(session, actor, Permission.EXPORT)
                 actor = Actor(member.id, member.name)
         meetings = MeetingService(self._db, self._config)
-        board = meetings.board(request.meeting_id)
+        board = meetings.board(request.meeting_id, as_signed=True)
         options = options or BuildOptions()
         if any(d.frozen for d in board.cases) and not options.frozen_plots:
             # signed-off cases print the plot images frozen at sign-off

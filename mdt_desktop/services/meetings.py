@@ -35,6 +35,7 @@ from mdt_desktop.domain.new_data import (
     sort_new_data,
 )
 from mdt_desktop.domain.records import (
+    Action,
     Annotation,
     AttendanceEntry,
     CaseNote,
@@ -74,7 +75,7 @@ from mdt_desktop.services.mapping import (
     observation_from_row,
     patient_from_row,
 )
-from mdt_desktop.services.open_actions import open_actions_for
+from mdt_desktop.services.open_actions import done_as_at, open_actions_for
 from mdt_desktop.services.patients import load_record
 from mdt_desktop.services.positions import positions_for
 from mdt_desktop.services.rereview import case_rereview
@@ -172,13 +173,19 @@ class MeetingService:
         with self._db.read() as session:
             return self._load(session, self._row(session, meeting_id), {})
 
-    def board(self, meeting_id: int) -> MeetingBoard:
-        """Return the meeting with every case's record, summary, checklist and risk factors."""
+    def board(self, meeting_id: int, *, as_signed: bool = False) -> MeetingBoard:
+        """Return the meeting with every case's record, summary, checklist and risk factors.
+
+        *as_signed*: for a signed-off meeting, each case's actions as they stood at sign-off
+        (the minutes); otherwise their state now (the screen, where completion is recorded).
+        """
         with self._db.read() as session:
             row = self._row(session, meeting_id)
             frozen = stored_snapshots(session, meeting_id=row.id) if _signed(row) else {}
             records: dict[int, PatientRecord] = {}
             meeting = self._load(session, row, records, all_records=True, frozen=frozen)
+            if as_signed and row.signed_off_at is not None and _signed(row):
+                meeting = _actions_as_signed(session, meeting, row.signed_off_at)
             return MeetingBoard(
                 meeting,
                 tuple(
@@ -557,3 +564,22 @@ def imported_since_decision(session: Session, case: CaseSummary) -> tuple[NewDat
             *(event_item(event_from_row(e)) for e in events),
         ]
     )
+
+
+def _actions_as_signed(
+    session: Session, meeting: MeetingRecord, signed_at: datetime
+) -> MeetingRecord:
+    """*meeting* with each action's completion as it stood at *signed_at* (from the audit log)."""
+    ids = {action.id for case in meeting.cases for action in case.actions if action.id}
+    then = done_as_at(session, ids, {meeting.id}, signed_at)
+
+    def as_signed(action: Action) -> Action:
+        done = action.done_at if action.id is None else then.get(action.id, action.done_at)
+        if done is not None and done > signed_at:  # changed without an audit row (by hand)
+            done = None
+        return replace(action, done_at=done)
+
+    cases = tuple(
+        replace(case, actions=tuple(as_signed(a) for a in case.actions)) for case in meeting.cases
+    )
+    return replace(meeting, cases=cases)

@@ -102,6 +102,17 @@ def _done_as_at(
     """
     ids = {action.id for action, *_ in rows}
     meetings = {from_id for _action, _patient, from_id, _date in rows}
+    return done_as_at(session, ids, meetings, as_at)
+
+
+def done_as_at(
+    session: Session, ids: set[int], meetings: set[int], as_at: datetime
+) -> dict[int, datetime | None]:
+    """``done_at`` at *as_at* of the actions *ids* (of *meetings*) that were changed since.
+
+    Read back from the append-only audit log; actions absent from the result still hold the
+    value they had at *as_at*.
+    """
     if not ids:
         return {}
     changes = session.scalars(

@@ -619,6 +619,7 @@ class MainWindow(QMainWindow):
             self._runner,
             self,
             why_not=self._read_only_reason(),
+            identifiers=self._identifiers,
         )
         changed: list[bool] = []
         self.preparation.changed.connect(lambda: changed.append(True))

@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain.consensus import quorum
 from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Role
 from mdt_desktop.domain.errors import user_message
+from mdt_desktop.domain.identifiers import Identifiers, patient_name
 from mdt_desktop.domain.records import AttendanceEntry, CaseSummary, Clinician, MeetingRecord
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.meeting_admin import MeetingAdminService, Suggestion
@@ -251,6 +252,8 @@ class HospitalNumberDialog(QDialog):
 class CandidateListModel(RowTableModel[CaseSummary]):
     """The meeting's candidates in list order: position, hospital number, patient, status."""
 
+    identifiers = Identifiers.FULL  # the room screen shows initials (set by the dialog)
+
     HEADERS = ("#", "Hospital no.", "Patient", "Status")
 
     def set_cases(self, cases: Sequence[CaseSummary]) -> None:
@@ -276,14 +279,13 @@ class CandidateListModel(RowTableModel[CaseSummary]):
             return carried_text(case.carried_from)
         return None
 
-    @staticmethod
-    def _text(case: CaseSummary, column: int) -> str:
+    def _text(self, case: CaseSummary, column: int) -> str:
         if column == 0:
             return str(case.position) + (" ↻" if case.carried_from else "")
         if column == 1:
             return case.patient.hospital_number
         if column == 2:
-            return case.patient.display_name
+            return patient_name(case.patient, self.identifiers)
         status = case.status.value.replace("_", " ").capitalize()
         if case.carried_from is not None:
             status += f" · carried over from {case.carried_from.meeting_date:%d %b %Y}"
@@ -292,6 +294,8 @@ class CandidateListModel(RowTableModel[CaseSummary]):
 
 class SuggestionTableModel(RowTableModel[Suggestion]):
     """Patients who meet the criteria and are not listed: patient, months intensified, review."""
+
+    identifiers = Identifiers.FULL  # the room screen shows initials (set by the dialog)
 
     HEADERS = ("Hospital no.", "Patient", "Months int.", "Last review")
     TIPS = (
@@ -315,7 +319,7 @@ class SuggestionTableModel(RowTableModel[Suggestion]):
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 item.patient.hospital_number,
-                item.patient.display_name,
+                patient_name(item.patient, self.identifiers),
                 f"{item.months_intensified:.0f}",
                 f"{item.last_review:%d %b %Y}" if item.last_review else "never",
             )[column]
@@ -339,6 +343,8 @@ class RereviewTableModel(RowTableModel[RereviewSuggestion]):
     Every row is ticked when the rows are set (the coordinator adds them all in one click, or
     unticks those to leave out); the tick sits in the tag cell, whose tint stays visible.
     """
+
+    identifiers = Identifiers.FULL  # the room screen shows initials (set by the dialog)
 
     HEADERS = ("Re-review", "Hospital no.", "Patient", "Decided", "Why")
     TIPS = (
@@ -401,15 +407,14 @@ class RereviewTableModel(RowTableModel[RereviewSuggestion]):
             return bold()
         return None
 
-    @staticmethod
-    def _text(item: RereviewSuggestion, column: int) -> str:
+    def _text(self, item: RereviewSuggestion, column: int) -> str:
         review = item.rereview
         if column == 0:
             return tag_text(review.tag)
         if column == 1:
             return item.patient.hospital_number
         if column == 2:
-            return item.patient.display_name
+            return patient_name(item.patient, self.identifiers)
         if column == 3:
             return f"{review.decision.decided_on:%d %b %Y}"
         return review.summary
@@ -568,8 +573,10 @@ class PrepareMeetingDialog(QDialog):
         parent: QWidget | None = None,
         *,
         why_not: str | None = None,
+        identifiers: Identifiers = Identifiers.FULL,
     ) -> None:
         super().__init__(parent)
+        self._identifiers = identifiers
         self._admin = admin
         self._meetings = meetings
         self._roster = [c for c in roster if c.active and c.id is not None]
@@ -617,6 +624,7 @@ class PrepareMeetingDialog(QDialog):
     def _create_candidates_tab(self) -> QWidget:
         tab = QWidget()
         self.candidate_model = CandidateListModel(self)
+        self.candidate_model.identifiers = self._identifiers
         self.candidates = _table(self, self.candidate_model, stretch=3)
         self.candidates.setAccessibleName("Candidate list")
         self.candidates.installEventFilter(self)
@@ -627,6 +635,7 @@ class PrepareMeetingDialog(QDialog):
         self.down_button = QPushButton("Move &down")
         self.down_button.setToolTip("Move the selected case down the list (Ctrl+Down)")
         self.suggestion_model = SuggestionTableModel(self)
+        self.suggestion_model.identifiers = self._identifiers
         self.suggested = _table(self, self.suggestion_model, stretch=1, multi=True)
         self.suggested.setAccessibleName("Suggested candidates")
         self.suggestion_status = QLabel()
@@ -634,6 +643,7 @@ class PrepareMeetingDialog(QDialog):
         self.add_suggested_button = QPushButton("Add &selected")
         self.add_suggested_button.setToolTip("Add the selected patients to the end of the list")
         self.rereview_model = RereviewTableModel(self)
+        self.rereview_model.identifiers = self._identifiers
         self.rereviews = _table(self, self.rereview_model, stretch=4)
         self.rereviews.setAccessibleName("Due for re-review after de-escalation")
         self.rereviews.setWordWrap(False)

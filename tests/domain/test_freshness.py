@@ -253,3 +253,15 @@ def test_a_site_replaces_the_items_and_may_add_its_own_window(shipped, tmp_path)
     assert albumin.sources == ("LOCAL",)
     gaps = outstanding(record([obs(Analyte.ALBUMIN, 61, 40)]), MEETING, config.freshness)
     assert [(g.key, g.days_overdue) for g in gaps] == [("albumin", 1)]
+
+
+def test_the_chase_notice_reads_well_for_none_one_and_many() -> None:
+    from mdt_desktop.domain.chase import ChaseNotice
+
+    day = date(2026, 11, 25)
+    texts = [ChaseNotice(1, day, n, n, 1).text for n in (0, 1, 3)]
+    assert texts == [
+        "Chase list: nothing to chase for the meeting on Wed 25 Nov 2026",
+        "Chase list: 1 item for the meeting on Wed 25 Nov 2026",
+        "Chase list: 3 items for the meeting on Wed 25 Nov 2026",
+    ]

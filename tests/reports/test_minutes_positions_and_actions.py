@@ -120,12 +120,33 @@ def test_signed_off_minutes_do_not_change_when_an_action_is_done_later(demo_db, 
     meetings = MeetingService(demo_db, config)
     october = meetings.find_id("2026-10")
     first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
-    build_minutes(meetings.board(october), config, first, FIXED)
+    build_minutes(meetings.board(october, as_signed=True), config, first, FIXED)
     listed = OpenActionService(demo_db).for_meeting(october)
     assert "Open actions from earlier meetings" in text_of(first)
     owner = next(c for c in RosterService(demo_db).clinicians() if c.role is Role.COORDINATOR)
     DecisionService(demo_db).complete_action(listed[0].id, Actor(owner.id, owner.name))
-    build_minutes(meetings.board(october), config, second, FIXED)
+    build_minutes(meetings.board(october, as_signed=True), config, second, FIXED)
+    assert second.read_bytes() == first.read_bytes()
+
+
+def test_a_signed_off_meetings_own_actions_print_as_they_stood_at_sign_off(
+    demo_db, config, tmp_path
+):
+    """Completing (or un-completing) one of its actions later never changes the final minutes;
+    the screen still shows the completion."""
+    meetings = MeetingService(demo_db, config)
+    october = meetings.find_id("2026-10")
+    board = meetings.board(october, as_signed=True)
+    case = next(c.case for c in board.cases if any(a.done_at is None for a in c.case.actions))
+    action = next(a for a in case.actions if a.done_at is None)
+    first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
+    build_minutes(board, config, first, FIXED)
+    owner = next(c for c in RosterService(demo_db).clinicians() if c.role is Role.COORDINATOR)
+    DecisionService(demo_db).complete_action(action.id, Actor(owner.id, owner.name))
+    live = meetings.board(october)
+    done_now = next(a for c in live.cases for a in c.case.actions if a.id == action.id)
+    assert done_now.done_at is not None
+    build_minutes(meetings.board(october, as_signed=True), config, second, FIXED)
     assert second.read_bytes() == first.read_bytes()
 
 

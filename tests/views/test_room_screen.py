@@ -232,3 +232,37 @@ def test_the_switch_reaches_an_open_follow_up_window(qtbot, demo_db, config, tmp
     assert window.followup_window.model.identifiers is Identifiers.INITIALS
     window.room_action.trigger()
     assert window.followup_window.model.identifiers is Identifiers.FULL
+
+
+def test_the_preparation_dialog_on_the_room_screen(qtbot, demo_db, config):
+    """The coordinator's preparation dialog follows the room screen too (lists and tooltips)."""
+    from mdt_desktop.services.meeting_admin import MeetingAdminService
+    from mdt_desktop.services.meetings import MeetingService
+    from mdt_desktop.views.prepare_meeting_dialog import PrepareMeetingDialog
+
+    meetings = MeetingService(demo_db, config)
+    coordinator = next(
+        c for c in RosterService(demo_db).clinicians() if c.role.value == "coordinator"
+    )
+    dialog = PrepareMeetingDialog(
+        MeetingAdminService(demo_db, config),
+        meetings,
+        RosterService(demo_db).clinicians(),
+        meetings.find_id("2026-11"),
+        Actor(coordinator.id, coordinator.name),
+        True,
+        ImmediateRunner(),
+        identifiers=Identifiers.INITIALS,
+    )
+    qtbot.addWidget(dialog)
+    listed = [
+        dialog.candidate_model.row_at(r).patient for r in range(dialog.candidate_model.rowCount())
+    ]
+    suggested = [
+        dialog.suggestion_model.suggestion(r).patient
+        for r in range(dialog.suggestion_model.rowCount())
+    ]
+    assert listed
+    assert suggested
+    assert_private(screen_texts(dialog), listed + suggested)
+    assert dialog.candidate_model.index(0, 2).data() == listed[0].initials
