@@ -19,6 +19,13 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 
 from mdt_desktop.domain.catalogue import display_unit
 from mdt_desktop.domain.monthly_summary import MonthlySummary, summary_headline
+from mdt_desktop.domain.summary_tables import (
+    SAVINGS_HEADERS,
+    meeting_cells,
+    overdue_row,
+    reduction_row,
+    savings_rows,
+)
 from mdt_desktop.reports.case_section import text
 from mdt_desktop.reports.minutes import BuildOptions
 from mdt_desktop.reports.page import MARGIN_X, PAGE, DocumentInfo, PageMarks, write_pdf
@@ -74,15 +81,7 @@ def _meetings(summary: MonthlySummary, styles: Styles, width: float) -> list[Flo
     ]
     for m in summary.meetings:
         rows.append(
-            (
-                f"{m.meeting_date:%a %d %b %Y}",
-                m.status.value.replace("_", " "),
-                str(m.listed),
-                str(m.discussed),
-                str(m.deferred),
-                str(m.pending),
-                outstanding_text(m.outstanding_items, m.outstanding_patients),
-            )
+            (*meeting_cells(m), outstanding_text(m.outstanding_items, m.outstanding_patients))
         )
     shares = (0.2, 0.14, 0.1, 0.12, 0.11, 0.15, 0.18)
     story.append(_table(rows, shares, styles, width, numeric_from=2))
@@ -123,30 +122,7 @@ def _savings(summary: MonthlySummary, styles: Styles, width: float) -> list[Flow
     ]
     if not summary.reductions:
         return [*story, Paragraph("No de-escalation was decided this month.", styles.body)]
-    rows: list[Sequence[str]] = [
-        ("Drug", "Decisions", "A year before", "A year after", "Avoided", "Drug avoided a year")
-    ]
-    for s in summary.savings:
-        rows.append(
-            (
-                s.label,
-                str(s.decisions),
-                f"{s.administrations_before:.1f}",
-                f"{s.administrations_after:.1f}",
-                f"{s.administrations_avoided:.1f}",
-                f"{s.dose_avoided:,.0f} {s.dose_unit}",
-            )
-        )
-    rows.append(
-        (
-            "All drugs",
-            str(len(summary.reductions)),
-            "",
-            "",
-            f"{summary.administrations_avoided:.1f}",
-            "",
-        )
-    )
+    rows: list[Sequence[str]] = [SAVINGS_HEADERS, *savings_rows(summary)]
     shares: tuple[float, ...] = (0.22, 0.11, 0.14, 0.14, 0.12, 0.27)
     story += [
         _table(rows, shares, styles, width, numeric_from=1, total=True),
@@ -154,18 +130,7 @@ def _savings(summary: MonthlySummary, styles: Styles, width: float) -> list[Flow
         Spacer(0, 4),
     ]
     rows = [("Meeting", "Hospital no.", "From", "To", "Starts", "On record", "Avoided")]
-    for r in summary.reductions:
-        rows.append(
-            (
-                f"{r.meeting_date:%d %b}",
-                r.hospital_number,
-                r.before.short_label if r.before else "not on record",
-                r.after.short_label,
-                f"{r.effective:%d %b %Y}" if r.effective else "",
-                "yes" if r.started else "not yet",
-                f"{r.administrations_avoided:.1f}",
-            )
-        )
+    rows += [reduction_row(r, meeting_format="%d %b") for r in summary.reductions]
     shares = (0.1, 0.14, 0.21, 0.21, 0.13, 0.11, 0.1)
     story.append(_table(rows, shares, styles, width, numeric_from=6))
     return story
@@ -179,17 +144,7 @@ def _actions(summary: MonthlySummary, styles: Styles, width: float) -> list[Flow
     if not summary.actions_overdue:
         return [*story, Paragraph("No action is overdue.", styles.body)]
     rows: list[Sequence[str]] = [("Due", "Overdue", "Meeting", "Hospital no.", "Action", "Owner")]
-    for a in summary.actions_overdue:
-        rows.append(
-            (
-                f"{a.due:%d %b %Y}",
-                f"{a.days_overdue} d",
-                f"{a.meeting_date:%d %b %Y}",
-                a.hospital_number,
-                a.description,
-                a.owner,
-            )
-        )
+    rows += [overdue_row(a, days_unit=" d") for a in summary.actions_overdue]
     shares = (0.12, 0.09, 0.12, 0.13, 0.36, 0.18)
     story.append(_table(rows, shares, styles, width))
     return story

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -27,7 +27,6 @@ from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.chase import ChaseList, ChaseNotice, ChaseRow
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import Analyte, DrugClass, IbdType, MeetingStatus
-from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.domain.freshness import FreshnessSpec, clinical_scores, outstanding
 from mdt_desktop.domain.monitoring import CLINICAL_PLACEHOLDER, LEVEL_PLACEHOLDER
 from mdt_desktop.domain.records import ClinicalEvent, MedicationPeriod, Observation, PatientRecord
@@ -42,9 +41,8 @@ from mdt_desktop.models import (
 from mdt_desktop.models.db import Database
 from mdt_desktop.reports.chase_list import build_chase_list, chase_csv_rows
 from mdt_desktop.reports.minutes import BuildOptions
-from mdt_desktop.reports.spreadsheet import write_csv
-from mdt_desktop.services.audit import SYSTEM, Actor, record_audit
-from mdt_desktop.services.guards import acting, meeting_row
+from mdt_desktop.services.audit import Actor
+from mdt_desktop.services.guards import meeting_row
 from mdt_desktop.services.mapping import (
     event_from_row,
     medication_from_row,
@@ -52,11 +50,10 @@ from mdt_desktop.services.mapping import (
     patient_from_row,
 )
 from mdt_desktop.services.meetings import MeetingService
-from mdt_desktop.services.permissions import Permission
+from mdt_desktop.services.saved_exports import ExportAudit, save_pdf_or_csv
 
 LEAD_TIME_KEY = "chase_lead_time"
 ANTI_TNF = tuple(d.value for d, info in DRUGS.items() if info.drug_class is DrugClass.ANTI_TNF)
-EXPORT_SUFFIXES = (".pdf", ".csv")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,23 +128,26 @@ class ChaseService:
     ) -> SavedChaseList:
         """Write *chase* as a PDF or CSV (by the suffix of *target*); None actor = command line."""
         started = time.perf_counter()
-        suffix = target.suffix.lower()
-        if suffix not in EXPORT_SUFFIXES:
-            raise ValidationError(
-                f"{target.name}: the chase list is written to a .pdf or .csv file"
-            )
-        if target.is_dir():
-            raise ValidationError(f"{target}: is a folder; give a file name")
-        who = self._who(actor)
-        pages = 0
-        if suffix == ".pdf":
-            options = options or BuildOptions()
-            if who is not SYSTEM and options.author == BuildOptions().author:
-                options = replace(options, author=f"{who.name} with MDT Desktop")
-            pages = build_chase_list(chase, target, options, self._config.sources)
-        else:
-            write_csv(chase_csv_rows(chase), target)
-        self._audit(chase, target, who)
+        pages = save_pdf_or_csv(
+            self._db,
+            target,
+            actor,
+            "the chase list",
+            pdf=lambda chosen: build_chase_list(chase, target, chosen, self._config.sources),
+            csv_rows=lambda: chase_csv_rows(chase),
+            audit=ExportAudit(
+                "meeting",
+                chase.meeting_id,
+                {
+                    "kind": "chase_list",
+                    "files": [target.name],
+                    "items": len(chase.rows),
+                    "status": chase.meeting_status.value,
+                },
+                meeting_id=chase.meeting_id,
+            ),
+            options=options,
+        )
         return SavedChaseList(target, pages, time.perf_counter() - started)
 
     # --- reading ---------------------------------------------------------------------------------
@@ -176,32 +176,6 @@ class ChaseService:
             tuple(rows),
             self._specs,
         )
-
-    def _who(self, actor: Actor | None) -> Actor:
-        if actor is None:
-            return SYSTEM
-        with self._db.read() as session:
-            member = acting(session, actor, Permission.EXPORT)
-            return Actor(member.id, member.name)
-
-    def _audit(self, chase: ChaseList, target: Path, actor: Actor) -> None:
-        if self._db.read_only:
-            return  # another program holds the writer lock: the file itself still stands
-        with self._db.write() as session:
-            record_audit(
-                session,
-                actor,
-                "export",
-                "meeting",
-                chase.meeting_id,
-                meeting_id=chase.meeting_id,
-                after={
-                    "kind": "chase_list",
-                    "files": [target.name],
-                    "items": len(chase.rows),
-                    "status": chase.meeting_status.value,
-                },
-            )
 
 
 def _analytes_read(specs: Sequence[FreshnessSpec]) -> tuple[str, ...]:

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import CaseStatus, DoseUnit, Drug, MeetingStatus, Outcome
-from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.domain.history import current_anti_tnf
 from mdt_desktop.domain.monthly_summary import (
     MeetingFigures,
@@ -48,14 +47,11 @@ from mdt_desktop.models import (
 from mdt_desktop.models.db import Database
 from mdt_desktop.reports.minutes import BuildOptions
 from mdt_desktop.reports.monthly_summary import build_monthly_summary, summary_csv_rows
-from mdt_desktop.reports.spreadsheet import write_csv
-from mdt_desktop.services.audit import SYSTEM, Actor, record_audit
+from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.chase import ANTI_TNF, ChaseService
-from mdt_desktop.services.guards import acting
 from mdt_desktop.services.mapping import medication_from_row
-from mdt_desktop.services.permissions import Permission
+from mdt_desktop.services.saved_exports import ExportAudit, save_pdf_or_csv
 
-EXPORT_SUFFIXES = (".pdf", ".csv")
 ONE_DAY = timedelta(days=1)
 
 
@@ -152,49 +148,26 @@ class MonthlySummaryService:
     ) -> SavedSummary:
         """Write *summary* as a PDF or CSV (by the suffix); None actor = the command line."""
         started = time.perf_counter()
-        suffix = target.suffix.lower()
-        if suffix not in EXPORT_SUFFIXES:
-            raise ValidationError(
-                f"{target.name}: the monthly summary is written to a .pdf or .csv file"
-            )
-        if target.is_dir():
-            raise ValidationError(f"{target}: is a folder; give a file name")
-        who = self._who(actor)
-        pages = 0
-        if suffix == ".pdf":
-            options = options or BuildOptions()
-            if who is not SYSTEM and options.author == BuildOptions().author:
-                options = replace(options, author=f"{who.name} with MDT Desktop")
-            pages = build_monthly_summary(summary, target, options)
-        else:
-            write_csv(summary_csv_rows(summary), target)
-        self._audit(summary, target, who)
-        return SavedSummary(target, pages, time.perf_counter() - started)
-
-    def _who(self, actor: Actor | None) -> Actor:
-        if actor is None:
-            return SYSTEM
-        with self._db.read() as session:
-            member = acting(session, actor, Permission.EXPORT)
-            return Actor(member.id, member.name)
-
-    def _audit(self, summary: MonthlySummary, target: Path, actor: Actor) -> None:
-        if self._db.read_only:
-            return  # another program holds the writer lock: the file itself still stands
-        with self._db.write() as session:
-            record_audit(
-                session,
-                actor,
-                "export",
+        pages = save_pdf_or_csv(
+            self._db,
+            target,
+            actor,
+            "the monthly summary",
+            pdf=lambda chosen: build_monthly_summary(summary, target, chosen),
+            csv_rows=lambda: summary_csv_rows(summary),
+            audit=ExportAudit(
                 "monthly_summary",
                 None,
-                after={
+                {
                     "kind": "monthly_summary",
                     "month": f"{summary.month:%Y-%m}",
                     "as_of": summary.as_of,
                     "files": [target.name],
                 },
-            )
+            ),
+            options=options,
+        )
+        return SavedSummary(target, pages, time.perf_counter() - started)
 
 
 def _case_statuses(session: Session, meeting_ids: Sequence[int]) -> dict[int, Counter[CaseStatus]]:

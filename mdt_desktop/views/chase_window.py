@@ -10,17 +10,14 @@ outstanding when the next planned meeting is within the configured lead time; it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -39,8 +36,10 @@ from mdt_desktop.domain.freshness import Freshness
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.chase import ChaseService
 from mdt_desktop.views.candidate_table_model import SORT_ROLE
-from mdt_desktop.views.display import BAD, GOOD, MUTED, css
+from mdt_desktop.views.display import BAD, MUTED
 from mdt_desktop.views.row_model import Index, RowTableModel
+from mdt_desktop.views.save_actions import SavingDialog, ask_target
+from mdt_desktop.views.tables import list_table
 from mdt_desktop.workers import Runner
 
 NOBODY = "Choose who you are (Acting as) to save the list."
@@ -127,7 +126,7 @@ def _sort_key(row: ChaseRow, column: int) -> Any:
     return _text(row, column).casefold()
 
 
-class ChaseWindow(QDialog):
+class ChaseWindow(SavingDialog):
     """The chase list of one meeting, with a filter, "Save CSV…" and "Save PDF…".
 
     Args:
@@ -140,7 +139,6 @@ class ChaseWindow(QDialog):
     """
 
     loaded = Signal()  # the list is on screen (or reading it failed)
-    saved = Signal(object)  # Path of the file written
 
     def __init__(
         self,
@@ -151,14 +149,10 @@ class ChaseWindow(QDialog):
         runner: Runner,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        why_not = NOBODY if actor is None else "" if can_save else NOT_ALLOWED
+        super().__init__(actor, why_not, runner, parent)
         self._chase = chase
         self._meeting_id = meeting_id
-        self._actor = actor
-        self._runner = runner
-        self._why_not = NOBODY if actor is None else "" if can_save else NOT_ALLOWED
-        self._folder = Path.home()
-        self._busy = False
         self.chase: ChaseList | None = None
         self.setWindowTitle("Chase list")
         self.model = ChaseTableModel(self)
@@ -183,29 +177,13 @@ class ChaseWindow(QDialog):
         self.proxy.setFilterKeyColumn(-1)  # every column
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.table = self._create_table()
-        self.status = QLabel()
-        self.status.setObjectName("chaseStatus")
-        self.status.setWordWrap(True)
         self.refresh_button = QPushButton("&Refresh")
         self.refresh_button.setToolTip("Read the list again (F5)")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.csv_button = self.buttons.addButton(
-            "Save &CSV…", QDialogButtonBox.ButtonRole.ActionRole
-        )
-        self.pdf_button = self.buttons.addButton(
-            "Save &PDF…", QDialogButtonBox.ButtonRole.ActionRole
-        )
+        self._create_save_widgets("chaseStatus")
 
     def _create_table(self) -> QTableView:
-        table = QTableView()
-        table.setModel(self.proxy)
-        table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        table = list_table(self.proxy, self)
         table.setSortingEnabled(True)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -217,14 +195,11 @@ class ChaseWindow(QDialog):
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
         top.addWidget(self.refresh_button)
-        footer = QHBoxLayout()
-        footer.addWidget(self.status, 1)
-        footer.addWidget(self.buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.filter)
         layout.addWidget(self.table, 1)
-        layout.addLayout(footer)
+        layout.addLayout(self._save_footer())
         width = sum(self.table.columnWidth(c) for c in SAMPLES) + 60
         room = self.screen().availableGeometry()
         self.resize(min(max(width, 960), room.width()), min(560, room.height()))
@@ -233,16 +208,9 @@ class ChaseWindow(QDialog):
         self.filter.textChanged.connect(self._on_filter)
         self.refresh_button.clicked.connect(self.reload)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload)
-        self.csv_button.clicked.connect(lambda: self._on_save(".csv"))
-        self.pdf_button.clicked.connect(lambda: self._on_save(".pdf"))
-        self.buttons.rejected.connect(self.reject)
+        self._connect_save_signals()
 
     # --- public -----------------------------------------------------------------------------------
-
-    @property
-    def why_not(self) -> str:
-        """Why saving is disabled for this user ('' when they may save)."""
-        return self._why_not
 
     def reload(self) -> None:
         """Read the list again, off the GUI thread."""
@@ -257,24 +225,14 @@ class ChaseWindow(QDialog):
 
     def save(self, target: Path) -> None:
         """Write the list to *target* (.csv or .pdf), off the GUI thread."""
-        chase, actor = self.chase, self._actor
-        if chase is None or actor is None or self._why_not or self._busy:
-            return
-        service = self._chase
-        self._set_busy(True)
-        self._show_status(f"Writing {target.name}…", MUTED)
-        self._runner.submit(
-            lambda: service.save(chase, target, actor).path, self._on_saved, self._on_save_failed
-        )
+        chase, actor, service = self.chase, self._actor, self._chase
+        if chase is not None and actor is not None:
+            self._submit_save(target, lambda: service.save(chase, target, actor).path)
 
     @staticmethod
     def choose_target(parent: QWidget, suggested: Path, suffix: str) -> Path | None:
         """Ask where to write the list (tests replace this)."""
-        kinds = {".csv": "CSV spreadsheet (*.csv)", ".pdf": "PDF document (*.pdf)"}
-        chosen, _filter = QFileDialog.getSaveFileName(
-            parent, "Save the chase list", str(suggested), kinds[suffix]
-        )
-        return Path(chosen) if chosen else None
+        return ask_target(parent, "Save the chase list", suggested, suffix)
 
     # --- slots ------------------------------------------------------------------------------------
 
@@ -301,27 +259,6 @@ class ChaseWindow(QDialog):
         self._show_status(f"Could not read the chase list: {user_message(error)}", BAD)
         self.loaded.emit()
 
-    def _on_save(self, suffix: str) -> None:
-        chase = self.chase
-        if chase is None:
-            return
-        name = f"MDT-{chase.meeting_date:%Y-%m-%d}-chase-list{suffix}"
-        target = type(self).choose_target(self, self._folder / name, suffix)
-        if target is not None:
-            if target.suffix.lower() != suffix:  # "chase list" means "chase list.csv"
-                target = target.with_name(target.name + suffix)
-            self._folder = target.parent
-            self.save(target)
-
-    def _on_saved(self, path: Path) -> None:
-        self._set_busy(False)
-        self._show_status(f"Wrote {path.name} in {path.parent}.", GOOD)
-        self.saved.emit(path)
-
-    def _on_save_failed(self, error: Exception) -> None:
-        self._set_busy(False)
-        self._show_status(user_message(error), BAD)
-
     def _on_filter(self, text: str) -> None:
         self.proxy.setFilterFixedString(text)
         if self.chase is not None and text:
@@ -329,17 +266,12 @@ class ChaseWindow(QDialog):
 
     # --- helpers ----------------------------------------------------------------------------------
 
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        self.refresh_button.setEnabled(not busy)
-        may_save = not busy and self.chase is not None and not self._why_not
-        for button in (self.csv_button, self.pdf_button):
-            button.setEnabled(may_save)
-            button.setToolTip(self._why_not or "")
+    def _save_name(self) -> str | None:
+        chase = self.chase
+        return None if chase is None else f"MDT-{chase.meeting_date:%Y-%m-%d}-chase-list"
 
-    def _show_status(self, text: str, colour: QColor) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet(f"color:{css(colour)}")
+    def _idle_widgets(self) -> Sequence[QWidget]:
+        return (self.refresh_button,)
 
 
 class ChaseNoticeButton(QPushButton):

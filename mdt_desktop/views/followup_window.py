@@ -38,6 +38,7 @@ from mdt_desktop.services.followup import FollowUpService, MeetingRef
 from mdt_desktop.views.candidate_table_model import SORT_ROLE
 from mdt_desktop.views.display import BAD, GOOD, MUTED, css
 from mdt_desktop.views.followup_model import FollowUpTableModel, detail_html
+from mdt_desktop.views.tables import list_table
 from mdt_desktop.workers import Runner
 
 NOT_ALLOWED = "Only the MDT coordinator lists patients for a meeting."
@@ -138,16 +139,9 @@ class FollowUpWindow(QDialog):
         )
 
     def _create_table(self) -> QTableView:
-        table = QTableView()
-        table.setModel(self.proxy)
-        table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        table = list_table(self.proxy, self)
         table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
         table.setSortingEnabled(True)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

@@ -26,13 +26,8 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -46,9 +41,18 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain.catalogue import display_unit
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.monthly_summary import MonthlySummary, summary_headline
+from mdt_desktop.domain.summary_tables import (
+    SAVINGS_HEADERS,
+    meeting_cells,
+    overdue_row,
+    reduction_row,
+    savings_rows,
+)
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.monthly_summary import MonthlySummaryService
-from mdt_desktop.views.display import BAD, GOOD, MUTED, css
+from mdt_desktop.views.display import BAD, MUTED
+from mdt_desktop.views.save_actions import SavingDialog, ask_target
+from mdt_desktop.views.tables import list_table
 from mdt_desktop.workers import Runner
 
 NOBODY = "Choose who you are (Acting as) to save the summary."
@@ -109,10 +113,7 @@ TABLES: dict[str, tuple[tuple[str, ...], frozenset[int]]] = {  # headers, numeri
     ),
     "Decisions": (("Decision", "Number"), frozenset({1})),
     "Outstanding data": (("Result", "Meeting dates", "Number"), frozenset({2})),
-    "Administrations avoided": (
-        ("Drug", "Decisions", "A year before", "A year after", "Avoided", "Drug avoided a year"),
-        frozenset({1, 2, 3, 4, 5}),
-    ),
+    "Administrations avoided": (SAVINGS_HEADERS, frozenset({1, 2, 3, 4, 5})),
     "De-escalations": (
         ("Meeting", "Hospital no.", "From", "To", "Starts", "On record", "Avoided a year"),
         frozenset({6}),
@@ -127,70 +128,14 @@ TABLES: dict[str, tuple[tuple[str, ...], frozenset[int]]] = {  # headers, numeri
 def table_rows(summary: MonthlySummary) -> dict[str, Sequence[Sequence[str]]]:
     """Every tab's rows, as text."""
     return {
-        "Meetings": [
-            (
-                f"{m.meeting_date:%a %d %b %Y}",
-                m.status.value.replace("_", " "),
-                str(m.listed),
-                str(m.discussed),
-                str(m.deferred),
-                str(m.pending),
-                str(m.outstanding_items),
-            )
-            for m in summary.meetings
-        ],
+        "Meetings": [(*meeting_cells(m), str(m.outstanding_items)) for m in summary.meetings],
         "Decisions": [(o.label, str(n)) for o, n in summary.decisions.items()],
         "Outstanding data": [
             (label, summary.title, str(n)) for label, n in summary.outstanding_by_item.items()
         ],
-        "Administrations avoided": [
-            (
-                s.label,
-                str(s.decisions),
-                f"{s.administrations_before:.1f}",
-                f"{s.administrations_after:.1f}",
-                f"{s.administrations_avoided:.1f}",
-                f"{s.dose_avoided:,.0f} {s.dose_unit}",
-            )
-            for s in summary.savings
-        ]
-        + (
-            [
-                (
-                    "All drugs",
-                    str(len(summary.reductions)),
-                    "",
-                    "",
-                    f"{summary.administrations_avoided:.1f}",
-                    "",
-                )
-            ]
-            if summary.reductions
-            else []
-        ),
-        "De-escalations": [
-            (
-                f"{r.meeting_date:%d %b %Y}",
-                r.hospital_number,
-                r.before.short_label if r.before else "not on record",
-                r.after.short_label,
-                f"{r.effective:%d %b %Y}" if r.effective else "",
-                "yes" if r.started else "not yet",
-                f"{r.administrations_avoided:.1f}",
-            )
-            for r in summary.reductions
-        ],
-        "Actions overdue": [
-            (
-                f"{a.due:%d %b %Y}",
-                str(a.days_overdue),
-                f"{a.meeting_date:%d %b %Y}",
-                a.hospital_number,
-                a.description,
-                a.owner,
-            )
-            for a in summary.actions_overdue
-        ],
+        "Administrations avoided": savings_rows(summary),
+        "De-escalations": [reduction_row(r) for r in summary.reductions],
+        "Actions overdue": [overdue_row(a) for a in summary.actions_overdue],
     }
 
 
@@ -204,7 +149,7 @@ def headline_html(summary: MonthlySummary) -> str:
     return f"<b>Monthly summary — {escape(summary.title)}</b><table>{rows}</table>"
 
 
-class MonthlySummaryWindow(QDialog):
+class MonthlySummaryWindow(SavingDialog):
     """The administrators' monthly summary, with "Save PDF…" and "Save CSV…".
 
     Args:
@@ -218,7 +163,6 @@ class MonthlySummaryWindow(QDialog):
     """
 
     loaded = Signal()  # a summary is on screen (or reading it failed)
-    saved = Signal(object)  # Path of the file written
 
     def __init__(
         self,
@@ -231,13 +175,9 @@ class MonthlySummaryWindow(QDialog):
         month: date | None = None,
         as_of: date | None = None,
     ) -> None:
-        super().__init__(parent)
+        why_not = NOBODY if actor is None else "" if can_save else NOT_ALLOWED
+        super().__init__(actor, why_not, runner, parent)
         self._service = service
-        self._actor = actor
-        self._runner = runner
-        self._why_not = NOBODY if actor is None else "" if can_save else NOT_ALLOWED
-        self._folder = Path.home()
-        self._busy = False
         self.summary: MonthlySummary | None = None
         self.setWindowTitle("Monthly summary")
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
@@ -268,16 +208,7 @@ class MonthlySummaryWindow(QDialog):
             model = TextTableModel(headers, numeric, self)
             self.models[title] = model
             self.tabs.addTab(_table_view(model), title)
-        self.status = QLabel()
-        self.status.setObjectName("summaryStatus")
-        self.status.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.csv_button = self.buttons.addButton(
-            "Save &CSV…", QDialogButtonBox.ButtonRole.ActionRole
-        )
-        self.pdf_button = self.buttons.addButton(
-            "Save &PDF…", QDialogButtonBox.ButtonRole.ActionRole
-        )
+        self._create_save_widgets("summaryStatus")
 
     def _arrange_widgets(self) -> None:
         bar = QHBoxLayout()
@@ -288,22 +219,17 @@ class MonthlySummaryWindow(QDialog):
         bar.addWidget(self.as_of)
         bar.addWidget(self.refresh_button)
         bar.addStretch(1)
-        footer = QHBoxLayout()
-        footer.addWidget(self.status, 1)
-        footer.addWidget(self.buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.headline)
         layout.addWidget(self.tabs, 1)
-        layout.addLayout(footer)
+        layout.addLayout(self._save_footer())
         room = self.screen().availableGeometry()
         self.resize(min(1000, room.width()), min(640, room.height()))
 
     def _connect_signals(self) -> None:
         self.refresh_button.clicked.connect(self.refresh)
-        self.csv_button.clicked.connect(lambda: self._on_save(".csv"))
-        self.pdf_button.clicked.connect(lambda: self._on_save(".pdf"))
-        self.buttons.rejected.connect(self.reject)
+        self._connect_save_signals()
 
     # --- public -----------------------------------------------------------------------------------
 
@@ -326,24 +252,16 @@ class MonthlySummaryWindow(QDialog):
 
     def save(self, target: Path) -> None:
         """Write the summary to *target* (.pdf or .csv), off the GUI thread."""
-        summary, actor = self.summary, self._actor
-        if summary is None or actor is None or self._why_not or self._busy:
-            return
-        service = self._service
-        self._set_busy(True)
-        self._show_status(f"Writing {target.name}…", MUTED)
-        self._runner.submit(
-            lambda: service.save(summary, target, actor).path, self._on_saved, self._on_failed
-        )
+        summary, actor, service = self.summary, self._actor, self._service
+        if summary is not None and actor is not None:
+            self._submit_save(
+                target, lambda: service.save(summary, target, actor).path, self._on_failed
+            )
 
     @staticmethod
     def choose_target(parent: QWidget, suggested: Path, suffix: str) -> Path | None:
         """Ask where to write the summary (tests replace this)."""
-        kinds = {".csv": "CSV spreadsheet (*.csv)", ".pdf": "PDF document (*.pdf)"}
-        chosen, _filter = QFileDialog.getSaveFileName(
-            parent, "Save the monthly summary", str(suggested), kinds[suffix]
-        )
-        return Path(chosen) if chosen else None
+        return ask_target(parent, "Save the monthly summary", suggested, suffix)
 
     # --- slots ------------------------------------------------------------------------------------
 
@@ -368,48 +286,18 @@ class MonthlySummaryWindow(QDialog):
         self._show_status(user_message(error), BAD)
         self.loaded.emit()
 
-    def _on_save(self, suffix: str) -> None:
-        summary = self.summary
-        if summary is None:
-            return
-        name = f"MDT-monthly-summary-{summary.month:%Y-%m}{suffix}"
-        target = type(self).choose_target(self, self._folder / name, suffix)
-        if target is not None:
-            if target.suffix.lower() != suffix:  # a name without the suffix gets it
-                target = target.with_name(target.name + suffix)
-            self._folder = target.parent
-            self.save(target)
-
-    def _on_saved(self, path: Path) -> None:
-        self._set_busy(False)
-        self._show_status(f"Wrote {path.name} in {path.parent}.", GOOD)
-        self.saved.emit(path)
-
     # --- helpers ----------------------------------------------------------------------------------
 
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        for widget in (self.refresh_button, self.month, self.as_of):
-            widget.setEnabled(not busy)
-        may_save = not busy and self.summary is not None and not self._why_not
-        for button in (self.csv_button, self.pdf_button):
-            button.setEnabled(may_save)
-            button.setToolTip(self._why_not)
+    def _save_name(self) -> str | None:
+        summary = self.summary
+        return None if summary is None else f"MDT-monthly-summary-{summary.month:%Y-%m}"
 
-    def _show_status(self, text: str, colour: QColor) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet(f"color:{css(colour)}")
+    def _idle_widgets(self) -> Sequence[QWidget]:
+        return (self.refresh_button, self.month, self.as_of)
 
 
 def _table_view(model: TextTableModel) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
+    view = list_table(model)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(False)  # numbers stay beside their labels
