@@ -15,7 +15,7 @@ from mdt_desktop.demo.frozen import DemoFreezer
 from mdt_desktop.demo.meetings import DemoCase, DemoDecision, DemoMeeting
 from mdt_desktop.demo.names import ROSTER
 from mdt_desktop.domain.config import ClinicalConfig
-from mdt_desktop.domain.enums import MeetingStatus, Outcome
+from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Outcome, Position, Role
 from mdt_desktop.domain.records import PatientRecord
 from mdt_desktop.models import (
     ActionRow,
@@ -32,6 +32,7 @@ from mdt_desktop.models import (
     MetaRow,
     ObservationRow,
     PatientRow,
+    PositionRow,
 )
 from mdt_desktop.services.audit import SYSTEM, Actor, AuditBatch
 from mdt_desktop.services.mapping import (
@@ -243,6 +244,7 @@ def _meeting(
         )
     for case in meeting.cases:
         _case(session, row, case, patient_ids, roster, actors, pending, planned_at)
+    _positions(session, row, meeting, roster, actors, pending)
     if meeting.status is MeetingStatus.SIGNED_OFF:
         assert meeting.signed_off_at is not None
         row.status = MeetingStatus.SIGNED_OFF.value
@@ -263,6 +265,65 @@ def _meeting(
             )
         )
     session.flush()
+
+
+def _positions(
+    session: Session,
+    row: MeetingRow,
+    meeting: DemoMeeting,
+    roster: list[ClinicianRow],
+    actors: list[Actor],
+    pending: list[_Pending],
+) -> None:
+    """Each present attendee's position on each decision, as the chair enters them.
+
+    Everyone agrees, except a present surgeon on a decision whose dissent is the surgeon's.
+    """
+    session.flush()
+    decisions = session.execute(
+        select(DecisionRow, CaseReviewRow.patient_id)
+        .join(CaseReviewRow, DecisionRow.case_review_id == CaseReviewRow.id)
+        .where(CaseReviewRow.meeting_id == row.id, DecisionRow.amends_id.is_(None))
+        .order_by(CaseReviewRow.position)
+    ).all()
+    present = [
+        index
+        for index, status in meeting.attendance
+        if status is AttendanceStatus.PRESENT and roster[index].role != Role.OBSERVER.value
+    ]
+    chair = actors[meeting.chair]
+    for decision, patient_id in decisions:
+        for index in present:
+            member = roster[index]
+            disagrees = member.role == Role.SURGEON.value and "(surgeon)" in decision.dissent
+            position = PositionRow(
+                decision_id=decision.id,
+                clinician_id=member.id,
+                role=member.role,
+                position=(Position.DISAGREE if disagrees else Position.AGREE).value,
+                comment=decision.dissent if disagrees else "",
+                recorded_by_id=roster[meeting.chair].id,
+                recorded_at=decision.decided_at,
+            )
+            session.add(position)
+            session.flush()
+            pending.append(
+                _Pending(
+                    decision.decided_at,
+                    chair,
+                    "create",
+                    "decision_position",
+                    position.id,
+                    patient_id=patient_id,
+                    meeting_id=row.id,
+                    after={
+                        "name": actors[index].name,
+                        "role": member.role,
+                        "position": position.position,
+                        "decision": decision.id,
+                    },
+                )
+            )
 
 
 def _freeze(

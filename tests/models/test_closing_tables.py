@@ -49,7 +49,8 @@ def test_a_position_on_an_amendment_is_allowed(signed):
     amendment = raw.execute("SELECT max(id) FROM decisions").fetchone()[0]
     raw.execute(POSITION.format(decision=amendment, clinician=meeting.chair_id))
     raw.commit()
-    assert raw.execute("SELECT count(*) FROM decision_positions").fetchone()[0] == 1
+    count = "SELECT count(*) FROM decision_positions WHERE decision_id = ?"
+    assert raw.execute(count, (amendment,)).fetchone()[0] == 1
 
 
 @pytest.mark.parametrize(

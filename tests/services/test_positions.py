@@ -72,10 +72,11 @@ class Team:
         return self.meetings.case_detail(self.case_id).case
 
     def audit(self, entity):
+        """This meeting's audit rows about *entity* (the demo's earlier meetings have their own)."""
         with self.db.read() as session:
             return session.scalars(
                 select(AuditEventRow)
-                .where(AuditEventRow.entity == entity)
+                .where(AuditEventRow.entity == entity, AuditEventRow.meeting_id == self.meeting_id)
                 .order_by(AuditEventRow.id)
             ).all()
 
