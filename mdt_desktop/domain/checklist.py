@@ -22,6 +22,7 @@ from mdt_desktop.domain.history import (
 from mdt_desktop.domain.readings import Latest, evidence_for, latest, meets
 from mdt_desktop.domain.records import ChecklistAnswer, EvidenceItem, PatientRecord
 from mdt_desktop.domain.regimens import RegimenCatalogue
+from mdt_desktop.domain.sampling import SampleTiming, SamplingRules, sample_timing
 from mdt_desktop.domain.thresholds import Threshold, Thresholds
 
 MET, NOT_MET, UNKNOWN = ChecklistResult.MET, ChecklistResult.NOT_MET, ChecklistResult.UNKNOWN
@@ -191,9 +192,9 @@ def _drug_level(ctx: RuleContext) -> RuleResult:
     if current is None or level_analyte is None:
         return RuleResult(UNKNOWN, note="No measurable anti-TNF regimen on this date.")
     band = ctx.thresholds.target_band(level_analyte)
-    trough = latest(ctx.record.observations, level_analyte, ctx.on, max_age.days)
+    trough, skipped = _latest_trough(ctx, level_analyte, max_age.days)
     if trough is None or band is None:
-        return RuleResult(UNKNOWN, note="No trough level on record.")
+        return RuleResult(UNKNOWN, note=skipped or "No trough level on record.")
     evidence = [
         EvidenceItem(
             ANALYTES[level_analyte].label,
@@ -214,8 +215,59 @@ def _drug_level(ctx: RuleContext) -> RuleResult:
     if antibodies is not None and antibodies_detected(antibodies.observation.comparator):
         return RuleResult(NOT_MET, tuple(evidence), "Anti-drug antibodies detected.")
     below = trough.observation.below_limit or band.position(trough.observation.value) < 0
-    note = "" if antibodies is not None else "No antibody result in the window."
-    return RuleResult(NOT_MET if below else MET, tuple(evidence), note)
+    notes = [skipped] if skipped else []
+    if antibodies is None:
+        notes.append("No antibody result in the window.")
+    return RuleResult(NOT_MET if below else MET, tuple(evidence), " ".join(notes))
+
+
+def _latest_trough(
+    ctx: RuleContext, analyte: Analyte, max_age_days: float
+) -> tuple[Latest | None, str]:
+    """The latest level that can be read against the trough target, and why later ones were not.
+
+    A level drawn well before the next dose (peak or mid-interval: domain/sampling.py) is higher
+    than the trough and must not be read against the trough band (CLINICAL.md §9, pitfall 3);
+    a level whose timing is unknown (no dosing data around it) is taken as reported.
+    """
+    levels = sorted(
+        (
+            o
+            for o in ctx.record.observations
+            if o.analyte is analyte and o.collected_at.date() <= ctx.on
+        ),
+        key=lambda o: o.collected_at,
+        reverse=True,
+    )
+    rules = _sampling_rules(ctx.thresholds)
+    passed_over = []
+    for level in levels:
+        if rules is not None:
+            timing = sample_timing(level, ctx.record.medications, rules)
+            if timing.timing is SampleTiming.NOT_TROUGH:
+                passed_over.append(
+                    f"{level.display_value} {level.unit} on {level.collected_at:%d %b %Y}"
+                )
+                continue
+        return latest((level,), analyte, ctx.on, max_age_days), _passed_over_note(passed_over)
+    if passed_over:
+        return None, "No trough level: " + _passed_over_note(passed_over)
+    return None, ""
+
+
+def _passed_over_note(levels: Sequence[str]) -> str:
+    if not levels:
+        return ""
+    shown = "; ".join(levels[:3]) + ("; …" if len(levels) > 3 else "")
+    return f"Not read against the target, drawn too long before the next dose: {shown}."
+
+
+def _sampling_rules(thresholds: Thresholds) -> SamplingRules | None:
+    """The trough windows, if configured (a bare test configuration may leave them out)."""
+    try:
+        return SamplingRules.from_thresholds(thresholds)
+    except KeyError:
+        return None
 
 
 def _latest_antibodies(ctx: RuleContext, molecule: str, max_age_days: float) -> Latest | None:

@@ -213,7 +213,35 @@ LEVEL, ABS = Analyte.INFLIXIMAB_LEVEL, Analyte.ANTI_DRUG_ANTIBODIES
     ],
 )
 def test_drug_level(config, observations, expected):
-    assert evaluate(config, "drug_level", observations).automatic is expected
+    assert evaluate(config, "drug_level", observations, DOSED_20_DAYS_AGO).automatic is expected
+
+
+# Every 6 weeks with an infusion 20 days before the meeting (samples 20 days before are troughs).
+DOSED_20_DAYS_AGO = (
+    ifx(date(2020, 1, 1), MEETING - timedelta(days=20 + 42 * 15), 56),
+    ifx(MEETING - timedelta(days=20 + 42 * 15)),
+)
+
+
+def test_a_level_drawn_mid_interval_is_not_read_as_the_trough(config):
+    """The latest level, 10 days after an infusion, is passed over for the trough before it."""
+    mid = obs(LEVEL, 14.0, 10)
+    answer = evaluate(config, "drug_level", [obs(LEVEL, 2.1, 20), mid], DOSED_20_DAYS_AGO)
+    assert answer.automatic is NOT_MET  # the trough, 2.1, is below the 3-7 band
+    assert answer.evidence[0].value == "2.1"
+    assert "Not read against the target" in answer.note
+    assert f"14 ug/mL on {mid.collected_at:%d %b %Y}" in answer.note
+    only_mid = evaluate(config, "drug_level", [mid], DOSED_20_DAYS_AGO)
+    assert only_mid.automatic is UNKNOWN
+    assert only_mid.note.startswith("No trough level: Not read against the target")
+
+
+def test_a_level_without_dosing_data_is_taken_as_reported(config):
+    answer = evaluate(config, "drug_level", [obs(LEVEL, 4.0, 10)], (ifx(date(2027, 1, 1)),))
+    assert answer.automatic is UNKNOWN  # no regimen on the meeting date at all
+    current_only = (ifx(MEETING - timedelta(days=5), interval=42),)
+    answer = evaluate(config, "drug_level", [obs(LEVEL, 4.0, 10)], current_only)
+    assert answer.automatic is MET  # drawn before the first recorded dose: timing unknown
 
 
 def test_manual_items_wait_for_the_team(config):
