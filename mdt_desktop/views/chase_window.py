@@ -38,7 +38,7 @@ from mdt_desktop.services.chase import ChaseService
 from mdt_desktop.views.candidate_table_model import SORT_ROLE
 from mdt_desktop.views.display import BAD, MUTED
 from mdt_desktop.views.row_model import Index, RowTableModel
-from mdt_desktop.views.save_actions import SavingDialog, ask_target
+from mdt_desktop.views.save_actions import SaveHooks, SavingDialog, ask_target
 from mdt_desktop.views.tables import list_table
 from mdt_desktop.workers import Runner
 
@@ -150,7 +150,8 @@ class ChaseWindow(SavingDialog):
         parent: QWidget | None = None,
     ) -> None:
         why_not = NOBODY if actor is None else "" if can_save else NOT_ALLOWED
-        super().__init__(actor, why_not, runner, parent)
+        hooks = SaveHooks(self._save_name, self._idle_widgets, self.save)
+        super().__init__(actor, why_not, runner, hooks, parent)
         self._chase = chase
         self._meeting_id = meeting_id
         self.chase: ChaseList | None = None

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QSizePolicy,
@@ -175,50 +176,56 @@ class MainWindow(QMainWindow):
     def _create_menus(self) -> None:
         meeting = self.menuBar().addMenu("&Meeting")
         self.new_meeting_action = meeting.addAction("&New meeting…")
-        self.prepare_action = meeting.addAction("&Prepare meeting…")
-        self.prepare_action.setShortcut(QKeySequence("Ctrl+P"))
+        self.prepare_action = _menu_action(meeting, "&Prepare meeting…", "Ctrl+P")
         meeting.addSeparator()
         self.sign_off_action = meeting.addAction("&Sign off…")
-        self.carry_over_action = meeting.addAction("Carry cases &over…")
-        self.carry_over_action.setToolTip(
-            "List the deferred and undiscussed cases of a signed-off meeting at the next one"
+        self.carry_over_action = _menu_action(
+            meeting,
+            "Carry cases &over…",
+            tip="List the deferred and undiscussed cases of a signed-off meeting at the next one",
         )
-        self.export_action = meeting.addAction("&Export…")
-        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.gp_letter_action = meeting.addAction("Letter to &GP…")
-        self.gp_letter_action.setShortcut(QKeySequence("Ctrl+Shift+G"))
-        self.gp_letter_action.setToolTip(
-            "A letter to this patient's GP or referrer about the decision (Ctrl+Shift+G)"
+        self.export_action = _menu_action(meeting, "&Export…", "Ctrl+E")
+        self.gp_letter_action = _menu_action(
+            meeting,
+            "Letter to &GP…",
+            "Ctrl+Shift+G",
+            "A letter to this patient's GP or referrer about the decision (Ctrl+Shift+G)",
         )
-        self.chase_action = meeting.addAction("&Chase list…")
-        self.chase_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
-        self.chase_action.setToolTip(
-            "Results never measured or out of date for the meeting's candidates (Ctrl+Shift+C)"
+        self.chase_action = _menu_action(
+            meeting,
+            "&Chase list…",
+            "Ctrl+Shift+C",
+            "Results never measured or out of date for the meeting's candidates (Ctrl+Shift+C)",
         )
         meeting.addSeparator()
         meeting.addAction(self.present_action)
         meeting.addAction(self.room_action)
         tools = self.menuBar().addMenu("&Tools")
-        self.import_action = tools.addAction("&Import data…")
-        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
-        self.import_action.setToolTip("Lab results, patients and treatment: FHIR, HL7 v2, CSV")
+        self.import_action = _menu_action(
+            tools,
+            "&Import data…",
+            "Ctrl+I",
+            "Lab results, patients and treatment: FHIR, HL7 v2, CSV",
+        )
         self.roster_action = tools.addAction("&Roster…")
-        self.audit_action = tools.addAction("&Audit log…")
-        self.audit_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.followup_action = tools.addAction("&Follow-up…")
-        self.followup_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
-        self.followup_action.setToolTip(
-            "De-escalated patients in their first year: flags and checks"
+        self.audit_action = _menu_action(tools, "&Audit log…", "Ctrl+L")
+        self.followup_action = _menu_action(
+            tools,
+            "&Follow-up…",
+            "Ctrl+Shift+F",
+            "De-escalated patients in their first year: flags and checks",
         )
-        self.outcomes_action = tools.addAction("&Outcome audit…")
-        self.outcomes_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
-        self.outcomes_action.setToolTip(
-            "Kaplan–Meier of remaining de-escalated, beside the published cohorts"
+        self.outcomes_action = _menu_action(
+            tools,
+            "&Outcome audit…",
+            "Ctrl+Shift+A",
+            "Kaplan–Meier of remaining de-escalated, beside the published cohorts",
         )
-        self.summary_action = tools.addAction("&Monthly summary…")
-        self.summary_action.setToolTip(
-            "A month's candidates, decisions, outstanding data, overdue actions and "
-            "administrations avoided"
+        self.summary_action = _menu_action(
+            tools,
+            "&Monthly summary…",
+            tip="A month's candidates, decisions, outstanding data, overdue actions and "
+            "administrations avoided",
         )
         for action in (
             self.new_meeting_action,
@@ -994,3 +1001,13 @@ class MainWindow(QMainWindow):
         if self.presentation is not None:
             self.presentation.close()
         super().closeEvent(event)
+
+
+def _menu_action(menu: QMenu, text: str, shortcut: str = "", tip: str = "") -> QAction:
+    """Add an action to *menu*, with its shortcut and tooltip when given."""
+    action = menu.addAction(text)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+    if tip:
+        action.setToolTip(tip)
+    return action

@@ -51,7 +51,7 @@ from mdt_desktop.domain.summary_tables import (
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.monthly_summary import MonthlySummaryService
 from mdt_desktop.views.display import BAD, MUTED
-from mdt_desktop.views.save_actions import SavingDialog, ask_target
+from mdt_desktop.views.save_actions import SaveHooks, SavingDialog, ask_target
 from mdt_desktop.views.tables import list_table
 from mdt_desktop.workers import Runner
 
@@ -176,7 +176,8 @@ class MonthlySummaryWindow(SavingDialog):
         as_of: date | None = None,
     ) -> None:
         why_not = NOBODY if actor is None else "" if can_save else NOT_ALLOWED
-        super().__init__(actor, why_not, runner, parent)
+        hooks = SaveHooks(self._save_name, self._idle_widgets, self.save)
+        super().__init__(actor, why_not, runner, hooks, parent)
         self._service = service
         self.summary: MonthlySummary | None = None
         self.setWindowTitle("Monthly summary")

@@ -666,22 +666,15 @@ class PrepareMeetingDialog(QDialog):
         listed_layout = QVBoxLayout(listed)
         listed_layout.addWidget(self.candidates, 1)
         listed_layout.addLayout(listed_buttons)
-        suggested = QGroupBox("Suggested")
-        suggested_buttons = QHBoxLayout()
-        suggested_buttons.addWidget(self.add_suggested_button)
-        suggested_buttons.addStretch(1)
-        suggested_layout = QVBoxLayout(suggested)
-        suggested_layout.addWidget(self.suggestion_status)
-        suggested_layout.addWidget(self.suggested, 1)
-        suggested_layout.addLayout(suggested_buttons)
-        rereview = QGroupBox("Re-review after de-escalation")
-        rereview_buttons = QHBoxLayout()
-        rereview_buttons.addWidget(self.add_rereviews_button)
-        rereview_buttons.addStretch(1)
-        rereview_layout = QVBoxLayout(rereview)
-        rereview_layout.addWidget(self.rereview_status)
-        rereview_layout.addWidget(self.rereviews, 1)
-        rereview_layout.addLayout(rereview_buttons)
+        suggested = _offer_box(
+            "Suggested", self.suggestion_status, self.suggested, self.add_suggested_button
+        )
+        rereview = _offer_box(
+            "Re-review after de-escalation",
+            self.rereview_status,
+            self.rereviews,
+            self.add_rereviews_button,
+        )
         offered = QSplitter(Qt.Orientation.Vertical)
         offered.addWidget(rereview)
         offered.addWidget(suggested)
@@ -1182,3 +1175,16 @@ class PrepareMeetingDialog(QDialog):
                     self._on_move(steps[Qt.Key(event.key())])
                 return True
         return super().eventFilter(watched, event)
+
+
+def _offer_box(title: str, status: QLabel, table: QTableView, add: QPushButton) -> QGroupBox:
+    """A group of patients offered for the list: a status line, the table, its add button."""
+    box = QGroupBox(title)
+    buttons = QHBoxLayout()
+    buttons.addWidget(add)
+    buttons.addStretch(1)
+    layout = QVBoxLayout(box)
+    layout.addWidget(status)
+    layout.addWidget(table, 1)
+    layout.addLayout(buttons)
+    return box

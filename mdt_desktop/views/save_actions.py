@@ -10,6 +10,7 @@ stay disabled, with the reason as their tooltip, for who may not export.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -32,26 +33,42 @@ def ask_target(parent: QWidget, caption: str, suggested: Path, suffix: str) -> P
     return Path(chosen) if chosen else None
 
 
+@dataclass(frozen=True, slots=True)
+class SaveHooks:
+    """What a saving window supplies to SavingDialog."""
+
+    name: Callable[[], str | None]  # the suggested file name without suffix (None: nothing yet)
+    idle_widgets: Callable[[], Sequence[QWidget]]  # disabled while the window reads or writes
+    write: Callable[[Path], None]  # write the content to a .csv or .pdf path (its public save)
+
+
 class SavingDialog(QDialog):
     """A dialog with a status line and "Save CSV…" / "Save PDF…" run through the runner.
 
     Subclasses call ``_create_save_widgets`` and ``_connect_save_signals``, put
-    ``_save_footer()`` at the bottom of their layout, and provide ``choose_target`` (a static
-    method tests replace), ``_save_name`` and ``_idle_widgets``.
+    ``_save_footer()`` at the bottom of their layout, name the file dialog in ``choose_target``
+    (a static method tests replace) and pass their SaveHooks.
 
     Args:
         actor: who is using the program (None: nobody chosen).
         why_not: why saving is disabled for *actor* ('' when they may save).
         runner: where the content is read and saved.
+        hooks: the subclass's file name, busy widgets and writer.
         parent: the owning window.
     """
 
     saved = Signal(object)  # Path of the file written
 
     def __init__(
-        self, actor: Actor | None, why_not: str, runner: Runner, parent: QWidget | None = None
+        self,
+        actor: Actor | None,
+        why_not: str,
+        runner: Runner,
+        hooks: SaveHooks,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._hooks = hooks
         self._actor = actor
         self._runner = runner
         self._why_not = why_not
@@ -64,14 +81,6 @@ class SavingDialog(QDialog):
     def choose_target(parent: QWidget, suggested: Path, suffix: str) -> Path | None:
         """Ask where to write the file (subclasses name the dialog; tests replace this)."""
         return ask_target(parent, "Save", suggested, suffix)
-
-    def _save_name(self) -> str | None:
-        """The suggested file name without its suffix (None: nothing to save yet)."""
-        raise NotImplementedError
-
-    def _idle_widgets(self) -> Sequence[QWidget]:
-        """The widgets disabled while the window reads or writes."""
-        raise NotImplementedError
 
     def _create_save_widgets(self, status_name: str) -> None:
         self.status = QLabel()
@@ -117,14 +126,10 @@ class SavingDialog(QDialog):
         """Why saving is disabled for this user ('' when they may save)."""
         return self._why_not
 
-    def save(self, target: Path) -> None:
-        """Write the content to *target* (.csv or .pdf), off the GUI thread."""
-        raise NotImplementedError
-
     # --- slots ------------------------------------------------------------------------------------
 
     def _on_save(self, suffix: str) -> None:
-        name = self._save_name()
+        name = self._hooks.name()
         if name is None:
             return
         target = type(self).choose_target(self, self._folder / f"{name}{suffix}", suffix)
@@ -132,7 +137,7 @@ class SavingDialog(QDialog):
             if target.suffix.lower() != suffix:  # a name without the suffix gets it
                 target = target.with_name(target.name + suffix)
             self._folder = target.parent
-            self.save(target)
+            self._hooks.write(target)
 
     def _on_saved(self, path: Path) -> None:
         self._set_busy(False)
@@ -147,9 +152,9 @@ class SavingDialog(QDialog):
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
-        for widget in self._idle_widgets():
+        for widget in self._hooks.idle_widgets():
             widget.setEnabled(not busy)
-        may_save = not busy and self._save_name() is not None and not self._why_not
+        may_save = not busy and self._hooks.name() is not None and not self._why_not
         for button in (self.csv_button, self.pdf_button):
             button.setEnabled(may_save)
             button.setToolTip(self._why_not)
