@@ -24,6 +24,7 @@ class DrugInfo:
 
 
 _MG = (DoseUnit.MG,)
+_MG_OR_KG = (DoseUnit.MG, DoseUnit.MG_PER_KG)
 DRUGS: dict[Drug, DrugInfo] = {
     Drug.INFLIXIMAB_IV: DrugInfo(
         "Infliximab IV",
@@ -76,11 +77,17 @@ DRUGS: dict[Drug, DrugInfo] = {
     Drug.UPADACITINIB: DrugInfo(
         "Upadacitinib", DrugClass.SMALL_MOLECULE, "upadacitinib", "oral", "L04AF03", _MG
     ),
+    # Thiopurines are usually prescribed per kilogram a day (docs/clinical.md, "Dosing").
     Drug.AZATHIOPRINE: DrugInfo(
-        "Azathioprine", DrugClass.IMMUNOMODULATOR, "azathioprine", "oral", "L04AX01", _MG
+        "Azathioprine", DrugClass.IMMUNOMODULATOR, "azathioprine", "oral", "L04AX01", _MG_OR_KG
     ),
     Drug.MERCAPTOPURINE: DrugInfo(
-        "Mercaptopurine", DrugClass.IMMUNOMODULATOR, "mercaptopurine", "oral", "L01BB02", _MG
+        "Mercaptopurine",
+        DrugClass.IMMUNOMODULATOR,
+        "mercaptopurine",
+        "oral",
+        "L01BB02",
+        _MG_OR_KG,
     ),
     Drug.METHOTREXATE: DrugInfo(
         "Methotrexate", DrugClass.IMMUNOMODULATOR, "methotrexate", "sc", "L04AX03", _MG
@@ -176,6 +183,29 @@ def display_unit(text: str) -> str:
 def canonical_unit(analyte: Analyte) -> str:
     """Return the unit observations of *analyte* are stored in."""
     return ANALYTES[analyte].unit
+
+
+def molecule_of(name: str | None) -> str | None:
+    """The molecule a drug code or name stands for, whatever the route or product.
+
+    ``infliximab_iv``, ``infliximab_sc`` and ``infliximab`` are all ``infliximab``: levels,
+    antibodies, the checklist, the chase list and the audit treat one molecule as one drug
+    (docs/clinical.md, "One drug identity"). A name the catalogue does not know is returned
+    as written (lower case); an empty one is None.
+    """
+    text = (name or "").strip().lower()
+    if not text:
+        return None
+    for drug, info in DRUGS.items():
+        if text in (drug.value, info.molecule):
+            return info.molecule
+    return text
+
+
+def same_molecule(a: str | None, b: str | None) -> bool:
+    """True when *a* and *b* name the same molecule (either route, any product)."""
+    first, second = molecule_of(a), molecule_of(b)
+    return first is not None and first == second
 
 
 def is_anti_tnf(drug: Drug) -> bool:

@@ -6,10 +6,11 @@ Each rule returns met / not met / unknown and the evidence behind it. Missing or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from mdt_desktop.domain.catalogue import ANALYTES, DRUGS
 from mdt_desktop.domain.enums import Analyte, ChecklistResult, Comparator, IbdType
@@ -30,13 +31,18 @@ MET, NOT_MET, UNKNOWN = ChecklistResult.MET, ChecklistResult.NOT_MET, ChecklistR
 
 @dataclass(frozen=True, slots=True)
 class ChecklistItemSpec:
-    """One item of resources/checklist.toml."""
+    """One item of resources/checklist.toml (``options`` tune its rule, e.g. budesonide)."""
 
     key: str
     label: str
     rule: str
     thresholds: tuple[str, ...]
     objective: bool
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def option(self, name: str, default: Any) -> Any:
+        """The configured value of *name*, or *default*."""
+        return self.options.get(name, default)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mdt_desktop.domain.antibodies import AntibodyAssay, parse_assays
 from mdt_desktop.domain.checklist import RULES, ChecklistItemSpec
 from mdt_desktop.domain.enums import Analyte, DoseUnit, Drug, Evidence
 from mdt_desktop.domain.errors import ConfigurationError, ValidationError
@@ -26,10 +27,22 @@ from mdt_desktop.domain.monitoring import (
     MonitoringCheckSpec,
 )
 from mdt_desktop.domain.published import PublishedResult, parse_published
-from mdt_desktop.domain.regimens import DrugRegimens, Regimen, RegimenCatalogue, RegimenSpec
+from mdt_desktop.domain.regimens import (
+    DrugRegimens,
+    InductionSpec,
+    Regimen,
+    RegimenCatalogue,
+    RegimenSpec,
+)
 from mdt_desktop.domain.risk import RULES as RISK_RULES
 from mdt_desktop.domain.risk import RiskFactorSpec
-from mdt_desktop.domain.site import UNSET_SITE, SiteContact, parse_site
+from mdt_desktop.domain.site import (
+    DEFAULT_TIME_ZONE,
+    UNSET_SITE,
+    SiteContact,
+    parse_site,
+    parse_time_zone,
+)
 from mdt_desktop.domain.thresholds import (
     Problems,
     Source,
@@ -48,6 +61,7 @@ FILES = (
     "risk_factors.toml",
     "published_outcomes.toml",
     "freshness.toml",
+    "antibody_assays.toml",
 )
 
 # Keys the program's rules look up; a configuration without them is refused at start-up.
@@ -97,6 +111,10 @@ REQUIRED_THRESHOLDS = frozenset(
         "chase_lead_time",
         "trough_window_iv",
         "trough_window_sc",
+        "trough_window_adalimumab",
+        "risk_lab_max_age",
+        "lost_to_follow_up_after",
+        "dose_gap_tolerance",
     }
 )
 REQUIRED_BANDS = frozenset({"infliximab_target", "adalimumab_target"})
@@ -116,6 +134,8 @@ class ClinicalConfig:
     published: tuple[PublishedResult, ...] = ()  # what the outcome audit compares with
     site: SiteContact = UNSET_SITE  # who letters say to contact (site.toml)
     freshness: tuple[FreshnessSpec, ...] = ()  # what the chase list needs (freshness.toml)
+    time_zone: str = DEFAULT_TIME_ZONE  # the site's IANA zone (site.toml time_zone)
+    antibody_assays: tuple[AntibodyAssay, ...] = ()  # positivity cut-offs (antibody_assays.toml)
 
 
 def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalConfig:
@@ -154,7 +174,10 @@ def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalCon
     published = parse_published(
         data["published_outcomes.toml"], names["published_outcomes.toml"], sources, problems
     )
-    contact = _load_site(shipped, site, problems)
+    contact, zone = _load_site(shipped, site, problems)
+    assays = parse_assays(
+        data["antibody_assays.toml"], names["antibody_assays.toml"], sources, problems
+    )
     freshness = parse_freshness(
         data["freshness.toml"], names["freshness.toml"], thresholds, sources, problems
     )
@@ -173,11 +196,13 @@ def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalCon
         published,
         contact,
         freshness,
+        zone,
+        assays,
     )
 
 
-def _load_site(shipped: Path, site: Path | None, problems: Problems) -> SiteContact:
-    """The team's contact details: shipped DEMO placeholders, overlaid by the site's site.toml."""
+def _load_site(shipped: Path, site: Path | None, problems: Problems) -> tuple[SiteContact, str]:
+    """The team's contact details and time zone: shipped DEMO values, overlaid by site.toml."""
     name = "site.toml"
     placeholders = _read(shipped / name, problems)
     data = dict(placeholders)
@@ -188,7 +213,7 @@ def _load_site(shipped: Path, site: Path | None, problems: Problems) -> SiteCont
         where = f"{where} + {override}"
     if data and data.get("schema", SCHEMA) != SCHEMA:
         problems.add(where, f"schema: this version reads schema {SCHEMA}")
-    return parse_site(data, placeholders, where, problems)
+    return parse_site(data, placeholders, where, problems), parse_time_zone(data, where, problems)
 
 
 def _read(path: Path, problems: Problems) -> dict[str, Any]:
@@ -264,9 +289,52 @@ def _parse_regimens(
                 for i, raw in enumerate(entry.get(name, []))
                 if (spec := _spec(raw, drug, f"{here} {name}[{i}]", known, problems))
             )
+        induction = (
+            _induction(entry["induction"], f"{here} induction", known, problems)
+            if "induction" in entry
+            else None
+        )
         if standard:
-            drugs[drug] = DrugRegimens(drug, standard, lists["intensified"], lists["reduced"])
+            drugs[drug] = DrugRegimens(
+                drug, standard, lists["intensified"], lists["reduced"], induction
+            )
     return RegimenCatalogue(drugs)
+
+
+def _induction(
+    entry: Any, where: str, known: Mapping[str, Source], problems: Problems
+) -> InductionSpec | None:
+    if not isinstance(entry, dict):
+        problems.add(where, "must be an inline table")
+        return None
+    try:
+        spec = InductionSpec(
+            tuple(float(w) for w in entry["weeks"]),
+            tuple(float(d) for d in entry["doses"]),
+            DoseUnit(entry["unit"]),
+            float(entry["maintenance_from_week"]),
+            str(entry["name"]),
+            tuple(entry["sources"]),
+            Evidence(entry["evidence"]),
+        )
+    except KeyError as missing:
+        problems.add(where, f"{missing.args[0]}: required")
+        return None
+    except (ValueError, TypeError) as error:
+        problems.add(where, str(error))
+        return None
+    if not spec.weeks or len(spec.weeks) != len(spec.doses):
+        problems.add(where, "weeks and doses: one dose for each week, at least one")
+    elif list(spec.weeks) != sorted(spec.weeks) or spec.weeks[0] != 0:
+        problems.add(where, "weeks: must start at 0 and rise")
+    elif spec.maintenance_from_week <= spec.weeks[-1]:
+        problems.add(where, "maintenance_from_week: must come after the last loading dose")
+    elif any(d <= 0 for d in spec.doses):
+        problems.add(where, "doses: must be positive")
+    unknown = [tag for tag in spec.sources if tag not in known]
+    if unknown or not spec.sources:
+        problems.add(where, f"sources: unknown or missing source tags {unknown}")
+    return None if problems.lines and problems.lines[-1].startswith(where) else spec
 
 
 def _parse_checklist(
@@ -283,6 +351,7 @@ def _parse_checklist(
                 str(entry["rule"]),
                 tuple(entry.get("thresholds", [])),
                 bool(entry.get("objective", False)),
+                dict(entry.get("options", {})),
             )
         except (KeyError, TypeError) as error:
             problems.add(here, f"{error}: required")
@@ -350,6 +419,7 @@ def _parse_risks(
                 tuple(entry["sources"]),
                 Evidence(entry["evidence"]).value,
                 str(entry.get("note", "")),
+                str(entry.get("conflict", "")),
             )
         except (KeyError, TypeError, ValueError) as error:
             problems.add(here, f"{error}")

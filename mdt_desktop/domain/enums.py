@@ -88,22 +88,46 @@ class DoseUnit(StrEnum):
 
 
 class Phase(StrEnum):
-    """Induction doses are not a maintenance regimen and are never compared for intensity."""
+    """What a medication period is; only maintenance regimens are compared for intensity.
+
+    Induction doses (label: infliximab 5 mg/kg at weeks 0, 2 and 6; adalimumab 160 mg then
+    80 mg) and single doses given outside a regimen (a rescue infusion) are shown on the dose
+    strip but never make a regimen change (docs/clinical.md, "Medication episodes").
+    """
 
     INDUCTION = "induction"
     MAINTENANCE = "maintenance"
+    SINGLE_DOSE = "single_dose"
 
 
 class EndReason(StrEnum):
-    """Why a medication period ended."""
+    """Why a medication period ended (FHIR MedicationStatement.statusReason, or entered).
+
+    Only lack or loss of effect ends a de-escalation as a failure; every other stop censors it on
+    its date (docs/clinical.md, "Outcome audit"). None means the reason was not recorded.
+    """
 
     REGIMEN_CHANGE = "regimen_change"
     LACK_OF_EFFECT = "lack_of_effect"
     ADVERSE_EVENT = "adverse_event"
     PATIENT_CHOICE = "patient_choice"
+    PREGNANCY = "pregnancy"
     ELECTIVE_STOP = "elective_stop"
     COURSE_COMPLETED = "course_completed"
     OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            EndReason.REGIMEN_CHANGE: "Regimen changed",
+            EndReason.LACK_OF_EFFECT: "Lack or loss of effect",
+            EndReason.ADVERSE_EVENT: "Adverse event",
+            EndReason.PATIENT_CHOICE: "Patient's choice",
+            EndReason.PREGNANCY: "Pregnancy",
+            EndReason.ELECTIVE_STOP: "Elective stop (e.g. in remission)",
+            EndReason.COURSE_COMPLETED: "Course completed",
+            EndReason.OTHER: "Other reason",
+        }[self]
 
 
 class Analyte(StrEnum):

@@ -93,6 +93,7 @@ class MedicationPeriod:
     phase: Phase = Phase.MAINTENANCE
     reason: str = ""
     end_reason: EndReason | None = None
+    end_reason_detail: str = ""  # as the source said it (FHIR statusReason text or code)
 
     @property
     def regimen(self) -> Regimen:

@@ -162,6 +162,28 @@ class RegimenSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class InductionSpec:
+    """A drug's label loading schedule: doses at weeks from the first, then maintenance.
+
+    Infliximab IV: 5 mg/kg at weeks 0, 2 and 6, maintenance from week 14; adalimumab: 160 mg
+    at week 0 and 80 mg at week 2, maintenance from week 4 (resources/regimens.toml).
+    """
+
+    weeks: tuple[float, ...]
+    doses: tuple[float, ...]
+    dose_unit: DoseUnit
+    maintenance_from_week: float
+    name: str
+    sources: tuple[str, ...]
+    evidence: Evidence
+
+    @property
+    def days(self) -> int:
+        """Days from the first loading dose to the first maintenance dose."""
+        return round(self.maintenance_from_week * DAYS_PER_WEEK)
+
+
+@dataclass(frozen=True, slots=True)
 class DrugRegimens:
     """The standard maintenance regimen of a drug and its usual intensified and reduced forms."""
 
@@ -169,6 +191,7 @@ class DrugRegimens:
     standard: RegimenSpec
     intensified: tuple[RegimenSpec, ...] = ()
     reduced: tuple[RegimenSpec, ...] = ()
+    induction: InductionSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +203,11 @@ class RegimenCatalogue:
     def standard(self, drug: Drug) -> RegimenSpec | None:
         entry = self.drugs.get(drug)
         return entry.standard if entry else None
+
+    def induction(self, drug: Drug) -> InductionSpec | None:
+        """The drug's label induction schedule, if configured."""
+        entry = self.drugs.get(drug)
+        return entry.induction if entry else None
 
     def level(self, regimen: Regimen) -> RegimenLevel:
         """Return whether *regimen* is below, at or above the drug's standard regimen."""

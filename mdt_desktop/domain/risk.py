@@ -27,6 +27,7 @@ class RiskFactorSpec:
     sources: tuple[str, ...]
     evidence: str
     note: str = ""
+    conflict: str = ""  # where sources disagree about this factor, said so (shown with it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class RiskFinding:
     sources: tuple[str, ...]
     evidence: str
     note: str = ""
+    conflict: str = ""
 
 
 Rule = Callable[[PatientRecord, date, Thresholds], str | None]

@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mdt_desktop.domain.thresholds import Problems
 
 FIELDS = ("team", "organisation", "address", "phone", "email")
+SETTINGS = ("time_zone",)  # site settings that are not contact details
+DEFAULT_TIME_ZONE = "Europe/London"
 MAX_ADDRESS_LINES = 6
 
 
@@ -65,7 +68,7 @@ def parse_site(
         address = []
     if values["email"] and "@" not in values["email"]:
         problems.add(f"{where} [email]", f"{values['email']!r} is not an e-mail address")
-    unknown = sorted(set(data) - {*FIELDS, "schema"})
+    unknown = sorted(set(data) - {*FIELDS, *SETTINGS, "schema"})
     if unknown:
         problems.add(where, f"unknown keys {unknown} (known: {list(FIELDS)})")
     placeholders = tuple(key for key in FIELDS if key in data and data[key] == shipped.get(key))
@@ -77,3 +80,24 @@ def parse_site(
         values["email"],
         placeholders,
     )
+
+
+def parse_time_zone(data: Mapping[str, Any], where: str, problems: Problems) -> str:
+    """The site's IANA time zone (``time_zone``), checked against the zone database.
+
+    Timestamps are stored as the site's wall-clock time; results sent with an offset or in UTC
+    are converted to it on import (docs/clinical.md, "Time").
+    """
+    name = data.get("time_zone", DEFAULT_TIME_ZONE)
+    if not isinstance(name, str) or not name.strip():
+        problems.add(f"{where} [time_zone]", "must be an IANA time zone such as Europe/London")
+        return DEFAULT_TIME_ZONE
+    try:
+        ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add(
+            f"{where} [time_zone]",
+            f"{name!r} is not a known IANA time zone (for example Europe/London)",
+        )
+        return DEFAULT_TIME_ZONE
+    return name.strip()

@@ -15,8 +15,10 @@ from mdt_desktop.domain.enums import (
     Comparator,
     DoseUnit,
     Drug,
+    EndReason,
     EventKind,
     IbdType,
+    Phase,
     Sex,
 )
 from mdt_desktop.domain.montreal import Montreal
@@ -86,7 +88,12 @@ class DiagnosisIn:
 
 @dataclass(frozen=True, slots=True)
 class MedicationIn:
-    """A period on one regimen (FHIR MedicationStatement)."""
+    """A period on one regimen (FHIR MedicationStatement).
+
+    A single dose (``repeat.count`` 1, or one date) is a period of one day with an interval of
+    one day and phase induction or single dose. ``end_reason`` is None when the source gave no
+    reason; ``end_reason_detail`` keeps what it said (statusReason text or code).
+    """
 
     hospital_number: str
     drug: Drug
@@ -96,6 +103,9 @@ class MedicationIn:
     start: date
     end: date | None
     where: Where
+    phase: Phase = Phase.MAINTENANCE
+    end_reason: EndReason | None = None
+    end_reason_detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)

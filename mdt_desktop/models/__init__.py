@@ -20,6 +20,7 @@ from mdt_desktop.models.meeting import (
     MeetingRow,
 )
 from mdt_desktop.models.patient import (
+    AdministrationRow,
     ClinicalEventRow,
     MedicationPeriodRow,
     ObservationRow,
@@ -28,6 +29,7 @@ from mdt_desktop.models.patient import (
 
 __all__ = [
     "ActionRow",
+    "AdministrationRow",
     "AnnotationRow",
     "AttendanceRow",
     "AuditEventRow",

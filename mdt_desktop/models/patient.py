@@ -93,6 +93,12 @@ class PatientRow(Base):
         passive_deletes=True,
         order_by="ClinicalEventRow.occurred_on",
     )
+    administrations: Mapped[list[AdministrationRow]] = relationship(
+        back_populates="patient",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="AdministrationRow.given_on",
+    )
 
 
 class MedicationPeriodRow(Base):
@@ -121,6 +127,8 @@ class MedicationPeriodRow(Base):
     phase: Mapped[str] = mapped_column(String(16), default=Phase.MAINTENANCE.value)
     reason: Mapped[str] = mapped_column(Text, default="")
     end_reason: Mapped[str | None] = mapped_column(String(32))
+    # The reason as the source gave it (FHIR statusReason text or code), shown beside end_reason.
+    end_reason_detail: Mapped[str] = mapped_column(Text, default="", server_default="")
     source: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # A period created by an MDT decision, or ended by one: a decision changed before sign-off
@@ -189,3 +197,31 @@ class ClinicalEventRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     patient: Mapped[PatientRow] = relationship(back_populates="events")
+
+
+class AdministrationRow(Base):
+    """Row in ``medication_administrations``: one dose given (FHIR MedicationAdministration).
+
+    A recorded infusion or injection is contact with the patient: the outcome audit censors a
+    de-escalation at the last contact when a patient stops attending (docs/clinical.md,
+    "Loss to follow-up").
+    """
+
+    __tablename__ = "medication_administrations"
+    __table_args__ = (
+        one_of("drug", Drug),
+        one_of("dose_unit", DoseUnit, nullable=True),
+        CheckConstraint("dose_value IS NULL OR dose_value > 0", name="dose_positive"),
+        UniqueConstraint("patient_id", "drug", "given_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    drug: Mapped[str] = mapped_column(String(32))
+    given_on: Mapped[date] = mapped_column(Date)
+    dose_value: Mapped[float | None] = mapped_column(Float)
+    dose_unit: Mapped[str | None] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    patient: Mapped[PatientRow] = relationship(back_populates="administrations")

@@ -78,6 +78,7 @@ def _medication(period: MedicationPeriod) -> dict[str, Any]:
         "intensity_unit": intensity.unit,
         "reason": period.reason,
         "end_reason": period.end_reason.value if period.end_reason else None,
+        "end_reason_detail": period.end_reason_detail,
     }
 
 

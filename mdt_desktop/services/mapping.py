@@ -112,6 +112,7 @@ def medication_from_row(row: MedicationPeriodRow) -> MedicationPeriod:
         phase=Phase(row.phase),
         reason=row.reason,
         end_reason=EndReason(row.end_reason) if row.end_reason else None,
+        end_reason_detail=row.end_reason_detail or "",
     )
 
 
@@ -130,6 +131,7 @@ def medication_columns(
         "phase": period.phase.value,
         "reason": period.reason,
         "end_reason": period.end_reason.value if period.end_reason else None,
+        "end_reason_detail": period.end_reason_detail,
         "source": source,
         "created_at": created_at,
     }

@@ -1,0 +1,90 @@
+"""medication episodes as EHRs send them, recorded administrations, one drug identity
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-07 22:00:00
+
+Issue 12 (right answers on real hospital feeds): a medication period keeps the stop reason as
+the source gave it (``end_reason_detail``) beside the coded one, which gains "pregnancy"; a
+period may be a single dose; doses given (FHIR MedicationAdministration) are stored as contact
+with the patient. Antibody results name the molecule they are against (``infliximab``), not a
+route (``infliximab_iv``): levels and antibodies of one drug are one drug whatever its route.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0004'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+DRUGS = (
+    "'infliximab_iv', 'infliximab_sc', 'adalimumab', 'golimumab', 'certolizumab', "
+    "'vedolizumab', 'ustekinumab', 'risankizumab', 'tofacitinib', 'upadacitinib', "
+    "'azathioprine', 'mercaptopurine', 'methotrexate', 'prednisolone', 'hydrocortisone', "
+    "'methylprednisolone', 'budesonide'"
+)
+OLD_PHASES = "'induction', 'maintenance'"
+NEW_PHASES = "'induction', 'maintenance', 'single_dose'"
+OLD_REASONS = (
+    "'regimen_change', 'lack_of_effect', 'adverse_event', 'patient_choice', 'elective_stop', "
+    "'course_completed', 'other'"
+)
+NEW_REASONS = (
+    "'regimen_change', 'lack_of_effect', 'adverse_event', 'patient_choice', 'pregnancy', "
+    "'elective_stop', 'course_completed', 'other'"
+)
+
+
+def _checks(phases: str, reasons: str) -> None:
+    with op.batch_alter_table('medication_periods', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_medication_periods_phase_valid'), type_='check')
+        batch_op.drop_constraint(op.f('ck_medication_periods_end_reason_valid'), type_='check')
+        batch_op.create_check_constraint(
+            op.f('ck_medication_periods_phase_valid'), f"phase IN ({phases})"
+        )
+        batch_op.create_check_constraint(
+            op.f('ck_medication_periods_end_reason_valid'),
+            f"end_reason IS NULL OR end_reason IN ({reasons})",
+        )
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('medication_periods', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('end_reason_detail', sa.Text(), server_default='', nullable=False)
+        )
+    _checks(NEW_PHASES, NEW_REASONS)
+    op.create_table('medication_administrations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('drug', sa.String(length=32), nullable=False),
+    sa.Column('given_on', sa.Date(), nullable=False),
+    sa.Column('dose_value', sa.Float(), nullable=True),
+    sa.Column('dose_unit', sa.String(length=8), nullable=True),
+    sa.Column('source', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('dose_value IS NULL OR dose_value > 0', name=op.f('ck_medication_administrations_dose_positive')),
+    sa.CheckConstraint(f"drug IN ({DRUGS})", name=op.f('ck_medication_administrations_drug_valid')),
+    sa.CheckConstraint("dose_unit IS NULL OR dose_unit IN ('mg/kg', 'mg')", name=op.f('ck_medication_administrations_dose_unit_valid')),
+    sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_medication_administrations_patient_id_patients'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_medication_administrations')),
+    sa.UniqueConstraint('patient_id', 'drug', 'given_on', name=op.f('uq_medication_administrations_patient_id_drug_given_on'))
+    )
+    # One drug identity: antibodies are against a molecule, whatever the route it was given by.
+    op.execute(
+        "UPDATE observations SET target_drug = 'infliximab' "
+        "WHERE target_drug IN ('infliximab_iv', 'infliximab_sc')"
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('medication_administrations')
+    op.execute("UPDATE medication_periods SET phase = 'induction' WHERE phase = 'single_dose'")
+    op.execute("UPDATE medication_periods SET end_reason = 'other' WHERE end_reason = 'pregnancy'")
+    _checks(OLD_PHASES, OLD_REASONS)
+    with op.batch_alter_table('medication_periods', schema=None) as batch_op:
+        batch_op.drop_column('end_reason_detail')
