@@ -159,6 +159,17 @@ class ClinicalEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Administration:
+    """One dose recorded as given (an infusion or injection): contact with the patient."""
+
+    id: int | None
+    drug: Drug
+    given_on: date
+    dose_value: float | None = None
+    dose_unit: DoseUnit | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PatientRecord:
     """A patient with their full history, oldest first."""
 
@@ -166,6 +177,7 @@ class PatientRecord:
     medications: tuple[MedicationPeriod, ...] = ()
     observations: tuple[Observation, ...] = ()
     events: tuple[ClinicalEvent, ...] = ()
+    administrations: tuple[Administration, ...] = ()
 
     def series(self, analyte: Analyte) -> tuple[Observation, ...]:
         """Return the observations of one analyte, oldest first."""
