@@ -387,13 +387,13 @@ def _meeting(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from mdt_desktop.cli_text import import_text
-    from mdt_desktop.configuration import code_table
+    from mdt_desktop.configuration import code_table, site_zone
     from mdt_desktop.services.imports import ImportRejected, ImportService
 
-    codes = code_table()
+    codes, zone = code_table(), site_zone()
     db = _open_existing(args) if args.dry_run else _open_for_writing(args, create=True)
     try:
-        service = ImportService(db, codes)
+        service = ImportService(db, codes, zone=zone)
         try:
             report = service.preview(args.files) if args.dry_run else service.run(args.files, None)
         except ImportRejected as rejected:

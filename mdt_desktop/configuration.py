@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from mdt_desktop.domain.config import ClinicalConfig, load_clinical_config
 from mdt_desktop.importers.codes import CodeTable, load_code_table
@@ -19,3 +20,8 @@ def clinical_config() -> ClinicalConfig:
 def code_table() -> CodeTable:
     """Return the lab code table: built-in LOINC, shipped lab_codes.toml, the site's own."""
     return load_code_table(resource_path("lab_codes.toml"), user_config_dir() / "lab_codes.toml")
+
+
+def site_zone() -> ZoneInfo:
+    """Return the site's time zone (site.toml ``time_zone``; docs/clinical.md, "Time")."""
+    return ZoneInfo(clinical_config().time_zone)

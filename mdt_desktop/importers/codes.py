@@ -1,20 +1,24 @@
-"""Which analyte, drug or procedure a code or name stands for.
+"""Which analyte, drug, procedure or stop reason a code or name stands for.
 
-The LOINC codes of CLINICAL.md §6.1 are built in; local codes, test names, plausibility ranges,
-medication and procedure codes come from ``resources/lab_codes.toml`` and, added on top, the
-site's own ``lab_codes.toml`` in the user configuration folder. An unknown code is never
-guessed: the reader reports it with where it occurs.
+Everything comes from ``resources/lab_codes.toml`` and, added on top, the site's own
+``lab_codes.toml`` in the user configuration folder: LOINC codes (each with its long name,
+component, property and how it was verified, docs/clinical.md, "Lab codes"), local codes, test
+names, plausibility ranges, medication and procedure codes, and the reasons a medication was
+stopped (docs/clinical.md, "Medication episodes"). An unknown code is never guessed: the reader
+reports it with where it occurs. Anti-drug antibodies name the molecule they are against
+(``infliximab``, whatever the route; docs/clinical.md, "One drug identity").
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mdt_desktop.domain.catalogue import DRUGS
-from mdt_desktop.domain.enums import Analyte, Drug, EventKind
+from mdt_desktop.domain.catalogue import DRUGS, molecule_of
+from mdt_desktop.domain.enums import Analyte, Drug, EndReason, EventKind
 from mdt_desktop.domain.errors import ConfigurationError
 
 LOINC = "http://loinc.org"
@@ -26,28 +30,46 @@ ATC_NAMES = ("ATC", ATC)
 ANY_SYSTEM = "*"
 
 
+LOINC_CODE = re.compile(r"^(\d{1,7})-(\d)$")
+VERIFICATION = ("verified:", "partly verified:", "unverified:")
+MOLECULES = frozenset(info.molecule for info in DRUGS.values())
+
+
+@dataclass(frozen=True, slots=True)
+class LoincCode:
+    """A LOINC code as lab_codes.toml ``[loinc]`` describes it (docs/clinical.md, "Lab codes")."""
+
+    code: str
+    long_name: str
+    component: str
+    loinc_property: str  # MCnc, MCnt, NCnc, ACnc, ...: checked against each result's unit
+    verification: str  # "verified: <where>", "partly verified: <what>" or "unverified: <why>"
+
+    @property
+    def verified(self) -> bool:
+        return self.verification.startswith("verified:")
+
+
 @dataclass(frozen=True, slots=True)
 class Mapping:
-    """What a lab code means: the analyte and, for antibodies, the drug they are against."""
+    """What a lab code means: the analyte and, for antibodies, the molecule they are against.
+
+    ``loinc`` describes the LOINC code the mapping came from (None for local codes and names).
+    """
 
     analyte: Analyte
-    target_drug: Drug | None = None
+    target_drug: str | None = None
+    loinc: LoincCode | None = None
 
 
-# CLINICAL.md §6.1 (S93-S96; calprotectin, infliximab and adalimumab codes as seen in public
-# code, to be confirmed at loinc.org). Antibodies have no LOINC code: map local codes.
-BUILT_IN_LOINC: dict[str, Mapping] = {
-    "1988-5": Mapping(Analyte.CRP),
-    "30522-7": Mapping(Analyte.CRP),
-    "6690-2": Mapping(Analyte.WBC),
-    "718-7": Mapping(Analyte.HAEMOGLOBIN),
-    "1751-7": Mapping(Analyte.ALBUMIN),
-    "38445-3": Mapping(Analyte.FAECAL_CALPROTECTIN),
-    "39803-2": Mapping(Analyte.INFLIXIMAB_LEVEL),
-    "86896-8": Mapping(Analyte.INFLIXIMAB_LEVEL),
-    "74117-3": Mapping(Analyte.ADALIMUMAB_LEVEL),
-    "74116-5": Mapping(Analyte.ADALIMUMAB_LEVEL),
-}
+@dataclass(frozen=True, slots=True)
+class StopCode:
+    """What a SNOMED CT stop-reason code means, and how that was verified."""
+
+    reason: EndReason
+    verification: str
+
+
 PANELS = frozenset({"58410-2"})  # order codes (CBC panel): never a result
 
 
@@ -61,7 +83,7 @@ class ProcedureMapping:
 
 @dataclass(frozen=True)
 class CodeTable:
-    """The site's code mappings (built-in LOINC, shipped and site TOML)."""
+    """The site's code mappings (shipped and site lab_codes.toml)."""
 
     local: dict[tuple[str, str], Mapping]
     names: dict[str, Mapping]
@@ -69,14 +91,17 @@ class CodeTable:
     medication_codes: dict[str, Drug]
     medication_names: dict[str, Drug]
     procedures: dict[str, ProcedureMapping]
+    loinc: dict[str, Mapping] = field(default_factory=dict)
+    stop_codes: dict[str, StopCode] = field(default_factory=dict)
+    stop_phrases: dict[str, EndReason] = field(default_factory=dict)
 
     def analyte(self, system: str | None, code: str | None, name: str | None) -> Mapping | None:
         """The mapping of a result's code (LOINC or local) or, failing that, its name."""
         code = (code or "").strip()
         system = (system or "").strip()
         if code:
-            if system in LOINC_NAMES or (not system and code in BUILT_IN_LOINC):
-                found = BUILT_IN_LOINC.get(code)
+            if system in LOINC_NAMES or (not system and code in self.loinc):
+                found = self.loinc.get(code)
                 if found is not None:
                     return found
             found = self.local.get((system, code)) or self.local.get((ANY_SYSTEM, code))
@@ -113,6 +138,26 @@ class CodeTable:
 
     def plausible_range(self, analyte: Analyte) -> tuple[float, float] | None:
         return self.plausible.get(analyte)
+
+    def stop_code(self, system: str | None, code: str | None) -> StopCode | None:
+        """The stop reason a SNOMED CT code stands for (FHIR statusReason), if configured."""
+        if (system or "").strip() not in (*SNOMED_NAMES, ""):
+            return None
+        return self.stop_codes.get((code or "").strip())
+
+    def stop_phrases_in(self, text: str | None) -> set[EndReason]:
+        """Every stop reason whose configured phrase occurs in *text* (compared in lower case).
+
+        A phrase inside a longer phrase that also occurs does not count: "not in remission"
+        is not "remission".
+        """
+        words = _name_key(text)
+        found = [phrase for phrase in self.stop_phrases if phrase in words]
+        return {
+            self.stop_phrases[phrase]
+            for phrase in found
+            if not any(phrase != longer and phrase in longer for longer in found)
+        }
 
 
 def _name_key(name: str | None) -> str:
@@ -164,19 +209,116 @@ def _build(data: dict[str, Any], path: Path) -> CodeTable:
         for k, v in _drugs(medications.get("names", {}), "medications.names", problems).items()
     }
     procedures = _procedures(data.get("procedures", {}).get("snomed", {}), problems)
+    loinc = _loinc(data.get("loinc", {}), problems)
+    stops = data.get("stop_reasons", {})
+    stop_codes = _stop_codes(stops.get("snomed", {}), problems)
+    stop_phrases = _stop_phrases(stops.get("phrases", {}), problems)
     if problems:
         raise ConfigurationError(f"{path}: " + "; ".join(problems))
-    return CodeTable(local, names, plausible, codes, drug_names, procedures)
+    return CodeTable(
+        local, names, plausible, codes, drug_names, procedures, loinc, stop_codes, stop_phrases
+    )
 
 
 def _mapping(spec: Any, key: str, problems: list[str]) -> Mapping | None:
     fields = {"analyte": spec} if isinstance(spec, str) else spec
     try:
-        target = fields.get("target_drug")
-        return Mapping(Analyte(fields["analyte"]), Drug(target) if target else None)
+        analyte = Analyte(fields["analyte"])
+        target = _molecule(fields.get("target_drug"))
     except (KeyError, ValueError, TypeError, AttributeError):
         problems.append(f"{key}: needs a known analyte (and target_drug, if any): {spec!r}")
         return None
+    return Mapping(analyte, target)
+
+
+def _molecule(target: Any) -> str | None:
+    """The molecule an antibody mapping names (``infliximab_iv`` is ``infliximab``).
+
+    Raises ValueError for a name that is no drug of the catalogue.
+    """
+    if target is None or target == "":
+        return None
+    molecule = molecule_of(target) if isinstance(target, str) else None
+    if molecule not in MOLECULES:
+        raise ValueError(target)
+    return molecule
+
+
+def check_digit_ok(code: str) -> bool:
+    """Whether a LOINC code's check digit (after the hyphen) is right: the mod 10 algorithm."""
+    match = LOINC_CODE.match(code)
+    if match is None:
+        return False
+    digits = [int(d) for d in match.group(1) + match.group(2)]
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        doubled = digit * 2 if position % 2 else digit
+        total += doubled - 9 if doubled > 9 else doubled
+    return total % 10 == 0
+
+
+def _loinc(section: dict[str, Any], problems: list[str]) -> dict[str, Mapping]:
+    """``[loinc."<code>"]``: analyte, target_drug, long_name, component, property, verification."""
+    found: dict[str, Mapping] = {}
+    for code, spec in section.items():
+        key = f"loinc.{code}"
+        if not check_digit_ok(str(code)):
+            problems.append(f"{key}: not a LOINC code (NNNNN-N with a valid check digit)")
+            continue
+        mapping = _mapping(spec, key, problems) if isinstance(spec, dict) else None
+        if mapping is None:
+            if not isinstance(spec, dict):
+                problems.append(f"{key}: expected a table with analyte, long_name, ...")
+            continue
+        texts = {name: spec.get(name) for name in ("long_name", "component", "property")}
+        verification = spec.get("verification")
+        missing = [name for name, value in texts.items() if not isinstance(value, str) or not value]
+        if missing:
+            problems.append(f"{key}: needs {', '.join(missing)}")
+            continue
+        if not isinstance(verification, str) or not verification.startswith(VERIFICATION):
+            problems.append(
+                f"{key}: verification must start with 'verified:', 'partly verified:' or "
+                "'unverified:' and say where or why"
+            )
+            continue
+        entry = LoincCode(
+            str(code), texts["long_name"], texts["component"], texts["property"], verification
+        )
+        found[str(code)] = Mapping(mapping.analyte, mapping.target_drug, entry)
+    return found
+
+
+def _stop_codes(section: dict[str, Any], problems: list[str]) -> dict[str, StopCode]:
+    codes: dict[str, StopCode] = {}
+    for code, spec in section.items():
+        try:
+            verification = spec["verification"]
+            if not isinstance(verification, str) or not verification.startswith(VERIFICATION):
+                raise ValueError(verification)
+            codes[str(code)] = StopCode(EndReason(spec["reason"]), verification)
+        except (KeyError, ValueError, TypeError):
+            problems.append(
+                f"stop_reasons.snomed.{code}: needs a known reason and a verification "
+                f"('verified: <where>' or 'unverified: <why>'): {spec!r}"
+            )
+    return codes
+
+
+def _stop_phrases(section: dict[str, Any], problems: list[str]) -> dict[str, EndReason]:
+    phrases: dict[str, EndReason] = {}
+    for phrase, reason in section.items():
+        key = _name_key(str(phrase))
+        try:
+            if not key or key != str(phrase):
+                raise ValueError(phrase)
+            phrases[key] = EndReason(reason)
+        except ValueError:
+            problems.append(
+                f"stop_reasons.phrases.{phrase}: needs a lower-case phrase and a known reason "
+                f"({', '.join(r.value for r in EndReason)}): {reason!r}"
+            )
+    return phrases
 
 
 def _plausible(section: dict[str, Any], problems: list[str]) -> dict[Analyte, tuple[float, float]]:

@@ -1,7 +1,9 @@
-"""Lab results in CSV (ARCHITECTURE §5): ``hospital_number,collected_at,test,value,unit``.
+"""Lab results in CSV: ``hospital_number,collected_at,test,value,unit``.
 
 UTF-8 with or without a byte-order mark, CRLF or LF line endings, quoted fields; ``test`` is a
 LOINC code or a name from lab_codes.toml. Optional extra columns: ``assay`` and ``flag``.
+``collected_at`` with an offset is converted to the site's zone; without one it is site time
+(docs/clinical.md, "Time").
 Every row with a problem is reported with its line number; the file imports only when none has.
 """
 
@@ -10,14 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from mdt_desktop.importers.codes import CodeTable
 from mdt_desktop.importers.limits import Refused, read_text
 from mdt_desktop.importers.model import LabResult, ParsedFile, Where
 from mdt_desktop.importers.results import RawResult, convert
-from mdt_desktop.importers.times import parse_datetime
+from mdt_desktop.importers.times import parse_datetime, site_zone
 
 REQUIRED = ("hospital_number", "collected_at", "test", "value", "unit")
 OPTIONAL = ("assay", "flag")
@@ -26,18 +28,27 @@ MAX_PROBLEMS = 1000  # a wholly wrong file is summarised, not listed to the last
 FORMAT = "CSV"
 
 
-def read_csv(path: Path, codes: CodeTable, *, now: datetime | None = None) -> ParsedFile:
-    """Read a CSV file of lab results."""
+def read_csv(
+    path: Path, codes: CodeTable, *, now: datetime | None = None, zone: tzinfo | None = None
+) -> ParsedFile:
+    """Read a CSV file of lab results; times in the site's *zone*."""
     parsed = ParsedFile(path.name, FORMAT)
     try:
         text = read_text(path)
     except Refused as error:
         parsed.problem("", "", str(error))
         return parsed
-    return parse_csv(text, path.name, codes, now=now)
+    return parse_csv(text, path.name, codes, now=now, zone=zone)
 
 
-def parse_csv(text: str, name: str, codes: CodeTable, *, now: datetime | None = None) -> ParsedFile:
+def parse_csv(
+    text: str,
+    name: str,
+    codes: CodeTable,
+    *,
+    now: datetime | None = None,
+    zone: tzinfo | None = None,
+) -> ParsedFile:
     """Parse CSV text (already decoded) as the file *name*."""
     parsed = ParsedFile(name, FORMAT)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -50,6 +61,7 @@ def parse_csv(text: str, name: str, codes: CodeTable, *, now: datetime | None = 
     if columns is None:
         return parsed
     latest = now or datetime.now()
+    where = site_zone(zone)
     try:
         for row in reader:
             if len(parsed.problems) >= MAX_PROBLEMS:
@@ -57,7 +69,7 @@ def parse_csv(text: str, name: str, codes: CodeTable, *, now: datetime | None = 
                 break
             if not any(cell.strip() for cell in row):
                 continue
-            _row(row, reader.line_num, columns, parsed, codes, latest)
+            _row(row, reader.line_num, columns, parsed, codes, (latest, where))
     except csv.Error as error:
         parsed.problem(f"line {reader.line_num}", "", f"not CSV: {error}")
     return parsed
@@ -91,7 +103,7 @@ def _row(
     columns: dict[str, int],
     parsed: ParsedFile,
     codes: CodeTable,
-    now: datetime,
+    clock: tuple[datetime, tzinfo],
 ) -> None:
     place = f"line {line}"
     if len(row) != len(columns):
@@ -103,7 +115,7 @@ def _row(
         parsed.problem(place, "hospital_number", f"{number!r} is not a hospital number")
         return
     try:
-        collected = parse_datetime(cell["collected_at"], now=now)
+        collected = parse_datetime(cell["collected_at"], now=clock[0], zone=clock[1])
     except ValueError as error:
         parsed.problem(place, "collected_at", str(error))
         return

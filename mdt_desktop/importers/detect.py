@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from mdt_desktop.importers.codes import CodeTable
@@ -37,8 +37,13 @@ def reader_for(path: Path) -> tuple[str, Reader] | None:
     return None
 
 
-def read_file(path: Path, codes: CodeTable, *, now: datetime | None = None) -> ParsedFile:
-    """Read *path* with the reader its content calls for (a problem if none fits)."""
+def read_file(
+    path: Path, codes: CodeTable, *, now: datetime | None = None, zone: tzinfo | None = None
+) -> ParsedFile:
+    """Read *path* with the reader its content calls for (a problem if none fits).
+
+    Times are converted to the site's *zone* (None: the default site zone).
+    """
     found = reader_for(path)
     if found is None:
         parsed = ParsedFile(path.name, "unknown")
@@ -53,4 +58,4 @@ def read_file(path: Path, codes: CodeTable, *, now: datetime | None = None) -> P
             )
         return parsed
     _name, reader = found
-    return reader(path, codes, now=now)
+    return reader(path, codes, now=now, zone=zone)

@@ -3,7 +3,8 @@
 The handlers read the JSON as parsed, after fhir.resources has checked its structure, through
 the small accessors here: an element of the wrong type reads as absent, so nothing a file holds
 can raise. ``Context`` carries the patients found so far (every way an entry can be referred to:
-its ``fullUrl`` and ``Type/id``), problems, and notes about what was skipped.
+its ``fullUrl`` and ``Type/id``) and their dates of birth, the site's time zone (times are
+converted to it, docs/clinical.md, "Time"), problems, and notes about what was skipped.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from mdt_desktop.domain.errors import ValidationError
@@ -19,9 +20,12 @@ from mdt_desktop.domain.nhs import normalise_nhs_number
 from mdt_desktop.importers.codes import CodeTable
 from mdt_desktop.importers.csv_reader import HOSPITAL_NUMBER
 from mdt_desktop.importers.model import ParsedFile
-from mdt_desktop.importers.times import parse_date, parse_datetime
+from mdt_desktop.importers.times import parse_date, parse_datetime, site_zone
+from mdt_desktop.importers.units import same_unit
 
 JSON = dict[str, Any]
+Day = date  # Context has a method named date
+UCUM = "http://unitsofmeasure.org"
 MR_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0203"
 NHS_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 MAX_SHOWN = 60  # characters of a file's text quoted in a message
@@ -66,6 +70,28 @@ def number_text(value: Any) -> str | None:
     if isinstance(value, int | float):
         return repr(value)
     return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def quantity_unit(quantity: JSON | None) -> str | None:
+    """The unit of a FHIR Quantity: its UCUM ``code`` when there is one, else ``unit``."""
+    system = text(quantity, "system")
+    return (text(quantity, "code") if system in (None, UCUM) else None) or text(quantity, "unit")
+
+
+def unit_conflict(quantity: JSON | None) -> str | None:
+    """Why a Quantity's ``unit`` and UCUM ``code`` disagree; None when they agree.
+
+    A ``unit`` that is human text, not a unit ("milligrams per litre"), is only its display.
+    """
+    unit, code = text(quantity, "unit"), text(quantity, "code")
+    if unit is None or code is None or text(quantity, "system") not in (None, UCUM):
+        return None
+    if same_unit(unit, code) is not False:
+        return None
+    return (
+        f"the unit {shown(unit)} and the UCUM code {shown(code)} are different units: "
+        "which one was measured?"
+    )
 
 
 def shown(value: object) -> str:
@@ -151,6 +177,7 @@ class Context:
     parsed: ParsedFile
     codes: CodeTable
     now: datetime
+    zone: tzinfo = field(default_factory=site_zone)
     notes: Notes = field(default_factory=Notes)
     patients: dict[str, str | None] = field(default_factory=dict)  # None: Patient has problems
     types: dict[str, str] = field(default_factory=dict)  # reference key → resourceType
@@ -177,7 +204,7 @@ class Context:
             self.problem(entry, field_name, "missing")
             return None
         try:
-            return parse_date(value, now=self.now)
+            return parse_date(value, now=self.now, zone=self.zone)
         except ValueError as error:
             self.problem(entry, field_name, str(error))
             return None
@@ -188,10 +215,24 @@ class Context:
             self.problem(entry, field_name, "missing")
             return None
         try:
-            return parse_datetime(value, now=self.now)
+            return parse_datetime(value, now=self.now, zone=self.zone)
         except ValueError as error:
             self.problem(entry, field_name, str(error))
             return None
+
+    def before_birth(self, entry: Entry, field_name: str, number: str, when: Day) -> bool:
+        """Whether *when* is before the birth of patient *number* (a problem if so).
+
+        Only a date of birth from this file is known here; the import checks the stored
+        patient's (services/import_plan.py).
+        """
+        born = self.births.get(number)
+        if born is None or when >= born:
+            return False
+        self.problem(
+            entry, field_name, f"{when.isoformat()} is before the patient's birth ({born})"
+        )
+        return True
 
     def resource(self, reference: JSON | None, resource_type: str) -> JSON | None:
         """The resource of *resource_type* in this file that *reference* names, if any."""

@@ -9,6 +9,9 @@ unusable; the note names the codes so a missing endoscopy or resection code can 
 Completed and in-progress procedures are imported; preparation, not-done, on-hold, stopped,
 entered-in-error and unknown ones are skipped with a note.
 
+Dates are converted to site time before they are cut to a date (docs/clinical.md, "Time"); an
+event before the patient's birth is a problem.
+
 ResearchSubject: a trial enrolment on ``period.start``, described by the study's display (or
 the title of the ResearchStudy in the file it refers to). Subjects who were never on the study
 (candidate, eligible, screening, withdrawn before registration, ...) are skipped with a note.
@@ -80,6 +83,8 @@ def read_procedure(entry: Entry, context: Context) -> None:
     when = context.date(entry, field_name, value)
     if context.mark() > mark or number is None or when is None:
         return
+    if context.before_birth(entry, field_name, number, when):
+        return
     context.parsed.events.append(
         EventIn(
             hospital_number=number,
@@ -115,6 +120,8 @@ def read_research_subject(entry: Entry, context: Context) -> None:
     number = context.patient_of(entry, "individual", child(resource, "individual"))
     start = context.date(entry, "period.start", text(child(resource, "period"), "start"))
     if context.mark() > mark or number is None or start is None:
+        return
+    if context.before_birth(entry, "period.start", number, start):
         return
     context.parsed.events.append(
         EventIn(

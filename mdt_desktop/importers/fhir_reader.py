@@ -1,10 +1,11 @@
-"""FHIR R4 JSON (ARCHITECTURE §5): a Bundle, or a single resource, read into records.
+"""FHIR R4 JSON: a Bundle, or a single resource, read into records.
 
 Accepted: a Bundle of type collection, transaction, batch, searchset or document (a
 transaction's ``request`` is ignored: the entries are read as data), or one resource alone.
 History, message and response Bundles are refused. Each resource is first checked against
-FHIR R4 (fhir_checks.py); then Patient, Condition, MedicationStatement, Observation, Procedure
-and ResearchSubject are read (fhir_patients, fhir_medications, fhir_results, fhir_events);
+FHIR R4 (fhir_checks.py); then Patient, Condition, MedicationStatement, MedicationAdministration,
+Observation, Procedure and ResearchSubject are read (fhir_patients, fhir_medications,
+fhir_administrations, fhir_results, fhir_events);
 Medication and ResearchStudy are only looked up from the resources that refer to them. Other
 FHIR resource types (Encounter, Practitioner, ...) are skipped and listed in ``notes``.
 
@@ -12,26 +13,30 @@ Patients are read first, so a reference to a Patient anywhere in the file resolv
 ``fullUrl`` (``urn:uuid:...`` or a URL) or ``Patient/id``. A reference to a patient not in the
 file can carry the hospital number as ``identifier``. Problems name the entry, counted from 1
 as a person counts (``entry 12 (Observation/crp-1)`` is ``entry[11]`` in the JSON), and the
-FHIR path of the element; listing stops after 1000 problems.
+FHIR path of the element; listing stops after 1000 problems. A JSON key given twice in one
+object (JSON readers silently keep the last value) is a problem naming the entry and the path.
+Times are converted to the site's zone (docs/clinical.md, "Time").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from mdt_desktop.importers.codes import CodeTable
+from mdt_desktop.importers.fhir_administrations import read_administration
 from mdt_desktop.importers.fhir_checks import check, is_resource_type
 from mdt_desktop.importers.fhir_context import JSON, Context, Entry, shown, text
 from mdt_desktop.importers.fhir_events import read_procedure, read_research_subject
 from mdt_desktop.importers.fhir_medications import read_medication
 from mdt_desktop.importers.fhir_patients import read_condition, read_patient
 from mdt_desktop.importers.fhir_results import read_observation
-from mdt_desktop.importers.limits import Refused, load_json, read_text
+from mdt_desktop.importers.limits import Refused, RepeatedKeys, load_json, read_text
 from mdt_desktop.importers.model import ParsedFile
+from mdt_desktop.importers.times import site_zone
 
 FORMAT = "FHIR R4"
 BUNDLE_TYPES = ("collection", "transaction", "batch", "searchset", "document")
@@ -42,6 +47,7 @@ STOPPED = f"more than {MAX_PROBLEMS} problems; stopped reading"
 HANDLERS: dict[str, Callable[[Entry, Context], None]] = {
     "Condition": read_condition,
     "MedicationStatement": read_medication,
+    "MedicationAdministration": read_administration,
     "Observation": read_observation,
     "Procedure": read_procedure,
     "ResearchSubject": read_research_subject,
@@ -52,27 +58,35 @@ SAFE_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 RESOURCE_LABEL = re.compile(r"^[A-Za-z]{1,64}$")
 
 
-def read_fhir(path: Path, codes: CodeTable, *, now: datetime | None = None) -> ParsedFile:
-    """Read a FHIR R4 JSON file (a Bundle or one resource)."""
+def read_fhir(
+    path: Path, codes: CodeTable, *, now: datetime | None = None, zone: tzinfo | None = None
+) -> ParsedFile:
+    """Read a FHIR R4 JSON file (a Bundle or one resource); times in the site's *zone*."""
     try:
         content = read_text(path)
     except Refused as error:
         parsed = ParsedFile(path.name, FORMAT)
         parsed.problem("", "", str(error))
         return parsed
-    return parse_fhir(content, path.name, codes, now=now)
+    return parse_fhir(content, path.name, codes, now=now, zone=zone)
 
 
 def parse_fhir(
-    content: str, name: str, codes: CodeTable, *, now: datetime | None = None
+    content: str,
+    name: str,
+    codes: CodeTable,
+    *,
+    now: datetime | None = None,
+    zone: tzinfo | None = None,
 ) -> ParsedFile:
     """Parse FHIR R4 JSON text (already decoded) as the file *name*."""
     parsed = ParsedFile(name, FORMAT)
     if not content.strip():
         parsed.problem("", "", "the file is empty")
         return parsed
+    repeated: list[RepeatedKeys] = []
     try:
-        document = load_json(content)
+        document = load_json(content, repeated=repeated)
     except Refused as error:
         parsed.problem("", "", str(error))
         return parsed
@@ -80,11 +94,87 @@ def parse_fhir(
         parsed.problem("", "", "not valid JSON: a number has more than 4300 digits")
         return parsed
     entries = _entries(document, parsed)
+    if entries is not None and repeated:
+        _report_repeated(document, entries, parsed, len(repeated))
     if entries is not None:
-        context = Context(parsed, codes, now or datetime.now())
+        context = Context(parsed, codes, now or datetime.now(), site_zone(zone))
         _read(entries, context)
         parsed.notes.extend(context.notes.render())
     return parsed
+
+
+def _report_repeated(document: Any, entries: list[Entry], parsed: ParsedFile, objects: int) -> None:
+    """A problem for each JSON key given twice, naming its entry and FHIR path.
+
+    A key of the Bundle itself names the Bundle; one of an entry (``fullUrl``, ``resource``)
+    the entry; one inside a resource the resource and the path within it. *objects* is how
+    many objects repeat a key: the walk stops when all are found.
+    """
+    labels = {entry.number: entry.place for entry in entries}
+    single = document.get("resourceType") != "Bundle" if isinstance(document, dict) else False
+    for found, (path, node) in enumerate(_marked(document, ""), 1):
+        if _stopped(parsed):
+            return
+        for key, values in node.repeated.items():
+            place, field_name = _where_repeated(path, key, labels, single)
+            said = ", then ".join(_short(value) for value in values[:4])
+            times = "twice" if len(values) == 2 else f"{len(values)} times"
+            parsed.problem(
+                place,
+                field_name,
+                f"the key {shown(key)} appears {times} ({said}): which value is meant cannot "
+                "be told; send it once",
+            )
+        if found == objects:
+            return
+
+
+def _marked(node: Any, path: str) -> Iterator[tuple[str, RepeatedKeys]]:
+    """Every object with a repeated key, with its path (``entry[2].resource.code``)."""
+    stack: list[tuple[Any, str]] = [(node, path)]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, RepeatedKeys):
+            yield where, current
+        if isinstance(current, dict):
+            stack.extend(
+                (value, f"{where}.{key}" if where else str(key))
+                for key, value in reversed(current.items())
+            )
+        elif isinstance(current, list):
+            stack.extend(
+                (value, f"{where}[{i}]") for i, value in reversed(list(enumerate(current)))
+            )
+
+
+ENTRY_PATH = re.compile(r"^entry\[(\d+)\](?:\.(.*))?$")
+
+
+def _where_repeated(path: str, key: str, labels: dict[int, str], single: bool) -> tuple[str, str]:
+    """(place, field) of *key* repeated in the object at *path*."""
+    field_name = f"{path}.{key}" if path else key
+    if single:
+        return labels.get(1, "resource"), field_name
+    match = ENTRY_PATH.match(path)
+    if match is None:
+        return "Bundle", field_name
+    number = int(match.group(1)) + 1
+    inner = match.group(2)
+    if inner is None:
+        return labels.get(number, f"entry {number}"), key
+    if inner == "resource" or inner.startswith("resource."):
+        within = inner.removeprefix("resource").removeprefix(".")
+        place = labels.get(number, f"entry {number}")
+        return place, f"{within}.{key}" if within else key
+    return labels.get(number, f"entry {number}"), f"{inner}.{key}"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return shown(value)
 
 
 def _entries(document: Any, parsed: ParsedFile) -> list[Entry] | None:

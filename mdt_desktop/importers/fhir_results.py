@@ -2,10 +2,14 @@
 
 Code: every coding of ``code`` is tried, LOINC first and then the others in file order; the
 first the code table knows wins; failing all, ``code.text`` and the displays are tried as test
-names. Value: ``valueQuantity`` (value, UCUM ``code`` or else ``unit``, ``comparator``),
-``valueInteger``, or ``valueString`` such as ``"<2.5"`` or ``"<2.5 ug/mL"`` (without a unit only
-scores can be read). Time: ``effectiveDateTime``, ``effectivePeriod.start``,
-``effectiveInstant`` or, failing those, ``issued``.
+names. Value: ``valueQuantity`` (value, UCUM ``code`` or else ``unit``, ``comparator``; a
+``unit`` and ``code`` that are two different units are a problem, a ``unit`` that is human text
+is only its display), ``valueInteger``, or ``valueString`` such as ``"<2.5"`` or
+``"<2.5 ug/mL"`` (without a unit only scores can be read). Time: ``effectiveDateTime``,
+``effectivePeriod.start``, ``effectiveInstant`` or, failing those, ``issued``, converted to site
+time (docs/clinical.md, "Time"); a result taken before the patient's birth is a problem. The
+first ``interpretation`` code (N, H, L, POS, NEG, ...) is kept as the lab's flag: the antibody
+reading uses it (docs/clinical.md, "Antibodies").
 
 Status: final, amended and corrected results are imported. Preliminary and registered results
 are skipped with a note (the final result will follow), as are cancelled, entered-in-error and
@@ -28,13 +32,14 @@ from mdt_desktop.importers.fhir_context import (
     codings,
     describe_coding,
     number_text,
+    quantity_unit,
     shown,
     text,
+    unit_conflict,
 )
 from mdt_desktop.importers.model import LabResult, Problem, Where
 from mdt_desktop.importers.results import RawResult, convert
 
-UCUM = "http://unitsofmeasure.org"
 IMPORTED = frozenset({"final", "amended", "corrected"})
 COMPARATORS = frozenset(c.value for c in Comparator)  # FHIR's "ad" is no bound of a result
 SKIPPED = {
@@ -73,8 +78,11 @@ def read_observation(entry: Entry, context: Context) -> None:
     number = context.patient_of(entry, "subject", child(resource, "subject"))
     code = _code(entry, context)
     collected = _collected(entry, context)
+    conflict = unit_conflict(child(resource, "valueQuantity"))
     if value is None:
         context.problem(entry, "value[x]", "missing: valueQuantity, valueInteger or valueString")
+    elif conflict is not None:
+        context.problem(entry, "valueQuantity.unit", conflict)
     elif len(value[1]) > MAX_UNIT:
         context.problem(entry, f"{value[3]}.unit", f"longer than {MAX_UNIT} characters")
     elif value[2] is not None and value[2] not in COMPARATORS:
@@ -83,7 +91,7 @@ def read_observation(entry: Entry, context: Context) -> None:
         )
     if context.mark() > mark or number is None or code is None or collected is None:
         return
-    if value is None:
+    if value is None or context.before_birth(entry, collected[1], number, collected[0].date()):
         return
     raw = RawResult(
         hospital_number=number,
@@ -92,7 +100,7 @@ def read_observation(entry: Entry, context: Context) -> None:
         name=code[2],
         value=value[0],
         unit=value[1],
-        collected_at=collected,
+        collected_at=collected[0],
         where=Where(context.parsed.name, entry.place),
         comparator=value[2],
         assay=_assay(resource),
@@ -136,12 +144,9 @@ def _value(resource: JSON) -> tuple[str, str, str | None, str] | None:
     """(value, unit, comparator, field) as written, or None when there is no value."""
     quantity = child(resource, "valueQuantity")
     if quantity is not None:
-        system = text(quantity, "system")
-        unit = (text(quantity, "code") if system in (None, UCUM) else None) or text(
-            quantity, "unit"
-        )
         value = number_text(quantity.get("value")) or ""
-        return value, unit or "", text(quantity, "comparator"), "valueQuantity"
+        unit = quantity_unit(quantity) or ""
+        return value, unit, text(quantity, "comparator"), "valueQuantity"
     integer = number_text(resource.get("valueInteger"))
     if integer is not None:
         return integer, "", None, "valueInteger"
@@ -154,7 +159,8 @@ def _value(resource: JSON) -> tuple[str, str, str | None, str] | None:
     return match.group(1).replace(" ", ""), (match.group(2) or "").strip(), None, "valueString"
 
 
-def _collected(entry: Entry, context: Context) -> datetime | None:
+def _collected(entry: Entry, context: Context) -> tuple[datetime, str] | None:
+    """When the sample was taken, in site time, and the element that said so."""
     resource = entry.resource
     for field_name, value in (
         ("effectiveDateTime", text(resource, "effectiveDateTime")),
@@ -163,7 +169,8 @@ def _collected(entry: Entry, context: Context) -> datetime | None:
         ("issued", text(resource, "issued")),
     ):
         if value is not None:
-            return context.time(entry, field_name, value)
+            found = context.time(entry, field_name, value)
+            return (found, field_name) if found is not None else None
     context.problem(entry, "effectiveDateTime", "missing: when the sample was taken")
     return None
 

@@ -1,4 +1,4 @@
-"""Lab results in HL7 v2.x ORU^R01 messages (ARCHITECTURE §5).
+"""Lab results in HL7 v2.x ORU^R01 messages.
 
 A file holds one or more messages (segments ending in CR, LF or CRLF; batch and file envelopes
 allowed). Each message must be ORU^R01 (MSH-9). PID-3 gives the hospital number (the identifier
@@ -7,7 +7,11 @@ against the stored patient. Each OBR starts an order: OBR-4 is the order (a pane
 a result) and OBR-7 the default sample time. Each OBX is one result: OBX-3 code (primary coding,
 then the alternate), OBX-2 value type NM, SN, ST or TX, OBX-5 value (``<5`` and the like), OBX-6
 unit, OBX-8 flags, OBX-11 status, OBX-14 sample time (else OBR-7), OBX-17 method (the assay).
-Problems name the HL7 field (OBX-5, not "value").
+Problems name the HL7 field (OBX-5, not "value"). Times with an offset (``+0100``) are converted
+to the site's zone, times without one are site time (docs/clinical.md, "Time"). A message with a
+second PID is a problem naming both: this import takes one patient per message, so that no
+result can be given to the wrong patient. A result taken before PID-7 (the date of birth) is a
+problem.
 
 Only final (F) and corrected (C) results are imported. Preliminary, partial or unverified ones
 (P, I, R, S) and deleted, wrong or impossible ones (D, W, X, also N and O) are skipped with a
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from mdt_desktop.importers.codes import CodeTable
@@ -41,7 +45,7 @@ from mdt_desktop.importers.hl7_text import read_hl7_text
 from mdt_desktop.importers.limits import Refused
 from mdt_desktop.importers.model import IdentityIn, LabResult, ParsedFile, Where
 from mdt_desktop.importers.results import RawResult, convert
-from mdt_desktop.importers.times import parse_hl7_time
+from mdt_desktop.importers.times import parse_hl7_time, site_zone
 
 FORMAT = "HL7 v2"
 MAX_PROBLEMS = 1000  # a wholly wrong file is summarised, not listed to the last segment
@@ -72,6 +76,7 @@ class _Context:
     parsed: ParsedFile
     codes: CodeTable
     now: datetime
+    zone: tzinfo
     unlisted_notes: int = 0
     times: dict[str, datetime] = field(default_factory=dict)
 
@@ -88,7 +93,7 @@ class _Context:
         if found is None:
             if len(self.times) > MAX_TIMES:
                 self.times.clear()
-            found = self.times[text] = parse_hl7_time(text, now=self.now)
+            found = self.times[text] = parse_hl7_time(text, now=self.now, zone=self.zone)
         return found
 
     def note(self, text: str) -> None:
@@ -104,27 +109,38 @@ class _State:
 
     label: str
     patient: str | None = None
+    birth: date | None = None
     seen_pid: bool = False
+    first_pid: int = 0  # the segment number of the message's PID
     pid_failed: bool = False  # the PID's problem is reported; its results are not
     told_no_pid: bool = False
     time: datetime | None = None
     time_failed: bool = False  # OBR-7's problem is reported; OBX without OBX-14 are not
 
 
-def read_hl7(path: Path, codes: CodeTable, *, now: datetime | None = None) -> ParsedFile:
-    """Read a file of HL7 v2 ORU^R01 messages."""
+def read_hl7(
+    path: Path, codes: CodeTable, *, now: datetime | None = None, zone: tzinfo | None = None
+) -> ParsedFile:
+    """Read a file of HL7 v2 ORU^R01 messages; times in the site's *zone*."""
     try:
         text = read_hl7_text(path)
     except Refused as error:
         parsed = ParsedFile(path.name, FORMAT)
         parsed.problem("", "", str(error))
         return parsed
-    return parse_hl7(text, path.name, codes, now=now)
+    return parse_hl7(text, path.name, codes, now=now, zone=zone)
 
 
-def parse_hl7(text: str, name: str, codes: CodeTable, *, now: datetime | None = None) -> ParsedFile:
+def parse_hl7(
+    text: str,
+    name: str,
+    codes: CodeTable,
+    *,
+    now: datetime | None = None,
+    zone: tzinfo | None = None,
+) -> ParsedFile:
     """Parse HL7 v2 text (already decoded) as the file *name*."""
-    ctx = _Context(ParsedFile(name, FORMAT), codes, now or datetime.now())
+    ctx = _Context(ParsedFile(name, FORMAT), codes, now or datetime.now(), site_zone(zone))
     if not text.strip():
         ctx.problem("", "", "the file is empty; expected HL7 v2 messages starting with MSH")
         return ctx.parsed
@@ -216,7 +232,18 @@ def _place(state: _State, segment: Segment) -> str:
 
 def _pid(ctx: _Context, state: _State, segment: Segment) -> None:
     place = f"{state.label}, PID (segment {segment.number})"
-    state.seen_pid, state.patient, state.time, state.time_failed = True, None, None, False
+    if state.seen_pid:
+        ctx.problem(
+            place,
+            "PID",
+            f"a second PID in this message (the first is segment {state.first_pid}): results "
+            "cannot be given to a patient without risk of the wrong one; send each patient's "
+            "results in a message of their own",
+        )
+        state.patient, state.pid_failed, state.told_no_pid = None, True, True
+        return
+    state.seen_pid, state.first_pid = True, segment.number
+    state.patient, state.time, state.time_failed = None, None, False
     number, reason = _hospital_number(segment)
     state.pid_failed = number is None
     if number is None:
@@ -231,7 +258,7 @@ def _pid(ctx: _Context, state: _State, segment: Segment) -> None:
     family, given = _name(segment)
     where = Where(ctx.parsed.name, place)
     ctx.parsed.identities.append(IdentityIn(number, where, family or None, given or None, birth))
-    state.patient = number
+    state.patient, state.birth = number, birth
 
 
 def _hospital_number(segment: Segment) -> tuple[str | None, str]:
@@ -315,7 +342,7 @@ def _obx(ctx: _Context, state: _State, segment: Segment) -> None:
         ctx.problem(place, "OBX-8", f"abnormal flags {flag[:24]!r}: at most {MAX_FLAG} letters")
         return
     collected = _time(ctx, state, segment, place)
-    if collected is None:
+    if collected is None or _before_birth(ctx, state, segment, place, collected):
         return
     raw = RawResult(
         hospital_number=patient,
@@ -412,6 +439,21 @@ def _time(ctx: _Context, state: _State, segment: Segment, place: str) -> datetim
             place, "OBX-14", "no observation time: OBX-14 and its order's OBR-7 are both empty"
         )
     return state.time
+
+
+def _before_birth(
+    ctx: _Context, state: _State, segment: Segment, place: str, collected: datetime
+) -> bool:
+    """Whether the sample was taken before PID-7, the patient's birth (a problem if so)."""
+    if state.birth is None or collected.date() >= state.birth:
+        return False
+    field_name = "OBX-14" if segment.text(14) else "OBR-7"
+    ctx.problem(
+        place,
+        field_name,
+        f"{collected:%Y-%m-%d %H:%M} is before the patient's birth (PID-7 {state.birth})",
+    )
+    return True
 
 
 Handler = Callable[[_Context, _State, Segment], None]

@@ -1,12 +1,16 @@
 """Hostile input: size and nesting caps, and text that must be UTF-8 without NUL bytes.
 
 Checked before any parser sees the data, so a 2 GB file, a JSON bomb nested 100,000 deep or a
-binary file is refused with a message, not a memory error or a RecursionError.
+binary file is refused with a message, not a memory error or a RecursionError. A JSON object
+that gives one key twice is marked (``RepeatedKeys``) rather than silently keeping the last
+value, so the reader can say where (docs/clinical.md, "Lab codes": no silent conflict).
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +52,48 @@ def decode(data: bytes) -> str:
         ) from error
 
 
-def load_json(text: str, limit: int = MAX_JSON_DEPTH) -> Any:
-    """Parse JSON, refusing invalid JSON and documents nested deeper than *limit*."""
+class RepeatedKeys(dict[str, Any]):
+    """A JSON object in which a key is given more than once (the last value is the one kept).
+
+    ``repeated`` holds, for each such key, every value given, in file order.
+    """
+
+    __slots__ = ("repeated",)
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        counts = Counter(key for key, _value in pairs)
+        self.repeated: dict[str, list[Any]] = {
+            key: [value for name, value in pairs if name == key]
+            for key, count in counts.items()
+            if count > 1
+        }
+
+
+def _objects(found: list[RepeatedKeys]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """The ``object_pairs_hook`` that marks objects with a repeated key and lists them."""
+
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        built = dict(pairs)
+        if len(built) == len(pairs):  # the usual case: no key given twice
+            return built
+        marked = RepeatedKeys(pairs)
+        found.append(marked)
+        return marked
+
+    return build
+
+
+def load_json(
+    text: str, limit: int = MAX_JSON_DEPTH, *, repeated: list[RepeatedKeys] | None = None
+) -> Any:
+    """Parse JSON, refusing invalid JSON and documents nested deeper than *limit*.
+
+    Objects that give a key twice are added to *repeated* (when given).
+    """
+    hook = _objects(repeated if repeated is not None else [])
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=hook)
     except RecursionError as error:
         raise Refused(f"JSON nested deeper than {limit} levels") from error
     except json.JSONDecodeError as error:

@@ -1,7 +1,8 @@
 """What the readers produce: records ready to store, and problems that name where and why.
 
-Each reader turns one file into a ``ParsedFile``: patients, diagnoses, medication periods, lab
-results and timeline events, every one with its place in the file, plus every problem found.
+Each reader turns one file into a ``ParsedFile``: patients, diagnoses, medication periods, doses
+given, lab results and timeline events, every one with its place in the file, plus every
+problem found.
 Nothing is written until every file of an import is free of problems (services/imports.py).
 """
 
@@ -122,8 +123,20 @@ class LabResult:
     collected_at: datetime
     where: Where
     assay: str | None = None
-    target_drug: Drug | None = None
+    target_drug: str | None = None  # antibodies: the molecule ("infliximab"), whatever the route
     abnormal_flag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdministrationIn:
+    """One dose recorded as given (FHIR MedicationAdministration): contact with the patient."""
+
+    hospital_number: str
+    drug: Drug
+    given_on: date
+    where: Where
+    dose_value: float | None = None
+    dose_unit: DoseUnit | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +163,7 @@ class ParsedFile:
     results: list[LabResult] = field(default_factory=list)
     events: list[EventIn] = field(default_factory=list)
     identities: list[IdentityIn] = field(default_factory=list)
+    administrations: list[AdministrationIn] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. resource types skipped, not fatal
     # Hospital numbers whose IBD diagnosis was refused with a problem of its own: no second
@@ -168,4 +182,5 @@ class ParsedFile:
             + len(self.medications)
             + len(self.results)
             + len(self.events)
+            + len(self.administrations)
         )

@@ -1,8 +1,9 @@
 """One lab result as a reader found it, checked and converted into a LabResult.
 
 All three readers end here, so a result means the same whichever format it came in: the code
-must be known, the value numeric (with an optional ``<``/``>`` comparator), the unit
-convertible to the analyte's canonical unit, and the converted value plausible.
+must be known, the value numeric (with an optional ``<``/``>`` comparator), the unit of the
+LOINC code's property (docs/clinical.md, "Lab codes") and convertible to the analyte's
+canonical unit, and the converted value plausible.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from mdt_desktop.domain.catalogue import ANALYTES
+from mdt_desktop.domain.catalogue import ANALYTES, DRUG_LEVEL_ANALYTES
 from mdt_desktop.domain.enums import Analyte, Comparator
-from mdt_desktop.importers.codes import PANELS, CodeTable
+from mdt_desktop.importers.codes import PANELS, CodeTable, LoincCode
 from mdt_desktop.importers.model import LabResult, Problem, Where
-from mdt_desktop.importers.units import UnitError, to_canonical
+from mdt_desktop.importers.units import UnitError, is_arbitrary, property_problem, to_canonical
 
 VALUE = re.compile(r"^\s*(<=|>=|<|>)?\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*$")
 MAX_TEXT = 64  # original_value is stored in 64 characters
@@ -78,6 +79,10 @@ def convert(raw: RawResult, codes: CodeTable) -> LabResult | Problem:
             f"unmapped test: {described or 'no code or name'}; add it to lab_codes.toml",
         )
     analyte = mapping.analyte
+    if mapping.loinc is not None:
+        wrong = property_problem(mapping.loinc.loinc_property, raw.unit)
+        if wrong is not None:
+            return Problem(raw.where, "unit", _wrong_property(mapping.loinc, analyte, raw, wrong))
     try:
         value, comparator = parse_value(raw.value, raw.comparator)
     except ValueError as error:
@@ -105,6 +110,17 @@ def convert(raw: RawResult, codes: CodeTable) -> LabResult | Problem:
         target_drug=mapping.target_drug,
         abnormal_flag=raw.abnormal_flag,
     )
+
+
+def _wrong_property(code: LoincCode, analyte: Analyte, raw: RawResult, reason: str) -> str:
+    """Why a unit does not fit its LOINC code: the code, its long name and the unit."""
+    text = (
+        f"{ANALYTES[analyte].label}: {reason} for LOINC {code.code} {code.long_name!r} "
+        f"({code.loinc_property})"
+    )
+    if analyte in DRUG_LEVEL_ANALYTES and is_arbitrary(raw.unit):
+        text += ": an antibody titre sent under a drug-level code?"
+    return text
 
 
 def _implausible(

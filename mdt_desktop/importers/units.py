@@ -7,12 +7,19 @@ library does not know, or one of another dimension (a CRP in ug/g), is an error,
 Factors are cached per (unit, analyte): 100,000 results with a handful of units parse a
 handful of strings. Anti-drug antibodies keep their assay's unit (there is no conversion
 between assays); scores have no unit.
+
+A result sent under a LOINC code must have a unit of the code's property (docs/clinical.md,
+"Lab codes"): a mass concentration (MCnc) in mass per volume, a mass content (MCnt) in mass
+per mass, a number concentration (NCnc) in a count per volume, an arbitrary concentration
+(ACnc) in arbitrary units per volume. Arbitrary units (U/mL, AU/mL, [arb'U]/mL, {titer}) are
+recognised by their text: UCUM reads ``U`` as the enzyme unit and ``AU`` as the astronomical
+unit, and [arb'U]/mL has the dimension of a count per volume.
 """
 
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from mdt_desktop.domain.catalogue import ANALYTES
@@ -61,6 +68,28 @@ ALIASES = {
     "10^3/uL": "10*3/uL",
     "x10^3/uL": "10*3/uL",
     "/nL": "10*9/L",
+}
+
+
+# Numerators that are arbitrary (assay-defined) units as labs write them, compared without case.
+ARBITRARY_NUMERATORS = frozenset(
+    {"u", "au", "iu", "ku", "mu", "kiu", "miu", "ae", "bau", "eu", "titer", "titre", "index"}
+)
+ARBITRARY_MARKS = ("[arb'u]", "[iu]", "[u]", "{")
+PROPERTIES: dict[str, tuple[str, str]] = {  # LOINC property: what the unit must be, and its words
+    "MCnc": ("mass/volume", "a mass per volume (e.g. ug/mL)"),
+    "MCnt": ("mass/mass", "a mass per mass (e.g. ug/g)"),
+    "NCnc": ("number/volume", "a count per volume (e.g. 10*9/L)"),
+    "ACnc": ("arbitrary/volume", "arbitrary units per volume (e.g. AU/mL or [arb'U]/mL)"),
+}
+UNIT_CACHE = 4096  # unit texts remembered: a file holds a handful, a hostile one thousands
+MASS = "[mass]"
+VOLUME = "[length] ** 3"
+COUNT = "1"
+WANTED = {
+    "mass/volume": (MASS, VOLUME),
+    "mass/mass": (MASS, MASS),
+    "number/volume": (COUNT, VOLUME),
 }
 
 
@@ -114,3 +143,91 @@ def _registry() -> Any:
     from ucumvert import PintUcumRegistry
 
     return PintUcumRegistry()
+
+
+def is_arbitrary(unit: str) -> bool:
+    """Whether *unit* is an arbitrary, assay-defined unit (U/mL, AU/mL, [arb'U]/mL, {titer})."""
+    text = unit.strip().lower()
+    numerator = text.split("/", 1)[0].strip()
+    return numerator in ARBITRARY_NUMERATORS or any(
+        numerator.startswith(mark) or (mark != "{" and mark in numerator)
+        for mark in ARBITRARY_MARKS
+    )
+
+
+@lru_cache(maxsize=UNIT_CACHE)
+def property_problem(property_name: str, unit: str) -> str | None:
+    """Why *unit* cannot be the unit of a LOINC code of *property_name*; None when it can.
+
+    Properties other than MCnc, MCnt, NCnc and ACnc are not checked. Cached: a file holds a
+    handful of units.
+    """
+    expected = PROPERTIES.get(property_name)
+    text = ALIASES.get(unit.strip(), unit.strip())
+    if expected is None:
+        return None
+    kind, words = expected
+    sent = unit.strip()
+    if not text:
+        return f"no unit given; expected {words}"
+    arbitrary = is_arbitrary(text)
+    if kind == "arbitrary/volume":
+        return None if arbitrary else f"{sent!r} is not an arbitrary unit; expected {words}"
+    if arbitrary:
+        return f"{sent!r} is an arbitrary unit; expected {words}"
+    if _dimension(text) is None:
+        return f"unknown unit {sent!r} (not a UCUM unit); expected {words}"
+    numerator, slash, denominator = text.partition("/")
+    found = (_dimension(numerator), _dimension(denominator) if slash else None)
+    return None if found == WANTED[kind] else f"{sent!r} is not {words}"
+
+
+def same_unit(first: str, second: str) -> bool | None:
+    """Whether two unit texts are one unit; None when either is not a UCUM unit.
+
+    ``mg/L`` and ``mg/l`` are one unit; ``mg/dL`` and ``mg/L`` are not. Two arbitrary units
+    (``U/mL`` as a label, ``[arb'U]/mL`` as its code) count as one: their names differ by lab.
+    """
+    a, b = (ALIASES.get(u.strip(), u.strip()) for u in (first, second))
+    if a == b:
+        return True
+    if is_arbitrary(a) and is_arbitrary(b):
+        return _dimension(a.partition("/")[2]) == _dimension(b.partition("/")[2])
+    try:
+        factor = _factor(a, b)
+    except UnitError:
+        return False if _dimension(a) is not None and _dimension(b) is not None else None
+    return math.isclose(factor, 1.0, rel_tol=1e-9)
+
+
+@lru_cache(maxsize=UNIT_CACHE)
+def _factor(source: str, target: str) -> float:
+    registry = _registry()
+    try:
+        first, second = registry.from_ucum(source), registry.from_ucum(target)
+        return float(((1 * first).to(second)).magnitude)
+    except Exception as error:  # not UCUM, or of another dimension
+        raise UnitError(f"{source!r} and {target!r} are not one unit") from error
+
+
+@lru_cache(maxsize=UNIT_CACHE)
+def _dimension(unit: str) -> str | None:
+    """The dimension of a UCUM unit as text (``[mass]``, ``1 / [length] ** 3``); None if not UCUM.
+
+    An empty unit (the numerator of ``/L``) is a count: ``"1"``.
+    """
+    text = unit.strip()
+    if not text:
+        return COUNT
+    try:
+        quantity = 1 * _registry().from_ucum(text)
+        dimensionality = quantity.dimensionality
+    except Exception:  # the UCUM grammar's own errors, or an annotation alone ({titer})
+        return None
+    shown = str(dimensionality)
+    return COUNT if shown == "dimensionless" and _is_number(text) else shown
+
+
+def _is_number(text: str) -> bool:
+    """Whether a UCUM unit is a pure number (``10*9``, ``10^3``, ``1``)."""
+    return all(c.isdigit() or c in "*^." for c in text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.importers.codes import CodeTable, load_code_table
@@ -84,7 +85,8 @@ def admin_services(
 ) -> AdminServices:
     """Build the administrative services on *db* (*data_dir* holds the pseudonym key).
 
-    *codes*: the lab code table or its loader (default: the shipped table only).
+    *codes*: the lab code table or its loader (default: the shipped table only). Imports
+    convert times to the site's zone (*config*.time_zone).
     """
     return AdminServices(
         MeetingAdminService(db, config),
@@ -92,7 +94,7 @@ def admin_services(
         RosterAdmin(db),
         AuditLogService(db),
         ExportService(db, config, ExportService.default_key_path(data_dir)),
-        ImportService(db, codes or _shipped_codes),
+        ImportService(db, codes or _shipped_codes, zone=ZoneInfo(config.time_zone)),
         followup=FollowUpService(db, config),
         outcomes=OutcomeService(db, config),
         chase=ChaseService(db, config),

@@ -2,22 +2,27 @@
 
 The plan says, for every record, whether it is new, already stored (a re-import adds nothing)
 or in conflict (a different value for the same patient, test and sample time; a patient whose
-identity differs from the stored one; results for a hospital number nobody knows). Conflicts
-are problems: the import is refused as a whole.
+identity differs from the stored one; results for a hospital number nobody knows; anything
+dated before the patient's birth). Conflicts are problems: the import is refused as a whole.
+A stored medication period may be completed by a later export: an end, an end reason or the
+reason's text that was not known, or the phase of a period the importer stored as maintenance
+(docs/clinical.md, "Medication episodes").
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.enums import Phase
 from mdt_desktop.domain.montreal import Montreal
 from mdt_desktop.importers.model import (
+    AdministrationIn,
     DiagnosisIn,
     EventIn,
     IdentityIn,
@@ -28,11 +33,41 @@ from mdt_desktop.importers.model import (
     Problem,
     Where,
 )
-from mdt_desktop.models import ClinicalEventRow, MedicationPeriodRow, ObservationRow, PatientRow
+from mdt_desktop.models import (
+    AdministrationRow,
+    ClinicalEventRow,
+    MedicationPeriodRow,
+    ObservationRow,
+    PatientRow,
+)
 from mdt_desktop.models.text_guard import CONTROL
 
 CHUNK = 500  # parameters per IN (...) query, well under every driver's limit
 LIMITS = {"original_value": 64, "original_unit": 32, "unit": 32, "assay": 128}
+# The element holding a record's date, by format, for a problem found against the stored patient
+DATE_FIELDS = {
+    ("FHIR R4", "result"): "effective[x]",
+    ("FHIR R4", "medication"): "effective[x]",
+    ("FHIR R4", "administration"): "effective[x]",
+    ("FHIR R4", "event"): "performed[x]",
+    ("HL7 v2", "result"): "OBX-14",
+    ("CSV", "result"): "collected_at",
+}
+Dated = LabResult | MedicationIn | EventIn | AdministrationIn
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodUpdate:
+    """A stored medication period completed from the file: its row, the file's record, before."""
+
+    row_id: int
+    medication: MedicationIn
+    before: dict[str, Any]
+
+    @property
+    def ends(self) -> bool:
+        """Whether the update gives the period its end."""
+        return "end" in self.before
 
 
 @dataclass
@@ -43,9 +78,10 @@ class Plan:
     new_patients: list[PatientIn] = field(default_factory=list)
     diagnoses: dict[str, DiagnosisIn] = field(default_factory=dict)  # new or changed
     medications: list[MedicationIn] = field(default_factory=list)
-    ended: list[tuple[int, MedicationIn]] = field(default_factory=list)  # stored id, new end
+    updated: list[PeriodUpdate] = field(default_factory=list)  # stored periods completed
     results: list[LabResult] = field(default_factory=list)
     events: list[EventIn] = field(default_factory=list)
+    administrations: list[AdministrationIn] = field(default_factory=list)
     already: int = 0
     patient_ids: dict[str, int] = field(default_factory=dict)  # stored patients only
 
@@ -55,9 +91,10 @@ class Plan:
             len(self.new_patients)
             + len(self.diagnoses)
             + len(self.medications)
-            + len(self.ended)
+            + len(self.updated)
             + len(self.results)
             + len(self.events)
+            + len(self.administrations)
         )
 
     def per_patient(self) -> dict[str, dict[str, int]]:
@@ -69,12 +106,15 @@ class Plan:
             counts[number]["diagnosis"] += 1
         for medication in self.medications:
             counts[medication.hospital_number]["medication periods"] += 1
-        for _id, medication in self.ended:
-            counts[medication.hospital_number]["medication periods ended"] += 1
+        for update in self.updated:
+            kind = "medication periods ended" if update.ends else "medication periods updated"
+            counts[update.medication.hospital_number][kind] += 1
         for result in self.results:
             counts[result.hospital_number][result.analyte.value] += 1
         for event in self.events:
             counts[event.hospital_number][event.kind.value] += 1
+        for administration in self.administrations:
+            counts[administration.hospital_number]["administrations"] += 1
         return {number: dict(kinds) for number, kinds in sorted(counts.items())}
 
 
@@ -93,6 +133,7 @@ def make_plan(session: Session, files: list[ParsedFile]) -> Plan:
             parsed.results,
             parsed.events,
             parsed.identities,
+            parsed.administrations,
         )
         for record in group
     }
@@ -102,9 +143,11 @@ def make_plan(session: Session, files: list[ParsedFile]) -> Plan:
     known = set(stored) | {p.hospital_number for p in plan.new_patients}
     _unknown_numbers(plan, files, known)
     _identities(plan, files, stored)
+    _before_birth(plan, files, stored)
     _medications(session, plan, files, known)
     _results(session, plan, files, known)
     _events(session, plan, files, known)
+    _administrations(session, plan, files, known)
     return plan
 
 
@@ -241,11 +284,12 @@ def _unknown_numbers(plan: Plan, files: list[ParsedFile], known: set[str]) -> No
     """Results for hospital numbers that are neither stored nor imported: one list per file."""
     for parsed in files:
         missing: dict[str, list[Where]] = defaultdict(list)
-        records: list[LabResult | MedicationIn | EventIn | DiagnosisIn] = [
+        records: list[Dated | DiagnosisIn] = [
             *parsed.results,
             *parsed.medications,
             *parsed.events,
             *parsed.diagnoses,
+            *parsed.administrations,
         ]
         for record in records:
             if record.hospital_number not in known:
@@ -262,6 +306,44 @@ def _unknown_numbers(plan: Plan, files: list[ParsedFile], known: set[str]) -> No
                     "Import the patients first (FHIR Patient with their IBD Condition).",
                 )
             )
+
+
+def _before_birth(plan: Plan, files: list[ParsedFile], stored: dict[str, PatientRow]) -> None:
+    """Records dated before the birth of the stored patient, or of a patient of another file.
+
+    The readers check the date of birth a file holds itself (FHIR Patient, HL7 PID-7).
+    """
+    births = {number: row.date_of_birth for number, row in stored.items()}
+    births.update((p.hospital_number, p.date_of_birth) for p in plan.new_patients)
+    for parsed in files:
+        records: list[tuple[str, Dated]] = [
+            *(("result", r) for r in parsed.results),
+            *(("medication", m) for m in parsed.medications),
+            *(("event", e) for e in parsed.events),
+            *(("administration", a) for a in parsed.administrations),
+        ]
+        for kind, record in records:
+            born = births.get(record.hospital_number)
+            when = _date_of(record)
+            if born is not None and when < born:
+                plan.problems.append(
+                    Problem(
+                        record.where,
+                        DATE_FIELDS.get((parsed.format, kind), "date"),
+                        f"{when.isoformat()} is before the birth of {record.hospital_number} "
+                        f"({born.isoformat()})",
+                    )
+                )
+
+
+def _date_of(record: Dated) -> date:
+    if isinstance(record, LabResult):
+        return record.collected_at.date()
+    if isinstance(record, MedicationIn):
+        return record.start
+    if isinstance(record, EventIn):
+        return record.occurred_on
+    return record.given_on
 
 
 def _places(wheres: list[Where]) -> str:
@@ -287,7 +369,7 @@ def _medications(session: Session, plan: Plan, files: list[ParsedFile], known: s
     for medication in incoming:
         key = (medication.hospital_number, medication.drug.value, medication.start)
         if key in seen:
-            if _regimen(seen[key]) != _regimen(medication) or seen[key].end != medication.end:
+            if _statement(seen[key]) != _statement(medication):
                 plan.problems.append(
                     Problem(
                         medication.where, "MedicationStatement", f"differs from {seen[key].where}"
@@ -307,19 +389,59 @@ def _medications(session: Session, plan: Plan, files: list[ParsedFile], known: s
                     f"{row.dose_value:g} {row.dose_unit} every {row.interval_days} days",
                 )
             )
-        elif row.end_date is None and medication.end is not None:
-            plan.ended.append((row.id, medication))
-        elif row.end_date != medication.end:
+        else:
+            _compare_period(plan, row, medication)
+
+
+def _statement(medication: MedicationIn) -> tuple[Any, ...]:
+    """What two statements of one period must agree on."""
+    return (*_regimen(medication), medication.end, medication.end_reason, medication.phase)
+
+
+def _compare_period(plan: Plan, row: MedicationPeriodRow, medication: MedicationIn) -> None:
+    """A stored period and the file's: the same, completed by the file, or in conflict."""
+    before: dict[str, Any] = {}
+    said = f"{medication.drug.value} from {medication.start:%d %b %Y} is stored as"
+    if row.end_date != medication.end:
+        if row.end_date is not None:
             plan.problems.append(
                 Problem(
                     medication.where,
                     "effectivePeriod.end",
-                    f"{medication.drug.value} from {medication.start:%d %b %Y} is stored as "
-                    f"ending {row.end_date or 'never'}; this file says {medication.end or 'never'}",
+                    f"{said} ending {row.end_date}; this file says {medication.end or 'never'}",
                 )
             )
-        else:
-            plan.already += 1
+            return
+        before["end"] = None
+    reason = medication.end_reason.value if medication.end_reason else None
+    if reason is not None and row.end_reason not in (None, reason):
+        plan.problems.append(
+            Problem(
+                medication.where,
+                "statusReason",
+                f"{said} stopped for {row.end_reason}; this file says {reason}",
+            )
+        )
+        return
+    if reason is not None and row.end_reason is None:
+        before["end_reason"] = None
+    if medication.end_reason_detail and not row.end_reason_detail:
+        before["end_reason_detail"] = ""
+    if row.phase != medication.phase.value:
+        if row.phase != Phase.MAINTENANCE.value or row.decision_id is not None:
+            plan.problems.append(
+                Problem(
+                    medication.where,
+                    "dosage",
+                    f"{said} {row.phase}; this file says {medication.phase.value}",
+                )
+            )
+            return
+        before["phase"] = row.phase
+    if before:
+        plan.updated.append(PeriodUpdate(row.id, medication, before))
+    else:
+        plan.already += 1
 
 
 def _regimen(medication: MedicationIn) -> tuple[Any, ...]:
@@ -440,6 +562,60 @@ def _events(session: Session, plan: Plan, files: list[ParsedFile], known: set[st
             plan.already += 1
         else:
             plan.events.append(event)
+
+
+def _administrations(
+    session: Session, plan: Plan, files: list[ParsedFile], known: set[str]
+) -> None:
+    """Doses given: one per patient, drug and day; a different dose on that day conflicts."""
+    incoming = [a for f in files for a in f.administrations if a.hospital_number in known]
+    ids = {
+        plan.patient_ids[a.hospital_number]
+        for a in incoming
+        if a.hospital_number in plan.patient_ids
+    }
+    numbers = {v: k for k, v in plan.patient_ids.items()}
+    stored = {
+        (numbers[row.patient_id], row.drug, row.given_on): (row.dose_value, row.dose_unit)
+        for row in _rows_for(session, AdministrationRow, AdministrationRow.patient_id, ids)
+    }
+    seen: dict[tuple[str, str, date], AdministrationIn] = {}
+    for given in incoming:
+        key = (given.hospital_number, given.drug.value, given.given_on)
+        dose = _dose(given)
+        earlier = seen.get(key)
+        if earlier is not None:
+            if _dose(earlier) != dose:
+                plan.problems.append(
+                    Problem(given.where, "dosage.dose", f"a different dose is at {earlier.where}")
+                )
+            continue
+        seen[key] = given
+        if key not in stored:
+            plan.administrations.append(given)
+        elif stored[key] == dose:
+            plan.already += 1
+        else:
+            value, unit = stored[key]
+            plan.problems.append(
+                Problem(
+                    given.where,
+                    "dosage.dose",
+                    f"{given.drug.value} given on {given.given_on:%d %b %Y} is stored as "
+                    f"{_shown_dose(value, unit)}; this file says "
+                    f"{_shown_dose(given.dose_value, given.dose_unit)}",
+                )
+            )
+
+
+def _dose(given: AdministrationIn) -> tuple[float | None, str | None]:
+    return given.dose_value, given.dose_unit.value if given.dose_unit else None
+
+
+def _shown_dose(value: float | None, unit: Any) -> str:
+    if value is None:
+        return "no dose"
+    return f"{value:g} {getattr(unit, 'value', unit) or ''}".strip()
 
 
 def _rows_for(session: Session, model: Any, column: Any, ids: set[int]) -> list[Any]:

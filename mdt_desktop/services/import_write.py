@@ -1,9 +1,11 @@
 """Writing a checked import plan in the caller's transaction, with its audit rows.
 
 Lab results go in with batched INSERTs; the results of each patient get one audit row listing
-the ids it created (100,000 results of 2,000 patients: 2,000 rows, not 100,000). Every other
-created or changed record gets its own audit row, and the import itself one more that names
-the files (and their SHA-256) it came from.
+the ids it created (100,000 results of 2,000 patients: 2,000 rows, not 100,000), and so do the
+doses given (medication administrations). Every other created or changed record gets its own
+audit row, and the import itself one more that names the files (and their SHA-256) it came
+from. A medication period keeps its phase, end reason and the reason as sent
+(docs/clinical.md, "Medication episodes").
 """
 
 from __future__ import annotations
@@ -15,11 +17,22 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from mdt_desktop.domain.enums import Phase
-from mdt_desktop.importers.model import DiagnosisIn, LabResult, MedicationIn, PatientIn
-from mdt_desktop.models import ClinicalEventRow, MedicationPeriodRow, ObservationRow, PatientRow
+from mdt_desktop.importers.model import (
+    AdministrationIn,
+    DiagnosisIn,
+    LabResult,
+    MedicationIn,
+    PatientIn,
+)
+from mdt_desktop.models import (
+    AdministrationRow,
+    ClinicalEventRow,
+    MedicationPeriodRow,
+    ObservationRow,
+    PatientRow,
+)
 from mdt_desktop.services.audit import Actor, AuditBatch
-from mdt_desktop.services.import_plan import Plan
+from mdt_desktop.services.import_plan import PeriodUpdate, Plan
 
 BATCH = 5000  # rows per INSERT statement
 
@@ -40,21 +53,10 @@ def write_plan(
             _update_diagnosis(session, plan.patient_ids[number], diagnosis, audit, actor, reason)
     for medication in plan.medications:
         _new_medication(session, ids[medication.hospital_number], medication, now, audit, actor)
-    for period_id, medication in plan.ended:
-        row = session.get_one(MedicationPeriodRow, period_id)
-        row.end_date = medication.end
-        audit.add(
-            actor,
-            "update",
-            "medication_period",
-            row.id,
-            patient_id=row.patient_id,
-            before={"end": None},
-            after={"end": medication.end},
-            reason=reason,
-            at=now,
-        )
+    for update in plan.updated:
+        _update_medication(session, update, now, audit, actor, reason)
     _results(session, ids, plan.results, now, audit, actor)
+    _administrations(session, ids, plan.administrations, now, audit, actor)
     for event in plan.events:
         event_row = ClinicalEventRow(
             patient_id=ids[event.hospital_number],
@@ -174,7 +176,9 @@ def _new_medication(
         interval_days=medication.interval_days,
         start_date=medication.start,
         end_date=medication.end,
-        phase=Phase.MAINTENANCE.value,
+        phase=medication.phase.value,
+        end_reason=medication.end_reason.value if medication.end_reason else None,
+        end_reason_detail=medication.end_reason_detail,
         reason="Imported",
         source=_source(medication.where.file, medication.where.place),
         created_at=now,
@@ -193,9 +197,86 @@ def _new_medication(
             "interval_days": row.interval_days,
             "start": row.start_date,
             "end": row.end_date,
+            "phase": row.phase,
+            "end_reason": row.end_reason,
         },
         at=now,
     )
+
+
+def _update_medication(
+    session: Session,
+    update: PeriodUpdate,
+    now: datetime,
+    audit: AuditBatch,
+    actor: Actor,
+    reason: str,
+) -> None:
+    """Complete a stored period with what the file adds: end, end reason, its text, phase."""
+    row = session.get_one(MedicationPeriodRow, update.row_id)
+    medication = update.medication
+    after: dict[str, Any] = {}
+    if "end" in update.before:
+        row.end_date = after["end"] = medication.end
+    if "end_reason" in update.before and medication.end_reason is not None:
+        row.end_reason = after["end_reason"] = medication.end_reason.value
+    if "end_reason_detail" in update.before:
+        row.end_reason_detail = after["end_reason_detail"] = medication.end_reason_detail
+    if "phase" in update.before:
+        row.phase = after["phase"] = medication.phase.value
+    audit.add(
+        actor,
+        "update",
+        "medication_period",
+        row.id,
+        patient_id=row.patient_id,
+        before=update.before,
+        after=after,
+        reason=reason,
+        at=now,
+    )
+
+
+def _administrations(
+    session: Session,
+    ids: dict[str, int],
+    given: list[AdministrationIn],
+    now: datetime,
+    audit: AuditBatch,
+    actor: Actor,
+) -> None:
+    """Insert the doses given; one audit row per patient lists every id it created."""
+    rows = [
+        AdministrationRow(
+            patient_id=ids[dose.hospital_number],
+            drug=dose.drug.value,
+            given_on=dose.given_on,
+            dose_value=dose.dose_value,
+            dose_unit=dose.dose_unit.value if dose.dose_unit else None,
+            source=_source(dose.where.file, dose.where.place),
+            created_at=now,
+        )
+        for dose in given
+    ]
+    if not rows:
+        return
+    session.add_all(rows)
+    session.flush()
+    created: dict[int, list[int]] = defaultdict(list)
+    drugs: dict[int, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        created[row.patient_id].append(row.id)
+        drugs[row.patient_id][row.drug] += 1
+    for patient_id, administration_ids in created.items():
+        audit.add(
+            actor,
+            "create",
+            "medication_administration",
+            administration_ids[0] if len(administration_ids) == 1 else None,
+            patient_id=patient_id,
+            after={"doses": dict(sorted(drugs[patient_id].items())), "ids": administration_ids},
+            at=now,
+        )
 
 
 def _results(
@@ -259,7 +340,7 @@ def _observation(patient_id: int, result: LabResult, now: datetime) -> dict[str,
         "collected_at": result.collected_at,
         "source": _source(result.where.file, result.where.place),
         "assay": result.assay,
-        "target_drug": result.target_drug.value if result.target_drug else None,
+        "target_drug": result.target_drug,
         "abnormal_flag": result.abnormal_flag,
         "created_at": now,
     }

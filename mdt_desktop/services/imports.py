@@ -3,7 +3,8 @@
 ``preview`` reads and checks without writing (the dry run); ``run`` does the same inside one
 write transaction and writes only when there is no problem at all, so the database is either
 untouched or holds every record of every file. A second import of the same content finds
-everything already stored and writes nothing, not even an audit row.
+everything already stored and writes nothing, not even an audit row. Times are converted to
+the site's time zone, which the caller gives (docs/clinical.md, "Time").
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from mdt_desktop.domain.errors import MdtError, ValidationError
 from mdt_desktop.importers.codes import CodeTable
 from mdt_desktop.importers.detect import read_file
 from mdt_desktop.importers.model import ParsedFile, Problem
+from mdt_desktop.importers.times import site_zone
 from mdt_desktop.models.db import Database
 from mdt_desktop.services.audit import SYSTEM, Actor
 from mdt_desktop.services.guards import acting
@@ -129,14 +131,22 @@ class ImportRejected(ValidationError):
 class ImportService:
     """Imports FHIR R4, HL7 v2 ORU and CSV files into the database."""
 
-    def __init__(self, db: Database, codes: CodeTable | Callable[[], CodeTable]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        codes: CodeTable | Callable[[], CodeTable],
+        *,
+        zone: tzinfo | None = None,
+    ) -> None:
         """Import into *db* with *codes*, the lab code table or its loader.
 
         A loader is called at the first import: a broken site code file then stops imports
-        with its message, not the program's start.
+        with its message, not the program's start. *zone* is the site's time zone
+        (ClinicalConfig.time_zone; None: the default site zone, Europe/London).
         """
         self._db = db
         self._codes = codes
+        self._zone = site_zone(zone)
 
     @property
     def codes(self) -> CodeTable:
@@ -206,7 +216,7 @@ class ImportService:
         total = len(paths) + 2
         for number, path in enumerate(paths):
             _step(progress, cancelled, number, total, f"Reading {path.name}")
-            result = read_file(path, self.codes, now=now)
+            result = read_file(path, self.codes, now=now, zone=self._zone)
             result.notes.insert(0, _digest(path))
             parsed.append(result)
         return parsed

@@ -15,6 +15,7 @@ from mdt_desktop.domain.enums import AttendanceStatus
 from mdt_desktop.domain.new_data import NewData
 from mdt_desktop.domain.records import (
     Action,
+    Administration,
     Annotation,
     AttendeePosition,
     CarriedFrom,
@@ -116,6 +117,15 @@ def _event(event: ClinicalEvent) -> dict[str, Any]:
     }
 
 
+def _administration(given: Administration) -> dict[str, Any]:
+    return {
+        "drug": given.drug.value,
+        "given_on": _iso(given.given_on),
+        "dose": given.dose_value,
+        "dose_unit": given.dose_unit.value if given.dose_unit else None,
+    }
+
+
 def patient_json(record: PatientRecord, reviews: list[ReviewSummary]) -> dict[str, Any]:
     """The ``patient HOSPNO --json`` document."""
     p = record.patient
@@ -127,6 +137,7 @@ def patient_json(record: PatientRecord, reviews: list[ReviewSummary]) -> dict[st
         "medications": [_medication(m) for m in record.medications],
         "observations": [_observation(o) for o in record.observations],
         "events": [_event(e) for e in record.events],
+        "administrations": [_administration(a) for a in record.administrations],
         "reviews": [
             {
                 "meeting_date": _iso(r.meeting_date),

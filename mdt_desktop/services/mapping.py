@@ -23,6 +23,7 @@ from mdt_desktop.domain.enums import (
 from mdt_desktop.domain.montreal import Montreal
 from mdt_desktop.domain.records import (
     Action,
+    Administration,
     Annotation,
     ChecklistAnswer,
     ClinicalEvent,
@@ -36,6 +37,7 @@ from mdt_desktop.domain.records import (
 from mdt_desktop.domain.regimens import Regimen
 from mdt_desktop.models import (
     ActionRow,
+    AdministrationRow,
     AnnotationRow,
     ChecklistAnswerRow,
     ClinicalEventRow,
@@ -172,6 +174,17 @@ def observation_columns(obs: Observation, patient_id: int, created_at: datetime)
         "abnormal_flag": obs.abnormal_flag,
         "created_at": created_at,
     }
+
+
+def administration_from_row(row: AdministrationRow) -> Administration:
+    """Return the domain record of a dose given (a ``medication_administrations`` row)."""
+    return Administration(
+        id=row.id,
+        drug=Drug(row.drug),
+        given_on=row.given_on,
+        dose_value=row.dose_value,
+        dose_unit=DoseUnit(row.dose_unit) if row.dose_unit else None,
+    )
 
 
 def event_from_row(row: ClinicalEventRow) -> ClinicalEvent:

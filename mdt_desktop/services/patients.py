@@ -14,6 +14,7 @@ from mdt_desktop.domain.records import PatientRecord
 from mdt_desktop.models import CaseReviewRow, DecisionRow, MeetingRow, PatientRow
 from mdt_desktop.models.db import Database
 from mdt_desktop.services.mapping import (
+    administration_from_row,
     event_from_row,
     medication_from_row,
     observation_from_row,
@@ -84,6 +85,7 @@ def load_record(row: PatientRow) -> PatientRecord:
         medications=tuple(medication_from_row(m) for m in row.medications),
         observations=tuple(observation_from_row(o) for o in row.observations),
         events=tuple(event_from_row(e) for e in row.events),
+        administrations=tuple(administration_from_row(a) for a in row.administrations),
     )
 
 

@@ -48,3 +48,22 @@ def test_refused_with_exit_2_and_nothing_written(demo_path, capsys, path):
         assert problem["reason"]
         assert "Traceback" not in problem["reason"]
     assert counts(demo_path) == before
+
+
+REASONS = {  # files of the corpus and the words of the problem that refuses them
+    "fhir/duplicated_key.json": "the key 'value' appears twice (4.1, then 41)",
+    "fhir/unit_code_disagree.json": "the unit 'mg/dL' and the UCUM code 'mg/L' are different",
+    "fhir/titre_under_level_code.json": "an antibody titre sent under a drug-level code?",
+    "fhir/result_before_birth.json": "1901-01-02 is before the birth of DEMO10001",
+    "fhir/stopped_without_end.json": "the statement is stopped but says neither when it ended",
+    "hl7/two_pids.hl7": "a second PID in this message (the first is segment 2)",
+    "hl7/result_before_birth.hl7": "1901-01-02 is before the birth of DEMO10001",
+    "csv/result_before_birth.csv": "1901-01-02 is before the birth of DEMO10001",
+}
+
+
+@pytest.mark.parametrize(("name", "reason"), REASONS.items(), ids=list(REASONS))
+def test_refused_for_the_reason_the_readme_gives(demo_path, capsys, name, reason):
+    cli.main(["--db", str(demo_path), "import", str(CORPUS / name), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert [p["reason"] for p in report["problems"] if reason in p["reason"]], report["problems"]

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from mdt_desktop.domain.enums import Analyte, Comparator, Drug
+from mdt_desktop.domain.enums import Analyte, Comparator
 from mdt_desktop.importers.model import LabResult, Problem, Where
 from mdt_desktop.importers.results import RawResult, convert, parse_value
 from mdt_desktop.importers.units import UnitError, to_canonical
@@ -103,7 +103,7 @@ def test_a_local_code_maps_antibodies_with_their_drug(codes):
     assert isinstance(result, LabResult)
     assert (result.analyte, result.target_drug, result.comparator) == (
         A.ANTI_DRUG_ANTIBODIES,
-        Drug.INFLIXIMAB_IV,
+        "infliximab",  # the molecule, whatever the route (docs/clinical.md, "One drug identity")
         Comparator.LT,
     )
     assert (result.original_value, result.original_unit) == ("<2.5", "ug/mL{eq}")
@@ -116,7 +116,7 @@ def test_a_local_code_maps_antibodies_with_their_drug(codes):
         (raw("58410-2", "5", "", system="LN"), "code", "order panel"),
         (raw("718-7", "135", "g/dL", system="LN"), "value", "ten times too large"),
         (raw("1988-5", "high", "mg/L", system="LN"), "value", "not a number"),
-        (raw("1988-5", "5", "ug/g", system="LN"), "unit", "cannot be converted"),
+        (raw("1988-5", "5", "ug/g", system="LN"), "unit", "'ug/g' is not a mass per volume"),
     ],
 )
 def test_problems_name_the_field_and_reason(codes, result, field, message):
