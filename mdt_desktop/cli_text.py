@@ -7,7 +7,7 @@ from mdt_desktop.domain.chase import ChaseList, headline, latest_text, overdue_t
 from mdt_desktop.domain.enums import AttendanceStatus
 from mdt_desktop.domain.monthly_summary import MonthlySummary, summary_headline
 from mdt_desktop.domain.outcome_audit import AuditFigures, BaselineRow, DrugBurden, OutcomeAudit
-from mdt_desktop.domain.outcomes import FailureReason
+from mdt_desktop.domain.outcomes import CensorReason, FailureReason
 from mdt_desktop.domain.records import MeetingRecord, PatientRecord
 from mdt_desktop.services.imports import ImportReport
 from mdt_desktop.services.patients import ReviewSummary
@@ -120,6 +120,11 @@ def _figures_lines(figures: AuditFigures, window: str, recapture_months: float) 
         for p in figures.curve
         if p.month in KM_SHOWN
     )
+    censored = "; ".join(
+        f"{reason.label} {figures.censored[reason]}"
+        for reason in CensorReason
+        if figures.censored.get(reason)
+    )
     rows = [
         ("De-escalations", f"{figures.de_escalations} in {figures.patients} patient(s)"),
         (f"Evaluable at {window}", str(figures.evaluable_12m)),
@@ -133,6 +138,7 @@ def _figures_lines(figures: AuditFigures, window: str, recapture_months: float) 
         ("Reasons", reasons),
         ("Re-escalated", str(figures.re_escalated)),
         (f"Recaptured in {recapture_months:g} months", str(figures.recaptured)),
+        ("Censored (no failure)", censored or "–"),
         ("Still de-escalated (KM)", f"{curve} (95% CI)"),
     ]
     return [f"{label + ':':<31}{value}" for label, value in rows]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,8 @@ REQUIRED_THRESHOLDS = frozenset(
         "dose_gap_tolerance",
     }
 )
+# The slack that joins two medication periods into one course (RegimenCatalogue.course_gap).
+COURSE_GAP = "dose_gap_tolerance"
 REQUIRED_BANDS = frozenset({"infliximab_target", "adalimumab_target"})
 
 
@@ -162,6 +164,7 @@ def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalCon
     )
     _require(thresholds, names["thresholds.toml"], problems)
     regimens = _parse_regimens(data["regimens.toml"], names["regimens.toml"], sources, problems)
+    regimens = replace(regimens, course_gap=thresholds.values.get(COURSE_GAP))
     checklist = _parse_checklist(
         data["checklist.toml"], names["checklist.toml"], thresholds, problems
     )

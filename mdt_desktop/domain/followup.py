@@ -1,9 +1,12 @@
 """The follow-up worklist: de-escalated patients in their first year, flags and planned checks.
 
 Plain Python. A row brings together the de-escalation episode (domain/outcomes.py), the flare
-flags (domain/flare.py) and the monitoring plan's checks: each check is done when every analyte it
-names has a result within ``monitoring_check_tolerance`` of its due date, due while that window is
-open, overdue once it has closed without one (an ultrasound scan counts for bowel wall thickness).
+flags (domain/flare.py), the patient's last contact (domain/contacts.py) and the monitoring plan's
+checks: each check is done when every analyte it names has a result within
+``monitoring_check_tolerance`` of its due date, due while that window is open, overdue once it
+has closed without one (an ultrasound scan counts for bowel wall thickness). A patient with no
+contact for longer than ``lost_to_follow_up_after`` has *gone quiet* (docs/clinical.md, "Loss to
+follow-up"): the one flag the worklist gives for it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from mdt_desktop.domain.catalogue import ANALYTES, DRUGS
+from mdt_desktop.domain.contacts import Contact, gone_quiet, seen_since
 from mdt_desktop.domain.enums import Analyte, Drug, EventKind, IbdType
 from mdt_desktop.domain.flare import (
     FlareAssessment,
@@ -24,7 +28,7 @@ from mdt_desktop.domain.flare import (
     reading_text,
 )
 from mdt_desktop.domain.history import months_between
-from mdt_desktop.domain.outcomes import Episode
+from mdt_desktop.domain.outcomes import CensorReason, Episode
 from mdt_desktop.domain.readings import latest
 from mdt_desktop.domain.records import Observation, PatientRecord, PlannedCheck
 from mdt_desktop.domain.regimens import Regimen
@@ -40,6 +44,7 @@ class FollowUpRules:
     flare: FlareRules
     tolerance: Threshold  # monitoring_check_tolerance
     failure_window: Threshold
+    lost_after: Threshold  # lost_to_follow_up_after: no contact for longer = gone quiet
 
     @classmethod
     def from_thresholds(cls, thresholds: Thresholds) -> FollowUpRules:
@@ -47,6 +52,7 @@ class FollowUpRules:
             FlareRules.from_thresholds(thresholds),
             thresholds["monitoring_check_tolerance"],
             thresholds["failure_window"],
+            thresholds["lost_to_follow_up_after"],
         )
 
 
@@ -170,6 +176,16 @@ class FollowUpRow:
     plan_source: str  # which monitoring plan the checks come from
     listed_on: date | None = None  # the planned meeting the patient is already listed for
     initials: str = ""  # what the room screen shows instead of the name
+    last_contact: Contact | None = None  # the latest result, dose, procedure or MDT review
+    seen: date | None = None  # the last contact, or the de-escalation when none came after it
+    quiet: bool = False  # no contact for longer than lost_to_follow_up_after
+
+    @property
+    def contact_text(self) -> str:
+        """E.g. ``Result (CRP) on 03 Mar 2026``, or that nothing came after the de-escalation."""
+        if self.last_contact is not None and self.seen == self.last_contact.on:
+            return self.last_contact.text
+        return f"No contact recorded since the de-escalation on {self.since:%d %b %Y}"
 
     @property
     def display_name(self) -> str:
@@ -199,17 +215,22 @@ class FollowUpRow:
         return None
 
     @property
-    def priority(self) -> tuple[int, int, int, date]:
-        """Sort key: flags first, then overdue checks, then unknowns; oldest de-escalation first."""
+    def priority(self) -> tuple[int, int, int, int, date]:
+        """Sort key: flags, gone quiet, overdue checks, unknowns; oldest de-escalation first."""
         rank = self.status.rank
         flagged = rank if rank >= FlareStatus.EARLY_WARNING.rank else 0
-        return (-flagged, -self.overdue, -rank, self.since)
+        return (-flagged, -int(self.quiet), -self.overdue, -rank, self.since)
 
 
 def in_first_year(episode: Episode, as_of: date, rules: FollowUpRules) -> bool:
-    """Not failed, started by *as_of*, and still within the failure window."""
+    """Still on the reduced regimen on *as_of*, and within the failure window of its start.
+
+    Not failed, and not stopped or changed to another route (docs/clinical.md, "Outcome
+    audit"): followed up to *as_of*.
+    """
     return (
         not episode.failed
+        and episode.follow_up_ended is CensorReason.FOLLOWED_TO_AUDIT_DATE
         and episode.start <= as_of
         and months_between(episode.start, as_of) <= rules.failure_window.value
     )
@@ -224,8 +245,12 @@ def follow_up_row(
     *,
     plan_source: str,
     listed_on: date | None = None,
+    contact: Contact | None = None,
 ) -> FollowUpRow:
-    """The worklist row of one episode on *as_of*, with its checks read against *plan*."""
+    """The worklist row of one episode on *as_of*, with its checks read against *plan*.
+
+    *contact* is the patient's last contact on or before *as_of* (domain/contacts.py).
+    """
     level_analyte = DRUGS[episode.drug].level_analyte
 
     def last(analyte: Analyte | None) -> Observation | None:
@@ -233,6 +258,7 @@ def follow_up_row(
         return found.observation if found else None
 
     patient = record.patient
+    seen = min(seen_since(contact, episode.start), as_of)
     return FollowUpRow(
         hospital_number=patient.hospital_number,
         name=patient.display_name,
@@ -250,6 +276,9 @@ def follow_up_row(
         plan_source=plan_source,
         listed_on=listed_on,
         initials=patient.initials,
+        last_contact=contact,
+        seen=seen,
+        quiet=gone_quiet(seen, as_of, rules.lost_after),
     )
 
 

@@ -1,8 +1,11 @@
 """The outcome audit: de-escalation episodes summed up as a published cohort reports them.
 
-The figures and their names are the ``audit --json`` contract (ARCHITECTURE §4): the 12-month
-proportion counts only evaluable episodes (failed within 12 months, or followed for 12); the
-Kaplan–Meier curve uses every episode, censored ones included.
+The figures and their names are the ``audit --json`` contract (docs/clinical.md, "Outcome
+audit"): the 12-month proportion counts only evaluable episodes (failed within 12 months, or
+followed for 12); the Kaplan–Meier curve uses every episode, censored ones included. Episodes
+without failure are counted by why their follow-up ended (``censored``): followed to the audit
+date, stopped for another reason (with the reasons recorded), stopped without a reason recorded,
+lost to follow-up, or a change of route.
 
 ``OutcomeAudit`` gathers the whole audit: the figures overall and split by drug and by
 diagnosis, the baseline table of successes against failures (outcome_baseline.py) and the drug
@@ -14,13 +17,13 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
 from mdt_desktop.domain.catalogue import DRUGS
-from mdt_desktop.domain.enums import Drug, IbdType
-from mdt_desktop.domain.outcomes import Episode, FailureReason, OutcomeRules
+from mdt_desktop.domain.enums import Drug, EndReason, IbdType
+from mdt_desktop.domain.outcomes import CensorReason, Episode, FailureReason, OutcomeRules
 from mdt_desktop.domain.survival import KaplanMeier, kaplan_meier
 from mdt_desktop.domain.thresholds import DAYS_PER_YEAR
 
@@ -54,6 +57,13 @@ class AuditFigures:
     recaptured: int
     curve: tuple[CurvePoint, ...]
     km: KaplanMeier
+    censored: dict[CensorReason, int] = field(default_factory=dict)
+    stop_reasons: dict[EndReason, int] = field(default_factory=dict)  # of STOPPED_OTHER_REASON
+
+    @property
+    def lost_to_follow_up(self) -> int:
+        """Episodes censored at the last contact (docs/clinical.md, "Loss to follow-up")."""
+        return self.censored.get(CensorReason.LOST_TO_FOLLOW_UP, 0)
 
     @property
     def maintained_12m_pct(self) -> float | None:
@@ -63,7 +73,7 @@ class AuditFigures:
         return 100.0 * self.maintained_12m / self.evaluable_12m
 
     def as_json(self) -> dict[str, Any]:
-        """The ``audit --json`` figures (ARCHITECTURE §4)."""
+        """The ``audit --json`` figures (docs/clinical.md, "Outcome audit")."""
         pct = self.maintained_12m_pct
         median = self.median_months_to_failure
         return {
@@ -87,6 +97,9 @@ class AuditFigures:
                 }
                 for p in self.curve
             ],
+            "censored": {r.value: self.censored.get(r, 0) for r in CensorReason},
+            "censored_stop_reasons": {r.value: n for r, n in self.stop_reasons.items()},
+            "lost_to_follow_up": self.lost_to_follow_up,
         }
 
 
@@ -97,6 +110,12 @@ def summarise(episodes: Sequence[Episode], rules: OutcomeRules) -> AuditFigures:
     reasons = Counter(e.reason for e in failed if e.reason is not None)
     re_escalated = [e for e in failed if e.reason is FailureReason.RE_ESCALATION]
     km = kaplan_meier([(e.months, e.failed) for e in episodes])
+    censored = Counter(e.censor_reason for e in episodes if e.censor_reason is not None)
+    stops = Counter(
+        e.stop_reason
+        for e in episodes
+        if e.censor_reason is CensorReason.STOPPED_OTHER_REASON and e.stop_reason is not None
+    )
     return AuditFigures(
         de_escalations=len(episodes),
         patients=len({e.hospital_number for e in episodes}),
@@ -109,7 +128,45 @@ def summarise(episodes: Sequence[Episode], rules: OutcomeRules) -> AuditFigures:
         recaptured=sum(1 for e in re_escalated if e.recaptured),
         curve=tuple(_point(km, month) for month in KM_MONTHS),
         km=km,
+        censored=dict(censored),
+        stop_reasons={reason: stops[reason] for reason in EndReason if reason in stops},
     )
+
+
+_CENSOR_NOTES = {
+    CensorReason.FOLLOWED_TO_AUDIT_DATE: "Still on the reduced regimen at the audit date",
+    CensorReason.STOP_REASON_NOT_RECORDED: "The stop has no reason on record: worth chasing",
+    CensorReason.LOST_TO_FOLLOW_UP: (
+        "No contact for longer than the window: censored at the last contact"
+    ),
+    CensorReason.ROUTE_CHANGED: "Intravenous and subcutaneous regimens cannot be compared",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CensoringRow:
+    """One line of the censoring table: why follow-up ended without failure, and how often."""
+
+    reason: CensorReason
+    count: int
+    detail: str
+
+
+def censoring_rows(figures: AuditFigures) -> tuple[CensoringRow, ...]:
+    """Every censoring reason (none left out) with its count and what it means.
+
+    For stops for another reason the detail gives the recorded reasons, e.g. ``Adverse event 1,
+    Pregnancy 1`` (docs/clinical.md, "Outcome audit").
+    """
+    rows = []
+    for reason in CensorReason:
+        if reason is CensorReason.STOPPED_OTHER_REASON:
+            detail = ", ".join(f"{r.label} {n}" for r, n in figures.stop_reasons.items())
+            detail = detail or "Adverse event, pregnancy, the patient's choice, other"
+        else:
+            detail = _CENSOR_NOTES[reason]
+        rows.append(CensoringRow(reason, figures.censored.get(reason, 0), detail))
+    return tuple(rows)
 
 
 def _point(km: KaplanMeier, month: int) -> CurvePoint:

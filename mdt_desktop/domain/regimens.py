@@ -14,6 +14,7 @@ from enum import StrEnum
 from mdt_desktop.domain.catalogue import ABBREVIATIONS, DRUGS
 from mdt_desktop.domain.enums import DoseUnit, Drug, Evidence
 from mdt_desktop.domain.errors import ValidationError
+from mdt_desktop.domain.thresholds import Threshold
 
 DAYS_PER_WEEK = 7
 _REL_TOL = 1e-6
@@ -196,9 +197,20 @@ class DrugRegimens:
 
 @dataclass(frozen=True, slots=True)
 class RegimenCatalogue:
-    """Standard regimens per drug, loaded from resources/regimens.toml."""
+    """Standard regimens per drug, loaded from resources/regimens.toml.
+
+    ``course_gap`` is thresholds.toml ``dose_gap_tolerance``, joined by the loader: how late a
+    regimen may start after the one before it and still continue the same course
+    (docs/clinical.md, "Medication episodes").
+    """
 
     drugs: dict[Drug, DrugRegimens]
+    course_gap: Threshold | None = None
+
+    @property
+    def course_gap_days(self) -> float:
+        """The configured slack between two periods of one course, in days (none: 0)."""
+        return self.course_gap.days if self.course_gap is not None else 0.0
 
     def standard(self, drug: Drug) -> RegimenSpec | None:
         entry = self.drugs.get(drug)

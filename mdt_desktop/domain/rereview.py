@@ -34,7 +34,7 @@ from mdt_desktop.domain.flare import FlareAssessment, FlareStatus, assess_flare,
 from mdt_desktop.domain.followup import CheckState, CheckStatus, FollowUpRules, check_statuses
 from mdt_desktop.domain.outcomes import Episode, OutcomeRules, episodes
 from mdt_desktop.domain.records import PatientRecord, PlannedCheck
-from mdt_desktop.domain.regimens import Regimen
+from mdt_desktop.domain.regimens import Regimen, RegimenCatalogue
 from mdt_desktop.domain.thresholds import Thresholds
 
 REASON_PREFIX = "Re-review after de-escalation"
@@ -81,9 +81,13 @@ class RereviewRules:
     outcomes: OutcomeRules
 
     @classmethod
-    def from_thresholds(cls, thresholds: Thresholds) -> RereviewRules:
+    def from_thresholds(
+        cls, thresholds: Thresholds, regimens: RegimenCatalogue | None = None
+    ) -> RereviewRules:
+        """The rules from *thresholds*; *regimens* recognises induction and joins courses."""
         return cls(
-            FollowUpRules.from_thresholds(thresholds), OutcomeRules.from_thresholds(thresholds)
+            FollowUpRules.from_thresholds(thresholds),
+            OutcomeRules.from_thresholds(thresholds, regimens),
         )
 
     @property

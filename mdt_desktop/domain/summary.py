@@ -39,7 +39,7 @@ class PatientSummary:
 def summarise(record: PatientRecord, on: date, regimens: RegimenCatalogue) -> PatientSummary:
     """Return the header facts of *record* as they stood on *on*."""
     periods = record.medications
-    current = current_anti_tnf(periods, on)
+    current = current_anti_tnf(periods, on, regimens)
     since = intensified_since(periods, on, regimens)
     level_analyte = DRUGS[current.drug].level_analyte if current else None
 

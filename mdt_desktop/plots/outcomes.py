@@ -399,7 +399,9 @@ def _key_handles(
         patch = Patch(facecolor=colour, alpha=style.band_alpha, edgecolor="none")
         handles.append((patch, band))
     if any(censor_times(figures.km) for figures in shown):
-        handles.append((_mark("|", colour, colour, style), "Censored (still de-escalated)"))
+        handles.append(
+            (_mark("|", colour, colour, style), "Censored (follow-up ended, no failure)")
+        )
     ink = style.palette.annotation
     if any(r.exact_time for r in published):
         handles.append((_mark(MARKER, ink, ink, style), "Published, at that month"))

@@ -1,8 +1,9 @@
 """The de-escalation outcome audit as a PDF (``mdt-desktop audit --out FILE.pdf``).
 
 Headline figures, the Kaplan–Meier curve with the published results it is compared with, the
-reasons for failure, the comparison table, splits by drug and diagnosis, the baseline table,
-the drug burden avoided, definitions and a note on censoring. The figures are the audit screen's
+reasons for failure, why follow-up ended without failure (censoring), the comparison table,
+splits by drug and diagnosis, the baseline table, the drug burden avoided, definitions and a
+note on censoring (docs/clinical.md, "Outcome audit"). The figures are the audit screen's
 (``mdt_desktop.plots.outcomes``) in the print style; the document reuses the minutes' fonts,
 styles and page marks and is written atomically: a failed build leaves no file behind.
 """
@@ -48,7 +49,14 @@ SUBJECT = "Outcomes after de-escalation of dose-intensified anti-TNF therapy"
 CONFIDENTIALITY = "Confidential — service audit of aggregate figures; no patient identifiers"
 FIGURE_WIDTH_IN = 7.0  # the A4 text width (178 mm)
 BASELINE_KEY = "audit_baseline_window"
-RULE_KEYS = ("failure_window", "recapture_window", "recapture_calprotectin", "recapture_crp")
+RULE_KEYS = (
+    "failure_window",
+    "recapture_window",
+    "recapture_calprotectin",
+    "recapture_crp",
+    "lost_to_follow_up_after",
+    "dose_gap_tolerance",
+)
 
 
 def build_audit_report(
@@ -97,6 +105,7 @@ class _Report:
         story = self._opening()
         self._step(1, 4, "Drawing the failure reasons")
         story += self._failures()
+        story += self._censoring()
         story += self._comparison()
         self._step(2, 4, "Drawing the splits by drug and diagnosis")
         story += self._splits()
@@ -144,12 +153,38 @@ class _Report:
         window = self.audit.rules.failure_months
         return text(
             "Censoring: an episode without failure leaves the curve (a tick) when its follow-up "
-            "ends, at the audit date; a further reduction while still de-escalated continues the "
-            "same episode. The Kaplan–Meier estimate uses every episode; the proportion "
-            f"maintained at {window:g} months counts only evaluable episodes (failed within "
-            f"{window:g} months, or followed for {window:g}), so the two can differ. Numbers at "
-            "risk are episodes still followed without failure at each month."
+            "ends: at the audit date, when the drug was stopped for a reason other than lack of "
+            "effect (or with no reason recorded), when the route changed, or at the last contact "
+            "of a patient lost to follow-up (see the table below). A further reduction while "
+            "still de-escalated continues the same episode. The Kaplan–Meier estimate uses every "
+            f"episode; the proportion maintained at {window:g} months counts only evaluable "
+            f"episodes (failed within {window:g} months, or followed for {window:g}), so the two "
+            "can differ. Numbers at risk are episodes still followed without failure at each "
+            "month."
         )
+
+    def _censoring(self) -> list[Flowable]:
+        s = self.styles
+        figures = self.audit.overall
+        return [
+            KeepTogether(
+                [
+                    Paragraph("Why follow-up ended without failure", s.h2),
+                    tables.censoring(figures, s, self.width),
+                    Spacer(0, 2),
+                    Paragraph(
+                        text(
+                            "A stop for an adverse event, pregnancy, the patient's choice or any "
+                            "reason other than lack of effect censors the episode on its date; a "
+                            "stop with no reason recorded is censored too and counted apart, to "
+                            "be chased. A rescue infusion (a single dose) is not a failure by "
+                            "itself."
+                        ),
+                        s.note,
+                    ),
+                ]
+            )
+        ]
 
     def _failures(self) -> list[Flowable]:
         figures = self.audit.overall
@@ -289,14 +324,22 @@ class _Report:
         recapture = rules["recapture_window"]
         calprotectin = rules["recapture_calprotectin"]
         crp = rules["recapture_crp"]
+        lost = rules["lost_to_follow_up_after"]
+        gap = rules["dose_gap_tolerance"]
         self.cited.update(tag for key in RULE_KEYS for tag in rules[key].sources)
         lines = [
             "<b>De-escalation</b>: a change to a lower-intensity regimen of the same anti-TNF "
             "drug (by dose or by interval), decided in the MDT or imported.",
             f"<b>Failure</b> within {_value(window)} {_tags(window.sources)}: re-escalation, "
-            "clinical-trial enrolment, a systemic steroid course, IBD surgery, or stopping or "
-            "switching the drug for lack of effect (Little et al.'s definition), whichever "
-            "came first.",
+            "clinical-trial enrolment, a systemic steroid course, IBD surgery, or stopping the "
+            "drug for lack or loss of effect (Little et al.'s definition), whichever came first.",
+            "<b>Course</b>: periods of one molecule (intravenous and subcutaneous infliximab are "
+            "one) join when the next starts within the longer dosing interval plus "
+            f"{_value(gap)} {_tags(gap.sources)}; induction (recorded, or a denser regimen "
+            "within the label's induction at the start of a course) is never compared.",
+            f"<b>Lost to follow-up</b>: no result, recorded dose, procedure or discussed MDT "
+            f"review for {_value(lost)} {_tags(lost.sources)} before the audit date; the episode "
+            "is censored at the last contact.",
             f"<b>Recapture</b>: after a re-escalation, faecal calprotectin "
             f"{_value(calprotectin)} {_tags(calprotectin.sources)} and CRP {_value(crp)} "
             f"{_tags(crp.sources)} both back in range within {_value(recapture)} "

@@ -1,7 +1,8 @@
 """The tables of the audit report, each for a frame *width* points wide.
 
-Headline figures, the comparison with published results, splits by drug and diagnosis, the
-baseline table, the drug burden avoided and the sources cited.
+Headline figures, the comparison with published results, splits by drug and diagnosis, why
+follow-up ended without failure (censoring), the baseline table, the drug burden avoided and the
+sources cited.
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
-from mdt_desktop.domain.outcome_audit import AuditFigures, BaselineRow, DrugBurden, OutcomeAudit
+from mdt_desktop.domain.outcome_audit import (
+    AuditFigures,
+    BaselineRow,
+    DrugBurden,
+    OutcomeAudit,
+    censoring_rows,
+)
 from mdt_desktop.domain.published import PublishedResult
 from mdt_desktop.domain.thresholds import Source
 from mdt_desktop.reports.case_section import text
@@ -80,6 +87,7 @@ def headline(audit: OutcomeAudit, styles: Styles, width: float) -> Table:
         (f"Kaplan–Meier estimate at {window:g} months (95% CI)", km_at(f, window)),
         ("Re-escalated", str(f.re_escalated)),
         ("Recaptured after re-escalation", share(f.recaptured, f.re_escalated)),
+        ("Lost to follow-up (censored at the last contact)", str(f.lost_to_follow_up)),
     ]
     return _table(
         [(text(k), f"<b>{text(v)}</b>") for k, v in rows],
@@ -168,6 +176,16 @@ def splits(
         )
     fractions = (0.17, 0.1, 0.09, 0.15, 0.2, 0.13, 0.16)
     return _table(rows, [w * width for w in fractions], styles)
+
+
+def censoring(figures: AuditFigures, styles: Styles, width: float) -> Table:
+    """Every reason follow-up ended without failure, with its count and what it means."""
+    rows: list[Sequence[str]] = [("Censored because", "Episodes", "What it means")]
+    rows += [
+        (text(row.reason.label), str(row.count), text(row.detail))
+        for row in censoring_rows(figures)
+    ]
+    return _table(rows, [w * width for w in (0.3, 0.12, 0.58)], styles)
 
 
 def baseline(rows: Sequence[BaselineRow], styles: Styles, width: float) -> Table:

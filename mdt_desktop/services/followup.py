@@ -1,10 +1,12 @@
 """The follow-up worklist: de-escalated patients in their first year, and listing one for the MDT.
 
 ``worklist`` reads everything it needs in a handful of queries (no query per patient): the
-patients whose anti-TNF regimen changed within the failure window, their histories, the MDT
-decisions that made those changes (for their monitoring plans) and the planned meetings they are
-already listed for. A de-escalation imported without an MDT decision is followed against the
-default plan (resources/monitoring.toml) from the day the new regimen started.
+patients whose anti-TNF regimen changed within the failure window, their histories (recorded
+doses included), the MDT meetings that discussed them (contacts, docs/clinical.md, "Loss to
+follow-up"), the MDT decisions that made those changes (for their monitoring plans) and the
+planned meetings they are already listed for. A de-escalation imported without an MDT decision
+is followed against the default plan (resources/monitoring.toml) from the day the new regimen
+started.
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from sqlalchemy.orm import Session
 
 from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.config import ClinicalConfig
-from mdt_desktop.domain.enums import Drug, DrugClass, MeetingStatus, Outcome, Phase
+from mdt_desktop.domain.contacts import last_contact
+from mdt_desktop.domain.enums import (
+    CaseStatus,
+    DoseUnit,
+    Drug,
+    DrugClass,
+    MeetingStatus,
+    Outcome,
+    Phase,
+)
 from mdt_desktop.domain.errors import NotFoundError, ValidationError
 from mdt_desktop.domain.followup import (
     FollowUpRow,
@@ -31,6 +42,7 @@ from mdt_desktop.domain.followup import (
 from mdt_desktop.domain.monitoring import monitoring_plan
 from mdt_desktop.domain.outcomes import Episode, OutcomeRules, episodes
 from mdt_desktop.domain.records import (
+    Administration,
     ClinicalEvent,
     MedicationPeriod,
     Observation,
@@ -38,6 +50,7 @@ from mdt_desktop.domain.records import (
     PlannedCheck,
 )
 from mdt_desktop.models import (
+    AdministrationRow,
     CaseReviewRow,
     ClinicalEventRow,
     DecisionRow,
@@ -91,7 +104,7 @@ class FollowUpService:
         self._db = db
         self._config = config
         self._rules = FollowUpRules.from_thresholds(config.thresholds)
-        self._outcomes = OutcomeRules.from_thresholds(config.thresholds)
+        self._outcomes = OutcomeRules.from_config(config)
         self._admin = MeetingAdminService(db, config)
 
     def worklist(self, as_of: date | None = None) -> list[FollowUpRow]:
@@ -101,10 +114,12 @@ class FollowUpService:
         changed = _changed_since(on - window, on)
         with self._db.read() as session:
             records = _records(session, changed)
+            reviews = _reviews(session, changed, on)
             plans = _decided_plans(session, changed)
             listed = _listed(session, changed, on)
         rows = []
         for patient_id, record in records.items():
+            contact = last_contact(record, on, reviews.get(patient_id, ()))
             for episode in episodes(record, on, self._outcomes):
                 if in_first_year(episode, on, self._rules):
                     key = (patient_id, episode.drug, episode.start)
@@ -118,6 +133,7 @@ class FollowUpService:
                             self._rules,
                             plan_source=source,
                             listed_on=listed.get(patient_id),
+                            contact=contact,
                         )
                     )
         return worklist_order(rows)
@@ -197,15 +213,48 @@ def _records(session: Session, patients: Select[int]) -> dict[int, PatientRecord
         select(ClinicalEventRow).where(ClinicalEventRow.patient_id.in_(patients))
     ):
         events[event.patient_id].append(event_from_row(event))
+    doses = _administrations(session, patients)
     return {
         row.id: PatientRecord(
             patient_from_row(row),
             tuple(sorted(medications[row.id], key=lambda m: m.start)),
             tuple(sorted(observations[row.id], key=lambda o: o.collected_at)),
             tuple(sorted(events[row.id], key=lambda e: e.occurred_on)),
+            tuple(sorted(doses[row.id], key=lambda a: a.given_on)),
         )
         for row in session.scalars(select(PatientRow).where(PatientRow.id.in_(patients)))
     }
+
+
+def _administrations(session: Session, patients: Select[int]) -> dict[int, list[Administration]]:
+    """The recorded doses (infusions, injections) of *patients*, by patient."""
+    found: dict[int, list[Administration]] = defaultdict(list)
+    a = AdministrationRow
+    statement = select(a.patient_id, a.id, a.drug, a.given_on, a.dose_value, a.dose_unit).where(
+        a.patient_id.in_(patients)
+    )
+    for patient_id, row_id, drug, given_on, dose, unit in session.execute(statement):
+        found[patient_id].append(
+            Administration(row_id, Drug(drug), given_on, dose, DoseUnit(unit) if unit else None)
+        )
+    return found
+
+
+def _reviews(session: Session, patients: Select[int], on: date) -> dict[int, list[date]]:
+    """The meetings on or before *on* at which each patient's case was discussed."""
+    statement = (
+        select(CaseReviewRow.patient_id, MeetingRow.meeting_date)
+        .join(MeetingRow, CaseReviewRow.meeting_id == MeetingRow.id)
+        .where(
+            CaseReviewRow.patient_id.in_(patients),
+            CaseReviewRow.status == CaseStatus.DISCUSSED.value,
+            MeetingRow.meeting_date <= on,
+        )
+    )
+    found: dict[int, list[date]] = defaultdict(list)
+    for patient_id, meeting_date in session.execute(statement):
+        found[patient_id].append(meeting_date)
+    return found
 
 
 def _decided_plans(session: Session, patients: Select[int]) -> dict[EpisodeKey, DecidedPlan]:

@@ -1,13 +1,15 @@
 """The de-escalation outcome audit over the whole database, read in a few bulk queries.
 
 Loading each patient's full record (as the case screen does) costs ~4 ms a patient, and the audit
-must cover 1,000 de-escalations in a second (ARCHITECTURE §8). So the audit reads only what the
-rules look at, for the patients who can have a de-escalation at all (two or more anti-TNF
-maintenance periods): those periods, systemic steroid and immunomodulator periods, surgery and
-trial enrolments. Observations are many (about 500 a patient), so they are read in a second
-step, only within the windows that matter: before each de-escalation (the baseline table) and
-after each re-escalation (recapture). Records built from these rows are partial on purpose and
-never leave this module.
+must cover 1,000 de-escalations in a second (benchmarks/run.py measures it). So the audit reads
+only what the rules look at, for the patients who can have a de-escalation at all (two or more
+anti-TNF maintenance periods): those periods, systemic steroid and immunomodulator periods,
+surgery and trial enrolments. Then, for the patients with an episode, the last contact (the
+latest result, recorded dose, procedure or discussed MDT review: one grouped query each,
+docs/clinical.md, "Loss to follow-up"). Observations are many (about 500 a patient), so they
+are read in a last step, only within the windows that matter: before each de-escalation (the
+baseline table) and after each re-escalation (recapture). Records built from these rows are
+partial on purpose and never leave this module.
 """
 
 from __future__ import annotations
@@ -18,13 +20,28 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, ScalarSelect, TextualSelect, bindparam, func, select, text
+from sqlalchemy import (
+    DateTime,
+    ScalarSelect,
+    Select,
+    String,
+    TextualSelect,
+    bindparam,
+    column,
+    func,
+    select,
+    text,
+    true,
+    values,
+)
 from sqlalchemy.orm import Session
 
 from mdt_desktop.domain.catalogue import DRUGS, canonical_unit
 from mdt_desktop.domain.config import ClinicalConfig
+from mdt_desktop.domain.contacts import Contact, ContactKind, latest_contact
 from mdt_desktop.domain.enums import (
     Analyte,
+    CaseStatus,
     Comparator,
     DoseUnit,
     Drug,
@@ -35,10 +52,24 @@ from mdt_desktop.domain.enums import (
 )
 from mdt_desktop.domain.outcome_audit import OutcomeAudit, build_audit
 from mdt_desktop.domain.outcome_baseline import baseline_of, baseline_table
-from mdt_desktop.domain.outcomes import Episode, FailureReason, OutcomeRules, episodes
+from mdt_desktop.domain.outcomes import (
+    Episode,
+    FailureReason,
+    OutcomeRules,
+    censor_lost,
+    episodes,
+)
 from mdt_desktop.domain.records import ClinicalEvent, MedicationPeriod, Observation, PatientRecord
 from mdt_desktop.domain.thresholds import DAYS_PER_MONTH
-from mdt_desktop.models import ClinicalEventRow, MedicationPeriodRow, ObservationRow, PatientRow
+from mdt_desktop.models import (
+    AdministrationRow,
+    CaseReviewRow,
+    ClinicalEventRow,
+    MedicationPeriodRow,
+    MeetingRow,
+    ObservationRow,
+    PatientRow,
+)
 from mdt_desktop.models.db import Database
 from mdt_desktop.services.mapping import patient_from_row
 
@@ -48,6 +79,7 @@ EVENT_KINDS = (EventKind.SURGERY, EventKind.TRIAL_ENROLMENT)
 RECAPTURE_ANALYTES = (Analyte.FAECAL_CALPROTECTIN, Analyte.CRP)
 BASELINE_ANALYTES = (*RECAPTURE_ANALYTES, Analyte.INFLIXIMAB_LEVEL, Analyte.ADALIMUMAB_LEVEL)
 WINDOWS_PER_QUERY = 2000  # three bound values each: well within SQLite's 32,766
+IDS_PER_QUERY = 20_000  # patients whose last contact one query reads: within SQLite's 32,766
 ONE_DAY = timedelta(days=1)
 MIN_PERIODS = 2  # a change of regimen needs two periods
 
@@ -75,7 +107,7 @@ class OutcomeService:
 
     def __init__(self, db: Database, config: ClinicalConfig) -> None:
         self._db = db
-        self._rules = OutcomeRules.from_thresholds(config.thresholds)
+        self._rules = OutcomeRules.from_config(config)
         self._baseline_days = config.thresholds[BASELINE_KEY].days
 
     @property
@@ -92,22 +124,29 @@ class OutcomeService:
         day = as_of or date.today()
         with self._db.read() as session:
             records = _records(session)
-            found = {key: self._of(record, day) for key, record in records.items()}
+            found = {key: episodes(record, day, self._rules) for key, record in records.items()}
             found = {key: found_for for key, found_for in found.items() if found_for}
+            contacts = _last_contacts(session, sorted(found), day)
+            found = {
+                key: censor_lost(found_for, contacts.get(key), day, self._rules)
+                for key, found_for in found.items()
+            }
             observations = _observations(session, self._windows(found, day))
         pairs = []
         for key, first in found.items():
             seen = sorted(observations.get(key, ()), key=lambda o: o.collected_at)
             record = replace(records[key], observations=tuple(seen))
             # Results decide only the recapture after a re-escalation; other episodes stand.
-            final = self._of(record, day) if any(_re_escalated(e) for e in first) else first
+            recapture = any(_re_escalated(e) for e in first)
+            final = self._of(record, day, contacts.get(key)) if recapture else first
             pairs += [(e, baseline_of(record, e, self._baseline_days)) for e in final]
         pairs.sort(key=lambda pair: (pair[0].start, pair[0].hospital_number))
         table = baseline_table(pairs, self._rules)
         return build_audit([e for e, _ in pairs], day, self._rules, table, cost_per_administration)
 
-    def _of(self, record: PatientRecord, day: date) -> list[Episode]:
-        return episodes(record, day, self._rules)
+    def _of(self, record: PatientRecord, day: date, contact: Contact | None) -> list[Episode]:
+        """The episodes of *record* with loss to follow-up applied at *contact*."""
+        return censor_lost(episodes(record, day, self._rules), contact, day, self._rules)
 
     def _windows(self, found: Mapping[int, Sequence[Episode]], day: date) -> list[_Window]:
         """Where results matter: before each de-escalation, after each re-escalation."""
@@ -149,6 +188,89 @@ def _records(session: Session) -> dict[int, PatientRecord]:
         )
         for p in patients
     }
+
+
+def _last_contacts(session: Session, patients: Sequence[int], day: date) -> dict[int, Contact]:
+    """The last contact on or before *day* of each of *patients* (those with an episode).
+
+    The latest result (by collection time), recorded dose, clinical event, and MDT meeting at
+    which the case was discussed (docs/clinical.md, "Loss to follow-up"): four grouped queries
+    for up to IDS_PER_QUERY patients, never one per patient.
+    """
+    found: dict[int, Contact] = {}
+    for first in range(0, len(patients), IDS_PER_QUERY):
+        chosen = list(patients[first : first + IDS_PER_QUERY])
+        for kind, statement in _contact_queries(chosen, day):
+            for patient_id, latest in session.execute(statement):
+                if latest is None:
+                    continue
+                on = latest.date() if isinstance(latest, datetime) else latest
+                contact = latest_contact((found.get(patient_id), Contact(on, kind)))
+                if contact is not None:
+                    found[patient_id] = contact
+    return found
+
+
+def _contact_queries(patients: list[int], day: date) -> list[tuple[ContactKind, Any]]:
+    a, e = AdministrationRow, ClinicalEventRow
+    review, meeting = CaseReviewRow, MeetingRow
+    return [
+        (ContactKind.RESULT, _last_results(patients, day)),
+        (
+            ContactKind.ADMINISTRATION,
+            select(a.patient_id, func.max(a.given_on))
+            .where(a.patient_id.in_(patients), a.given_on <= day)
+            .group_by(a.patient_id),
+        ),
+        (
+            ContactKind.PROCEDURE,
+            select(e.patient_id, func.max(e.occurred_on))
+            .where(e.patient_id.in_(patients), e.occurred_on <= day)
+            .group_by(e.patient_id),
+        ),
+        (
+            ContactKind.REVIEW,
+            select(review.patient_id, func.max(meeting.meeting_date))
+            .join(meeting, review.meeting_id == meeting.id)
+            .where(
+                review.patient_id.in_(patients),
+                review.status == CaseStatus.DISCUSSED.value,
+                meeting.meeting_date <= day,
+            )
+            .group_by(review.patient_id),
+        ),
+    ]
+
+
+def _last_results(patients: list[int], day: date) -> Select[tuple[int, datetime | None]]:
+    """The latest result of each of *patients* collected by the end of *day*.
+
+    One index seek per patient and analyte (the observations index leads with patient, analyte
+    and time), then the latest per patient: a plain GROUP BY over the patient alone would read
+    every result of every patient (about 0.24 s for a million results against 0.07 s).
+    """
+    o = ObservationRow
+    analytes = (
+        values(column("analyte", String), name="analytes")
+        .data([(analyte.value,) for analyte in Analyte])
+        .cte("analytes")
+    )
+    chosen = select(PatientRow.id.label("patient_id")).where(PatientRow.id.in_(patients))
+    wanted = chosen.subquery("wanted")
+    latest = (
+        select(func.max(o.collected_at))
+        .where(
+            o.patient_id == wanted.c.patient_id,
+            o.analyte == analytes.c.analyte,
+            o.collected_at < _midnight(day + ONE_DAY),
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(wanted.c.patient_id, func.max(latest))
+        .select_from(wanted.join(analytes, true()))
+        .group_by(wanted.c.patient_id)
+    )
 
 
 def _candidates() -> ScalarSelect[int]:
@@ -201,17 +323,27 @@ def _read_events(
         )
 
 
+# Stored codes to enum members by dictionary: calling the enum costs ~2 us a value, and the
+# audit reads tens of thousands of them.
+_DRUGS = {member.value: member for member in Drug}
+_DOSE_UNITS = {member.value: member for member in DoseUnit}
+_PHASES = {member.value: member for member in Phase}
+_END_REASONS = {member.value: member for member in EndReason}
+_ANALYTES = {member.value: member for member in Analyte}
+_COMPARATORS = {member.value: member for member in Comparator}
+
+
 def _medication(row: Sequence[Any]) -> MedicationPeriod:
     return MedicationPeriod(
         id=row[0],
-        drug=Drug(row[1]),
+        drug=_DRUGS[row[1]],
         dose_value=row[2],
-        dose_unit=DoseUnit(row[3]),
+        dose_unit=_DOSE_UNITS[row[3]],
         interval_days=row[4],
         start=row[5],
         end=row[6],
-        phase=Phase(row[7]),
-        end_reason=EndReason(row[8]) if row[8] else None,
+        phase=_PHASES[row[7]],
+        end_reason=_END_REASONS[row[8]] if row[8] else None,
     )
 
 
@@ -263,12 +395,12 @@ def _in_windows(
 
 
 def _observation(row: Sequence[Any]) -> Observation:
-    analyte = Analyte(row[1])
+    analyte = _ANALYTES[row[1]]
     return Observation(
         id=row[0],
         analyte=analyte,
         value=row[2],
         unit=canonical_unit(analyte),
         collected_at=row[4],
-        comparator=Comparator(row[3]) if row[3] else None,
+        comparator=_COMPARATORS[row[3]] if row[3] else None,
     )

@@ -81,7 +81,7 @@ def patient_rereviews(
         exclude: Leave these patients out.
         records: Records already loaded, by patient id (others are loaded here).
     """
-    rules = RereviewRules.from_thresholds(config.thresholds)
+    rules = RereviewRules.from_thresholds(config.thresholds, config.regimens)
     decisions = _latest_de_escalations(session, meeting_date, rules, patients)
     wanted = [pid for pid in decisions if pid not in exclude]
     reviews = _last_reviews(session, wanted, meeting_date)

@@ -1,7 +1,8 @@
 """The follow-up worklist as a Qt table model, and how its flags and checks look.
 
 Statuses are a symbol and a word with a restrained colour (views/display.py), never colour alone;
-every cell's tooltip carries the evidence behind it.
+every cell's tooltip carries the evidence behind it. The last column is the patient's last
+contact, flagged when they have gone quiet (docs/clinical.md, "Loss to follow-up").
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ COMPONENT_TEXT = {  # a flare component that is met is bad news
     ChecklistResult.UNKNOWN: ("?", MUTED),
 }
 _RIGHT = (4, 5, 6, 7, 10)  # numbers
+QUIET_TEXT = "⊘ Quiet"
+LOST_KEY = "lost_to_follow_up_after"
 
 
 def regimen_text(before: Regimen, after: Regimen) -> str:
@@ -90,6 +93,7 @@ class FollowUpTableModel(RowTableModel[tuple[FollowUpRow, tuple[Cell, ...]]]):
         "Next check",
         "Overdue",
         "Listed",
+        "Last contact",
     )
 
     def __init__(
@@ -180,7 +184,22 @@ class FollowUpTableModel(RowTableModel[tuple[FollowUpRow, tuple[Cell, ...]]]):
                     else "Not on a planned meeting's list"
                 ),
             ),
+            self._contact(row),
         )
+
+    def _contact(self, row: FollowUpRow) -> Cell:
+        """When the patient was last seen; flagged when longer ago than the configured window."""
+        seen = row.seen or row.since
+        window = self._thresholds.values.get(LOST_KEY)
+        rule = (
+            f"Gone quiet: no contact for {window.describe()} [{', '.join(window.sources)}]"
+            if window
+            else ""
+        )
+        tooltip = "\n".join(part for part in (row.contact_text, rule) if part)
+        if row.quiet:
+            return Cell(f"{QUIET_TEXT} {seen:%d %b %Y}", seen.isoformat(), HIGH, tooltip)
+        return Cell(f"{seen:%d %b %Y}", seen.isoformat(), tooltip=tooltip)
 
     @staticmethod
     def _marker(row: FollowUpRow, analyte: Analyte, obs: Observation | None) -> Cell:
@@ -284,6 +303,7 @@ def detail_html(row: FollowUpRow, identifiers: Identifiers = Identifiers.FULL) -
         f"{row.diagnosis.label}</h3>"
         f"<p>{escape(display_unit(f'{row.before.label} → {row.after.label}'))}"
         f" since {row.since:%d %b %Y} ({row.months:.1f} months). {listed}</p>"
+        f"<p>{'⊘ Gone quiet. ' if row.quiet else ''}Last contact: {escape(row.contact_text)}.</p>"
         f'<h4 style="color:{status}">{STATUS_TEXT[row.status]}</h4>'
         f"<p>{escape(display_unit(flare.headline))}</p><ul>{components}"
         f"{_line(warning_symbol, None, flare.early_warning.text)}</ul>"

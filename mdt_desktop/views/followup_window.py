@@ -1,7 +1,9 @@
 """Follow-up after de-escalation: the worklist of patients in their first year on a lower regimen.
 
-Flags (flare, persistent flare, early warning, unknown) and overdue checks come first; the detail
-pane shows the evidence behind the flag and every planned check of the selected patient. The
+Flags (flare, persistent flare, early warning, unknown), patients gone quiet (no contact for
+longer than the configured window, docs/clinical.md, "Loss to follow-up") and overdue checks
+come first; the last column says when and how each patient was last seen. The detail pane shows
+the evidence behind the flag and every planned check of the selected patient. The
 coordinator may list the patient for the next planned meeting. The worklist is read and the
 patient listed through the runner (off the GUI thread); the service checks the permission again
 and its messages are shown as they are.
@@ -54,10 +56,12 @@ SAMPLES = {  # column widths: what a typical cell holds, plus some air
     6: "CRP",
     7: "Level",
     8: "✓ No flare (1 unknown)",
+    9: "○ 18 Jan · pMayo, FCP, CRP",
     10: "Overdue",
     11: "25 Nov",
+    12: "⊘ Quiet 15 Dec 2025",
 }
-NEXT_CHECK = 9
+FLARE, LISTED, LAST_CONTACT = 8, 11, 12
 READING = "Reading the worklist…"
 
 
@@ -145,10 +149,15 @@ class FollowUpWindow(QDialog):
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(NEXT_CHECK, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
+        # Every column keeps the width of what it typically holds; the last one takes what is
+        # left, and a narrow screen scrolls rather than crushing a column.
         for column, sample in SAMPLES.items():
             table.setColumnWidth(column, self.fontMetrics().horizontalAdvance(sample) + 20)
+        # "Gone quiet" is a flag like a flare: shown beside it, before the planned checks (the
+        # model keeps its column last, so the column numbers scripts and tests use stay put).
+        header.moveSection(header.visualIndex(LAST_CONTACT), header.visualIndex(FLARE) + 1)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(LISTED, QHeaderView.ResizeMode.Stretch)
         return table
 
     def _arrange_widgets(self) -> None:
@@ -168,7 +177,7 @@ class FollowUpWindow(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(footer)
-        width = sum(self.table.columnWidth(c) for c in SAMPLES) + 260  # + the next check
+        width = sum(self.table.columnWidth(c) for c in SAMPLES) + 40
         room = self.screen().availableGeometry()
         self.resize(min(max(width, 1100), room.width()), min(760, room.height()))
         self.splitter.setSizes([420, 300])
@@ -290,10 +299,11 @@ class FollowUpWindow(QDialog):
     def _heading(self, rows: list[FollowUpRow]) -> str:
         flagged = sum(1 for r in rows if r.status.rank >= FlareStatus.EARLY_WARNING.rank)
         overdue = sum(1 for r in rows if r.overdue)
+        quiet = sum(1 for r in rows if r.quiet)
         when = f"{self._today:%d %b %Y}" if self._today else "today"
         return (
             f"<b>{len(rows)} patients</b> de-escalated within the last year, as of {when} · "
-            f"{flagged} flagged · {overdue} with overdue checks"
+            f"{flagged} flagged · {quiet} gone quiet · {overdue} with overdue checks"
         )
 
     def _show_status(self, text: str, colour: QColor) -> None:

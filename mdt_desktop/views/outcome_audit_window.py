@@ -2,13 +2,16 @@
 
 The audit is computed off the GUI thread (OutcomeService reads the whole database); the curve is
 drawn with the same plotting code as the PDF report (plots/outcomes.py), which *Export PDF…*
-writes in the background too.
+writes in the background too. The *Censored* tab says why follow-up ended for the episodes that
+did not fail (docs/clinical.md, "Outcome audit"); its tooltips name the hospital numbers to
+chase (a stop without a reason, a patient lost to follow-up).
 """
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any, ClassVar
 
 from matplotlib.backend_bases import Event
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -33,7 +36,13 @@ from PySide6.QtWidgets import (
 
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.errors import user_message
-from mdt_desktop.domain.outcome_audit import AuditFigures, OutcomeAudit
+from mdt_desktop.domain.outcome_audit import (
+    AuditFigures,
+    CensoringRow,
+    OutcomeAudit,
+    censoring_rows,
+)
+from mdt_desktop.domain.outcomes import CensorReason, Episode
 from mdt_desktop.plots.outcomes import (
     SurvivalAxes,
     draw_failure_reasons,
@@ -54,11 +63,46 @@ from mdt_desktop.views.outcome_tables import (
     split_rows,
     table_view,
 )
+from mdt_desktop.views.row_model import Index, RowTableModel
 from mdt_desktop.views.settings import ViewSettings
 from mdt_desktop.workers import CancelCheck, ProgressCallback, ProgressTask, ProgressWork
 
 SPLITS = ("All de-escalations", "By drug", "By diagnosis")
 RESIZE_REDRAW_MS = 120
+TO_CHASE = (CensorReason.STOP_REASON_NOT_RECORDED, CensorReason.LOST_TO_FOLLOW_UP)
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+class CensoringModel(RowTableModel[tuple[CensoringRow, str]]):
+    """Why follow-up ended without failure: one row per reason, with the numbers to chase."""
+
+    HEADERS: ClassVar[tuple[str, ...]] = ("Censored because", "Episodes", "What it means")
+
+    def set_audit(self, audit: OutcomeAudit) -> None:
+        """Show the censoring of *audit*'s episodes (the whole audit, not a split)."""
+        self.set_rows(
+            (row, _numbers(audit.episodes, row.reason)) for row in censoring_rows(audit.overall)
+        )
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, numbers = self.row_at(index.row())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (row.reason.label, str(row.count), row.detail)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.detail}\n{numbers}" if numbers else row.detail
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 1:
+            return RIGHT
+        return None
+
+
+def _numbers(episodes: tuple[Episode, ...], reason: CensorReason) -> str:
+    """The hospital numbers to chase for *reason* ('' for the others)."""
+    if reason not in TO_CHASE:
+        return ""
+    numbers = sorted({e.hospital_number for e in episodes if e.censor_reason is reason})
+    return f"To chase: {', '.join(numbers)}" if numbers else ""
 
 
 class OutcomeAuditWindow(QDialog):
@@ -139,15 +183,16 @@ class OutcomeAuditWindow(QDialog):
         self.split_model = SplitModel(self)
         self.baseline_model = BaselineModel(self)
         self.published_model = PublishedModel(self)
+        self.censoring_model = CensoringModel(self)
         self.tables = (
             table_view(self.published_model, "Published results"),
             table_view(self.split_model, "Splits"),
             table_view(self.baseline_model, "Baseline"),
+            table_view(self.censoring_model, "Censored"),
         )
         self.tabs = QTabWidget()
-        for view, title in zip(
-            self.tables, ("Published", "By drug and diagnosis", "Baseline"), strict=True
-        ):
+        titles = ("Published", "By drug and diagnosis", "Baseline", "Censored")
+        for view, title in zip(self.tables, titles, strict=True):
             self.tabs.addTab(view, title)
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
@@ -312,13 +357,15 @@ class OutcomeAuditWindow(QDialog):
         self.split_model.set_rows(split_rows(audit))
         self.baseline_model.set_rows(audit.baseline)
         self.published_model.set_rows(self._config.published)
+        self.censoring_model.set_audit(audit)
         for view in self.tables:
             view.resizeColumnsToContents()
         self._draw()
         count = audit.overall.de_escalations
+        lost = audit.overall.lost_to_follow_up
         self._show_status(
             f"{count} de-escalation(s) of {audit.overall.patients} patient(s), followed up to "
-            f"{audit.as_of:%d %b %Y}.",
+            f"{audit.as_of:%d %b %Y}; {lost} lost to follow-up (see Censored).",
             MUTED,
         )
         self.loaded.emit(audit)

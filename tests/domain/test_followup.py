@@ -8,10 +8,12 @@ thresholds (calprotectin > 250, CRP >= 10, HBI >= 5, partial Mayo >= 2, 2 needed
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
 
+from mdt_desktop.domain.contacts import last_contact
 from mdt_desktop.domain.enums import (
     Analyte,
     ChecklistResult,
@@ -32,7 +34,7 @@ from mdt_desktop.domain.followup import (
     worklist_order,
 )
 from mdt_desktop.domain.monitoring import monitoring_plan
-from mdt_desktop.domain.outcomes import Episode, FailureReason
+from mdt_desktop.domain.outcomes import CensorReason, Episode, FailureReason
 from mdt_desktop.domain.records import (
     ClinicalEvent,
     Observation,
@@ -361,3 +363,59 @@ def test_worklist_order_puts_flags_then_overdue_then_unknown_first(config, rules
         "unknown",
         "quiet",
     ]
+
+
+# --- last contact and gone quiet (docs/clinical.md, "Loss to follow-up") -----------------------
+
+
+def test_the_row_shows_the_last_contact_and_flags_a_patient_gone_quiet(rules):
+    """De-escalated 300 days before AS_OF; the last result 280 days ago: 280 / 30.4375 = 9.2
+    months without contact, more than lost_to_follow_up_after (> 9 months)."""
+    start = days_ago(300)
+    history = record(result(CRP, 3, 280))
+    contact = last_contact(history, AS_OF)
+    row = follow_up_row(history, episode(start), (), AS_OF, rules, plan_source="t", contact=contact)
+    assert row.quiet
+    assert row.seen == days_ago(280)
+    assert row.contact_text == f"Result (C-reactive protein) on {days_ago(280):%d %b %Y}"
+
+
+def test_a_recent_contact_is_not_quiet_and_no_contact_counts_from_the_de_escalation(rules):
+    recent = record(result(CRP, 3, 270))  # 270 / 30.4375 = 8.87 months: not > 9
+    row = follow_up_row(
+        recent,
+        episode(days_ago(300)),
+        (),
+        AS_OF,
+        rules,
+        plan_source="t",
+        contact=last_contact(recent, AS_OF),
+    )
+    assert not row.quiet
+    silent = follow_up_row(record(), episode(days_ago(300)), (), AS_OF, rules, plan_source="t")
+    assert silent.quiet  # nothing since the de-escalation 300 days (9.9 months) ago
+    assert silent.seen == days_ago(300)
+    assert silent.contact_text == (
+        f"No contact recorded since the de-escalation on {days_ago(300):%d %b %Y}"
+    )
+
+
+def test_a_patient_gone_quiet_comes_after_flags_and_before_overdue_checks(rules):
+    overdue_plan = [PlannedCheck("CRP", days_ago(60), ("crp",))]
+    flare = follow_up_row(
+        record(result(FCP, 400, 5), result(CRP, 20, 5)),
+        episode(),
+        (),
+        AS_OF,
+        rules,
+        plan_source="t",
+    )
+    overdue = follow_up_row(record(*QUIET), episode(), overdue_plan, AS_OF, rules, plan_source="t")
+    silent = follow_up_row(record(), episode(days_ago(300)), (), AS_OF, rules, plan_source="t")
+    assert worklist_order([overdue, silent, flare]) == [flare, silent, overdue]
+
+
+@pytest.mark.parametrize("ended", [CensorReason.STOPPED_OTHER_REASON, CensorReason.ROUTE_CHANGED])
+def test_a_stopped_or_route_changed_episode_leaves_the_worklist(rules, ended):
+    stopped = replace(episode(), follow_up_end=date(2026, 9, 1), follow_up_ended=ended)
+    assert not in_first_year(stopped, AS_OF, rules)

@@ -6,7 +6,13 @@ import pytest
 
 from mdt_desktop.domain.enums import DoseUnit, Drug, Phase
 from mdt_desktop.domain.errors import ValidationError
-from mdt_desktop.domain.history import intensified_since, regimen_steps
+from mdt_desktop.domain.history import (
+    current_anti_tnf,
+    induction_periods,
+    intensified_since,
+    joins,
+    regimen_steps,
+)
 from mdt_desktop.domain.records import MedicationPeriod
 from mdt_desktop.domain.regimens import (
     Regimen,
@@ -145,3 +151,66 @@ def test_not_intensified_after_de_escalation(config):
     assert intensified_since(periods, date(2024, 6, 1), config.regimens) is None
     assert intensified_since(periods, date(2023, 6, 1), config.regimens) == date(2022, 1, 1)
     assert regimen_steps(periods, config.regimens)[1].change is RegimenChange.DE_ESCALATION
+
+
+# --- courses as EHRs send them (docs/clinical.md, "Medication episodes") ----------------------
+
+
+def test_the_shipped_course_slack_is_the_configured_dose_gap_tolerance(config):
+    assert config.regimens.course_gap is config.thresholds["dose_gap_tolerance"]
+    assert config.regimens.course_gap_days == 7
+
+
+@pytest.mark.parametrize(
+    ("following", "joined"),
+    [
+        (_period(IFX, 5, MGKG, 56, date(2025, 5, 3)), True),  # 63 days = max(42, 56) + 7
+        (_period(IFX, 5, MGKG, 56, date(2025, 5, 4)), False),  # 64 days
+        (_period(SC, 120, MG, 14, date(2025, 4, 1)), True),  # another route, the same molecule
+        (_period(ADA, 40, MG, 14, date(2025, 3, 2)), False),  # another molecule
+    ],
+)
+def test_periods_join_within_the_longer_interval_plus_the_slack(following, joined):
+    previous = _period(IFX, 5, MGKG, 42, date(2023, 1, 10), date(2025, 3, 1))
+    assert joins(previous, following, 7) is joined
+
+
+def test_intensified_since_reads_across_a_statement_ending_on_its_last_dose(config):
+    """q6w ends on its last dose 1 Mar 2025, q4w starts 5 Apr (35 days <= 42 + 7)."""
+    periods = [
+        _period(IFX, 5, MGKG, 42, date(2024, 6, 3), date(2025, 3, 1)),
+        _period(IFX, 5, MGKG, 28, date(2025, 4, 5)),
+    ]
+    assert intensified_since(periods, date(2025, 9, 1), config.regimens) == date(2024, 6, 3)
+
+
+def test_induction_shaped_start_is_neither_current_nor_intensified_nor_a_step(config):
+    """IFX 5 mg/kg every 2 weeks from 8 Jan 2024 to week 14 (15 Apr), then q8w."""
+    induction = _period(IFX, 5, MGKG, 14, date(2024, 1, 8), date(2024, 4, 15))
+    maintenance = _period(IFX, 5, MGKG, 56, date(2024, 4, 15))
+    periods = [induction, maintenance]
+    assert induction_periods(periods, config.regimens) == {induction}
+    assert current_anti_tnf(periods, date(2024, 2, 1), config.regimens) is None
+    assert current_anti_tnf(periods, date(2024, 2, 1)) == induction  # without the catalogue
+    assert intensified_since(periods, date(2024, 2, 1), config.regimens) is None
+    steps = regimen_steps(periods, config.regimens)
+    assert [(s.period, s.change) for s in steps] == [(maintenance, None)]
+
+
+def test_single_doses_are_never_maintenance(config):
+    rescue = _period(IFX, 5, MGKG, 1, date(2024, 9, 2), date(2024, 9, 3), Phase.SINGLE_DOSE)
+    maintenance = _period(IFX, 5, MGKG, 56, date(2024, 4, 15))
+    assert current_anti_tnf([maintenance, rescue], date(2024, 9, 2), config.regimens) == (
+        maintenance
+    )
+    assert [s.period for s in regimen_steps([maintenance, rescue], config.regimens)] == [
+        maintenance
+    ]
+
+
+def test_a_new_course_after_a_long_gap_has_no_change(config):
+    periods = [
+        _period(IFX, 5, MGKG, 28, date(2022, 1, 3), date(2023, 1, 2)),
+        _period(IFX, 5, MGKG, 56, date(2024, 6, 3)),  # 518 days later
+    ]
+    assert [s.change for s in regimen_steps(periods, config.regimens)] == [None, None]

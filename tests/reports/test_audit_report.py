@@ -184,3 +184,33 @@ def test_progress_is_reported(audit, config, tmp_path):
     build_audit_report(audit, tmp_path / "progress.pdf", config, options)
     assert seen[0] == "Drawing the survival curve"
     assert seen[-1] == "Written progress.pdf"
+
+
+def test_the_censoring_table_of_an_ehr_shaped_cohort(config, tmp_path):
+    """tests/ehr_cohort.py: 1 followed to the audit date, 2 stopped for another reason
+    (adverse event, pregnancy), 1 without a reason, 1 lost to follow-up, 1 route change."""
+    from tests.ehr_cohort import AS_OF as EHR_AS_OF
+    from tests.ehr_cohort import cohort, write
+
+    db = open_database(tmp_path / "ehr.sqlite3")
+    try:
+        write(db, cohort())
+        audit = OutcomeService(db, config).audit(EHR_AS_OF)
+    finally:
+        db.close()
+    path = tmp_path / "ehr.pdf"
+    build_audit_report(audit, path, config, FIXED)
+    text = document_text(path)
+    assert "Why follow-up ended without failure" in text
+    assert "Followed to the audit date 1 Still on the reduced regimen at the audit date" in text
+    assert "Stopped for another reason 2 Adverse event 1, Pregnancy 1" in text
+    assert "Stopped, reason not recorded 1" in text
+    assert "Lost to follow-up 1 No contact for longer than the window" in text
+    assert "Route changed 1" in text
+    assert "Lost to follow-up (censored at the last contact) 1" in text
+    lost = config.thresholds["lost_to_follow_up_after"]
+    assert f"review for > {lost.value:g} months [{', '.join(lost.sources)}]" in text
+    gap = config.thresholds["dose_gap_tolerance"]
+    assert f"plus {gap.value:g} days [{', '.join(gap.sources)}]" in text
+    assert "Maintained at 12 months 2/5 (40.0%)" in text
+    assert "A rescue infusion (a single dose) is not a failure by itself." in text

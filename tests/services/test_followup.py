@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select
 
+from mdt_desktop.domain.enums import Drug
 from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
 from mdt_desktop.domain.flare import FlareStatus
 from mdt_desktop.domain.followup import FollowUpRules, in_first_year
 from mdt_desktop.domain.outcomes import OutcomeRules, episodes
+from mdt_desktop.domain.records import Administration
 from mdt_desktop.models import AuditEventRow, PatientRow
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.followup import LISTING_REASON, FollowUpService
@@ -18,6 +20,8 @@ from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.patients import PatientService
 from mdt_desktop.services.roster import RosterService
 from tests.conftest import AS_OF
+from tests.ehr_cohort import AS_OF as EHR_AS_OF
+from tests.ehr_cohort import Case, crp, patient_record, statement, write
 from tests.factories import insert_observation
 
 COORDINATOR, NURSE = "Sam Patel", "Kate Doyle"
@@ -36,7 +40,7 @@ def service(demo_db, config):
 
 def expected_patients(db, config):
     """Who is in their first year, found one patient at a time with the domain functions."""
-    outcome_rules = OutcomeRules.from_thresholds(config.thresholds)
+    outcome_rules = OutcomeRules.from_config(config)
     rules = FollowUpRules.from_thresholds(config.thresholds)
     with db.read() as session:
         numbers = list(session.scalars(select(PatientRow.hospital_number)))
@@ -60,7 +64,7 @@ def test_worklist_lists_the_de_escalated_patients_in_their_first_year(service, d
 
 
 def test_failed_de_escalations_are_left_out(service, demo_db, config):
-    outcome_rules = OutcomeRules.from_thresholds(config.thresholds)
+    outcome_rules = OutcomeRules.from_config(config)
     failed = {
         e.hospital_number
         for number in ("DEMO10017", "DEMO10064")
@@ -94,7 +98,9 @@ def test_worklist_reads_in_a_few_queries(service, demo_db):
     finally:
         event.remove(demo_db.engine, "before_cursor_execute", count)
     assert len(rows) > 5
-    assert len(statements) <= 8  # not one query per patient
+    # periods, results, events, doses given, patients, discussed reviews, decided plans (two)
+    # and listings, whatever the number of patients: not one query per patient
+    assert len(statements) <= 10
 
 
 def test_a_flare_is_flagged_with_its_evidence_and_sorted_first(service, demo_db):
@@ -159,3 +165,30 @@ def test_without_a_planned_meeting_the_error_says_to_plan_one(service, demo_db):
     assert service.next_meeting(after) is None
     with pytest.raises(NotFoundError, match="no planned meeting on or after 26 Nov 2026"):
         service.add_to_next_meeting(number, actor(demo_db, COORDINATOR), after)
+
+
+def test_the_worklist_shows_the_last_contact_and_flags_a_patient_gone_quiet(db, config):
+    """Two patients de-escalated on 1 Dec 2025 (IFX q4w -> q8w), statements still "active".
+    EHR21's last result is 15 Dec 2025: 344 days (11.3 months) before 24 Nov 2026, more than
+    9 months: gone quiet. EHR22 had an infusion recorded on 3 Nov 2026 (21 days): not quiet."""
+    de_escalated = date(2025, 12, 1)
+    periods = (
+        statement(Drug.INFLIXIMAB_IV, 5, 28, date(2024, 2, 5), de_escalated),
+        statement(Drug.INFLIXIMAB_IV, 5, 56, de_escalated),
+    )
+    quiet = patient_record(21, periods, (crp(date(2025, 12, 15)),), seen_until=date(2024, 1, 1))
+    seen = patient_record(
+        22,
+        periods,
+        (crp(date(2025, 12, 15)),),
+        administrations=(Administration(None, Drug.INFLIXIMAB_IV, date(2026, 11, 3), 5.0),),
+        seen_until=date(2024, 1, 1),
+    )
+    write(db, [Case(quiet), Case(seen)])
+    ordered = FollowUpService(db, config).worklist(EHR_AS_OF)
+    rows = {r.hospital_number: r for r in ordered}
+    assert rows["EHR21"].quiet
+    assert rows["EHR21"].contact_text == "Result (C-reactive protein) on 15 Dec 2025"
+    assert not rows["EHR22"].quiet
+    assert rows["EHR22"].contact_text == "Dose given (Infliximab IV) on 03 Nov 2026"
+    assert ordered[0].hospital_number == "EHR21"  # gone quiet: listed first (no flare flags)

@@ -4,7 +4,8 @@ collection, imported into a new database; the audit reports what was built into 
 25 DEMO patients (20 Crohn's disease, 5 ulcerative colitis) were de-escalated more than a year
 before the audit's day: 16 stayed on the reduced regimen, 9 failed (median 183 days, 6.01
 months) — 6 re-escalated, all recaptured (calprotectin < 250 ug/g and CRP < 5 mg/L within 6
-months), 3 enrolled in a trial.
+months), 3 enrolled in a trial. Everyone has a CRP every 6 months after de-escalation, so nobody
+is lost to follow-up (docs/clinical.md, "Loss to follow-up").
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ REGIMENS = {
 }
 CALPROTECTIN = ("38445-3", "ug/g", "Calprotectin [Mass/mass] in Stool")
 CRP = ("1988-5", "mg/L", "C reactive protein [Mass/volume] in Serum or Plasma")
+FOLLOW_UP_EVERY = timedelta(days=182)  # 6-monthly results after de-escalation
 
 
 class Bundle:
@@ -184,6 +186,15 @@ def trial(bundle: Bundle, subject: str, on: date) -> None:
     )
 
 
+def follow_up(bundle: Bundle, subject: str, de_escalated: date) -> None:
+    """A CRP every 6 months after de-escalation up to the audit date, as Little et al.
+    monitored: the patient is still seen, so nobody is lost to follow-up."""
+    day = de_escalated + FOLLOW_UP_EVERY
+    while day <= AS_OF:
+        result(bundle, subject, CRP, day, 1.5)
+        day += FOLLOW_UP_EVERY
+
+
 def add_case(bundle: Bundle, number: int) -> None:
     """One patient: intensified, de-escalated, then maintained, re-escalated or enrolled."""
     subject = patient(bundle, number)
@@ -197,6 +208,7 @@ def add_case(bundle: Bundle, number: int) -> None:
     baseline = de_escalated - timedelta(days=14)
     result(bundle, subject, CALPROTECTIN, baseline, 180 + number if failing else 60 + number)
     result(bundle, subject, CRP, baseline, 3.5 if failing else 1.2)
+    follow_up(bundle, subject, de_escalated)
     if failing is None:
         medication(bundle, subject, drug, standard, de_escalated, None)
         return
@@ -253,6 +265,8 @@ def test_the_cohort_is_what_was_built(audit):
     }
     assert figures["re_escalated"] == 6
     assert figures["recaptured"] == 6
+    assert figures["censored"]["followed_to_audit_date"] == 16  # the 16 maintained
+    assert figures["lost_to_follow_up"] == 0
 
 
 def test_splits_of_the_cohort(audit):

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from mdt_desktop.domain.enums import DoseUnit, Drug, IbdType
+from mdt_desktop.domain.enums import CaseStatus, DoseUnit, Drug, IbdType
 from mdt_desktop.domain.outcome_audit import drug_burden, summarise
 from mdt_desktop.domain.outcome_baseline import baseline_of, baseline_table
-from mdt_desktop.domain.outcomes import Episode, FailureReason, OutcomeRules, episodes
+from mdt_desktop.domain.outcomes import Episode, FailureReason, OutcomeRules, audit_episodes
 from mdt_desktop.domain.regimens import Regimen
-from mdt_desktop.models import PatientRow
+from mdt_desktop.models import CaseReviewRow, MeetingRow, PatientRow
 from mdt_desktop.services.outcomes import OutcomeService
 from mdt_desktop.services.patients import PatientService
 from tests.conftest import AS_OF
@@ -33,6 +33,13 @@ CONTRACT = {
     "km": list,
 }
 REASONS = {"re_escalation", "trial_enrolment", "steroids", "surgery", "stopped"}
+CENSORED = {
+    "followed_to_audit_date",
+    "stopped_other_reason",
+    "stop_reason_not_recorded",
+    "lost_to_follow_up",
+    "route_changed",
+}
 COUNTS = ("de_escalations", "evaluable_12m", "maintained_12m", "failed_12m", "re_escalated")
 
 
@@ -46,6 +53,9 @@ def test_json_has_the_contract_keys_and_types(audit):
     for key, kind in CONTRACT.items():
         assert isinstance(document[key], kind), key
     assert set(document["failure_reasons"]) == REASONS
+    assert set(document["censored"]) == CENSORED
+    assert isinstance(document["lost_to_follow_up"], int)
+    assert document["lost_to_follow_up"] == document["censored"]["lost_to_follow_up"]
     assert all(isinstance(n, int) for n in document["failure_reasons"].values())
     assert [p["month"] for p in document["km"]] == list(range(25))
     assert all(0.0 <= p["survival"] <= 1.0 for p in document["km"])
@@ -60,6 +70,8 @@ def test_figures_are_consistent(audit):
     assert figures["maintained_12m"] + figures["failed_12m"] == figures["evaluable_12m"]
     assert figures["evaluable_12m"] <= figures["de_escalations"]
     assert sum(figures["failure_reasons"].values()) == figures["failed_12m"]
+    failed_ever = sum(1 for e in audit.episodes if e.failed)
+    assert sum(figures["censored"].values()) + failed_ever == figures["de_escalations"]
     assert figures["recaptured"] <= figures["re_escalated"]
     assert figures["re_escalated"] == figures["failure_reasons"]["re_escalation"]
     assert figures["maintained_12m_pct"] == round(
@@ -73,16 +85,27 @@ def test_figures_are_consistent(audit):
 
 
 def test_the_bulk_read_agrees_with_every_full_record(audit, demo_db, config):
-    """The audit's partial records give what the case screen's full records give."""
-    rules = OutcomeRules.from_thresholds(config.thresholds)
+    """The audit's partial records and bulk last contacts give what the case screen's full
+    records, with the meetings that discussed each patient, give."""
+    rules = OutcomeRules.from_config(config)
     window = config.thresholds["audit_baseline_window"].days
     service = PatientService(demo_db)
     with demo_db.read() as session:
         numbers = session.scalars(select(PatientRow.hospital_number)).all()
+        discussed = session.execute(
+            select(PatientRow.hospital_number, MeetingRow.meeting_date)
+            .join(CaseReviewRow, CaseReviewRow.patient_id == PatientRow.id)
+            .join(MeetingRow, CaseReviewRow.meeting_id == MeetingRow.id)
+            .where(CaseReviewRow.status == CaseStatus.DISCUSSED.value)
+        ).all()
+    reviews: dict[str, list[date]] = {}
+    for number, meeting_date in discussed:
+        reviews.setdefault(number, []).append(meeting_date)
     pairs = []
     for number in numbers:
         record = service.get_record(number)
-        pairs += [(e, baseline_of(record, e, window)) for e in episodes(record, AS_OF, rules)]
+        found = audit_episodes(record, AS_OF, rules, reviews.get(number, ()))
+        pairs += [(e, baseline_of(record, e, window)) for e in found]
     assert sorted(audit.episodes, key=_order) == sorted((e for e, _ in pairs), key=_order)
     assert audit.overall.as_json() == summarise([e for e, _ in pairs], rules).as_json()
     assert audit.baseline == baseline_table(pairs, rules)

@@ -165,3 +165,53 @@ def test_after_listing_the_main_window_stays_on_its_meeting_and_case(
     planned = main.meeting_picker.itemText(main.meeting_picker.findData(meeting.id))
     cases = len(MeetingService(demo_db, config).get(meeting.id).cases)
     assert planned.endswith(f"({cases} cases)")
+
+
+LAST_CONTACT = 12
+
+
+def test_the_last_contact_is_shown_and_a_patient_gone_quiet_flagged(qtbot, db, config):
+    """Both de-escalated on 1 Dec 2025; on 24 Nov 2026 EHR31 was last seen 15 Dec 2025 (344 days,
+    11.3 months > 9: gone quiet), EHR32 at an MDT review on 3 Nov 2026 (21 days)."""
+    from datetime import date
+
+    from mdt_desktop.domain.enums import Drug
+    from tests.ehr_cohort import AS_OF as EHR_AS_OF
+    from tests.ehr_cohort import Case, crp, patient_record, statement, write
+
+    start = date(2025, 12, 1)
+    periods = (
+        statement(Drug.INFLIXIMAB_IV, 5, 28, date(2024, 2, 5), start),
+        statement(Drug.INFLIXIMAB_IV, 5, 56, start),
+    )
+    results = (crp(date(2025, 12, 15)),)
+    write(
+        db,
+        [
+            Case(patient_record(31, periods, results, seen_until=date(2024, 1, 1))),
+            Case(
+                patient_record(32, periods, results, seen_until=date(2024, 1, 1)),
+                reviews=(date(2026, 11, 3),),
+            ),
+        ],
+    )
+    window = FollowUpWindow(
+        FollowUpService(db, config),
+        config.thresholds,
+        None,
+        False,
+        ImmediateRunner(),
+        today=EHR_AS_OF,
+    )
+    qtbot.addWidget(window)
+    window.show()
+    assert cells(window, HOSPITAL_NUMBER) == ["EHR31", "EHR32"]  # gone quiet comes first
+    assert cells(window, LAST_CONTACT) == ["⊘ Quiet 15 Dec 2025", "03 Nov 2026"]
+    tip = window.proxy.index(0, LAST_CONTACT).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip == (
+        "Result (C-reactive protein) on 15 Dec 2025\n"
+        "Gone quiet: no contact for > 9 months [LOCAL, S38]"
+    )
+    assert "1 gone quiet" in window.heading.text()
+    window.select("EHR32")
+    assert "Last contact: MDT review on 03 Nov 2026." in window.details.toPlainText()

@@ -101,3 +101,40 @@ def test_a_cost_per_administration_prices_the_drug_burden_and_is_remembered(
     assert burden.cost_avoided == pytest.approx(450.0 * burden.administrations_avoided)
     assert f"{burden.cost_avoided:,.0f}" in shown.headline.text()
     assert settings.cost_per_administration() == 450.0
+
+
+def test_the_censored_tab_counts_each_reason_and_names_whom_to_chase(
+    qtbot, qtmodeltester, db, config
+):
+    """The EHR-shaped cohort (tests/ehr_cohort.py): followed to the audit date 1 (EHR01),
+    stopped for another reason 2 (EHR02 adverse event, EHR03 pregnancy), stop reason not
+    recorded 1 (EHR05), lost to follow-up 1 (EHR06), route changed 1 (EHR09)."""
+    from tests.ehr_cohort import AS_OF as EHR_AS_OF
+    from tests.ehr_cohort import cohort, write
+
+    write(db, cohort())
+    shown = OutcomeAuditWindow(OutcomeService(db, config), config, as_of=EHR_AS_OF)
+    qtbot.addWidget(shown)
+    with qtbot.waitSignal(shown.loaded, timeout=WAIT):
+        qtbot.mouseClick(shown.refresh_button, Qt.MouseButton.LeftButton)
+    model = shown.censoring_model
+    qtmodeltester.check(model)
+    rows = {
+        model.index(r, 0).data(): (model.index(r, 1).data(), model.index(r, 2).data())
+        for r in range(model.rowCount())
+    }
+    assert rows == {
+        "Followed to the audit date": ("1", "Still on the reduced regimen at the audit date"),
+        "Stopped for another reason": ("2", "Adverse event 1, Pregnancy 1"),
+        "Stopped, reason not recorded": ("1", "The stop has no reason on record: worth chasing"),
+        "Lost to follow-up": (
+            "1",
+            "No contact for longer than the window: censored at the last contact",
+        ),
+        "Route changed": ("1", "Intravenous and subcutaneous regimens cannot be compared"),
+    }
+    tips = [model.index(r, 0).data(Qt.ItemDataRole.ToolTipRole) for r in range(model.rowCount())]
+    assert "To chase: EHR05" in tips[2]
+    assert "To chase: EHR06" in tips[3]
+    assert "Censored" in [shown.tabs.tabText(i) for i in range(shown.tabs.count())]
+    assert "1 lost to follow-up" in shown.status.text()
