@@ -1,4 +1,4 @@
-"""The remission checklist (ARCHITECTURE §3): automatic results with their evidence.
+"""The remission checklist (docs/clinical.md, "Checklist"): automatic results with their evidence.
 
 Each rule returns met / not met / unknown and the evidence behind it. Missing or too-old data is
 "unknown", never a silent pass. Items and their thresholds come from resources/checklist.toml.
@@ -12,19 +12,32 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from mdt_desktop.domain.catalogue import ANALYTES, DRUGS
-from mdt_desktop.domain.enums import Analyte, ChecklistResult, Comparator, IbdType
+from mdt_desktop.domain.antibodies import (
+    SOURCE_TAG,
+    AntibodyAssay,
+    AntibodyReading,
+    AntibodyState,
+    interpret,
+    lab_flag,
+)
+from mdt_desktop.domain.catalogue import ANALYTES, DRUGS, same_molecule
+from mdt_desktop.domain.enums import Analyte, ChecklistResult, DrugClass, IbdType
 from mdt_desktop.domain.history import (
     current_anti_tnf,
     intensified_since,
-    last_steroid_end,
     months_between,
 )
-from mdt_desktop.domain.readings import Latest, evidence_for, latest, meets
-from mdt_desktop.domain.records import ChecklistAnswer, EvidenceItem, PatientRecord
+from mdt_desktop.domain.readings import Latest, below_band, evidence_for, latest, meets
+from mdt_desktop.domain.records import (
+    ChecklistAnswer,
+    EvidenceItem,
+    MedicationPeriod,
+    Observation,
+    PatientRecord,
+)
 from mdt_desktop.domain.regimens import RegimenCatalogue
-from mdt_desktop.domain.sampling import SampleTiming, SamplingRules, sample_timing
-from mdt_desktop.domain.thresholds import Threshold, Thresholds
+from mdt_desktop.domain.sampling import SampleTiming, SamplingRules, result_name, sample_timing
+from mdt_desktop.domain.thresholds import Band, Threshold, Thresholds
 
 MET, NOT_MET, UNKNOWN = ChecklistResult.MET, ChecklistResult.NOT_MET, ChecklistResult.UNKNOWN
 
@@ -47,12 +60,17 @@ class ChecklistItemSpec:
 
 @dataclass(frozen=True, slots=True)
 class RuleContext:
-    """What a rule may look at: the record, the day of the meeting and the configuration."""
+    """What a rule may look at: the record, the day of the meeting and the configuration.
+
+    ``antibody_assays`` are the configured positivity cut-offs (antibody_assays.toml) that
+    antibody results are read against (docs/clinical.md, "Antibodies").
+    """
 
     record: PatientRecord
     on: date
     thresholds: Thresholds
     regimens: RegimenCatalogue
+    antibody_assays: tuple[AntibodyAssay, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +82,12 @@ class RuleResult:
     note: str = ""
 
 
-Rule = Callable[[RuleContext], RuleResult]
+Rule = Callable[[RuleContext, ChecklistItemSpec], RuleResult]
 
 
-def _time_on_intensified(ctx: RuleContext) -> RuleResult:
+def _time_on_intensified(ctx: RuleContext, _item: ChecklistItemSpec) -> RuleResult:
     threshold = ctx.thresholds["intensified_min_months"]
-    current = current_anti_tnf(ctx.record.medications, ctx.on)
+    current = current_anti_tnf(ctx.record.medications, ctx.on, ctx.regimens)
     if current is None:
         return RuleResult(NOT_MET, note="No anti-TNF maintenance regimen on this date.")
     since = intensified_since(ctx.record.medications, ctx.on, ctx.regimens)
@@ -89,22 +107,35 @@ def _time_on_intensified(ctx: RuleContext) -> RuleResult:
     return RuleResult(MET if threshold.met_by(months) else NOT_MET, (evidence,))
 
 
-def _steroid_free(ctx: RuleContext) -> RuleResult:
+def _steroid_free(ctx: RuleContext, item: ChecklistItemSpec) -> RuleResult:
+    """Months since the last steroid course ended (docs/clinical.md, "Checklist").
+
+    Systemic steroids always count; oral budesonide counts when the item's option
+    ``count_budesonide`` is true (the default: STORI asked for corticosteroid-free remission,
+    S23). No steroid prescription on record at all is unknown, never a silent pass: the
+    record may simply not hold them.
+    """
     threshold = ctx.thresholds["steroid_free_min_months"]
-    on_steroids, last_end = last_steroid_end(ctx.record.medications, ctx.on)
-    if on_steroids:
-        return RuleResult(NOT_MET, note="On a systemic steroid on this date.")
-    if last_end is None:
+    budesonide = bool(item.option("count_budesonide", True))
+    courses = _steroid_courses(ctx.record.medications, ctx.on, budesonide)
+    what = "steroid (systemic or budesonide)" if budesonide else "systemic steroid"
+    active = [p for p in courses if p.active_on(ctx.on)]
+    if active:
+        return RuleResult(NOT_MET, note=f"On {active[-1].regimen.label} on this date.")
+    if not courses:
         evidence = EvidenceItem(
-            "Systemic steroids",
-            "none recorded",
+            f"{what.capitalize()} prescriptions",
+            "none on record",
             threshold=threshold.describe(),
             sources=threshold.sources,
         )
-        return RuleResult(MET, (evidence,), "No systemic steroid course on record.")
+        note = "No steroid prescriptions on record: confirm with the team."
+        return RuleResult(UNKNOWN, (evidence,), note)
+    last = max(courses, key=lambda p: p.end or ctx.on)
+    last_end = last.end or ctx.on
     months = months_between(last_end, ctx.on)
     evidence = EvidenceItem(
-        label="Last systemic steroid ended",
+        label=f"Last {what} ended ({last.regimen.label})",
         value=f"{months:.1f}",
         unit="months ago",
         on=last_end,
@@ -112,6 +143,17 @@ def _steroid_free(ctx: RuleContext) -> RuleResult:
         sources=threshold.sources,
     )
     return RuleResult(MET if threshold.met_by(months) else NOT_MET, (evidence,))
+
+
+def _steroid_courses(
+    periods: Sequence[MedicationPeriod], on: date, budesonide: bool
+) -> list[MedicationPeriod]:
+    """The steroid periods begun on or before *on*, oldest first (budesonide if it counts)."""
+    classes = {DrugClass.SYSTEMIC_STEROID}
+    if budesonide:
+        classes.add(DrugClass.LOCAL_STEROID)
+    chosen = [p for p in periods if DRUGS[p.drug].drug_class in classes and p.start <= on]
+    return sorted(chosen, key=lambda p: p.start)
 
 
 def _single_analyte(ctx: RuleContext, analyte: Analyte, key: str, age_key: str) -> RuleResult:
@@ -135,17 +177,17 @@ def _judge(found: Latest, threshold: Threshold, max_age: Threshold, label: str) 
     return RuleResult(MET if verdict else NOT_MET, (evidence,))
 
 
-def _calprotectin(ctx: RuleContext) -> RuleResult:
+def _calprotectin(ctx: RuleContext, _item: ChecklistItemSpec) -> RuleResult:
     return _single_analyte(
         ctx, Analyte.FAECAL_CALPROTECTIN, "calprotectin_remission", "calprotectin_max_age"
     )
 
 
-def _crp(ctx: RuleContext) -> RuleResult:
+def _crp(ctx: RuleContext, _item: ChecklistItemSpec) -> RuleResult:
     return _single_analyte(ctx, Analyte.CRP, "crp_remission", "crp_max_age")
 
 
-def _clinical_remission(ctx: RuleContext) -> RuleResult:
+def _clinical_remission(ctx: RuleContext, _item: ChecklistItemSpec) -> RuleResult:
     if ctx.record.patient.ibd_type is IbdType.CROHNS:
         return _single_analyte(ctx, Analyte.HBI, "hbi_remission", "clinical_score_max_age")
     result = _single_analyte(
@@ -165,7 +207,7 @@ _IMAGING_SCORES = (
 )
 
 
-def _imaging_or_endoscopy(ctx: RuleContext) -> RuleResult:
+def _imaging_or_endoscopy(ctx: RuleContext, _item: ChecklistItemSpec) -> RuleResult:
     """The most recent ultrasound or endoscopy within the window decides; all recent ones shown."""
     max_age = ctx.thresholds["imaging_max_age"]
     judged: list[tuple[date, bool | None, EvidenceItem]] = []
@@ -191,50 +233,103 @@ def _imaging_or_endoscopy(ctx: RuleContext) -> RuleResult:
     return RuleResult(MET, evidence)
 
 
-def _drug_level(ctx: RuleContext) -> RuleResult:
+def _drug_level(ctx: RuleContext, _item: ChecklistItemSpec) -> RuleResult:
+    """The latest level readable against the target band, and antibodies to the molecule.
+
+    Antibodies of the same molecule by any route or product count (docs/clinical.md, "One drug
+    identity"), each read by domain/antibodies.py (docs/clinical.md, "Antibodies"): any
+    detected in the window is not met; any that cannot be read makes the item unknown unless
+    the level is below target anyway. A level that is not a trough is passed over unless it is
+    already below the band (docs/clinical.md, "Drug levels").
+    """
     max_age = ctx.thresholds["drug_level_max_age"]
-    current = current_anti_tnf(ctx.record.medications, ctx.on)
+    current = current_anti_tnf(ctx.record.medications, ctx.on, ctx.regimens)
     level_analyte = DRUGS[current.drug].level_analyte if current else None
     if current is None or level_analyte is None:
         return RuleResult(UNKNOWN, note="No measurable anti-TNF regimen on this date.")
-    band = ctx.thresholds.target_band(level_analyte)
-    trough, skipped = _latest_trough(ctx, level_analyte, max_age.days)
-    if trough is None or band is None:
-        return RuleResult(UNKNOWN, note=skipped or "No trough level on record.")
-    evidence = [
-        EvidenceItem(
-            ANALYTES[level_analyte].label,
-            trough.observation.display_value,
-            trough.observation.unit,
-            trough.observation.collected_at.date(),
-            f"target {band.describe()}",
-            band.sources,
-            trough.stale,
-        )
-    ]
     molecule = DRUGS[current.drug].molecule
-    antibodies = _latest_antibodies(ctx, molecule, max_age.days)
-    if antibodies is not None:
-        evidence.append(evidence_for(antibodies, None, f"Antibodies to {molecule}"))
-    if trough.stale:
-        return RuleResult(UNKNOWN, tuple(evidence), f"Trough is {trough.age_days} days old.")
-    if antibodies is not None and antibodies_detected(antibodies.observation.comparator):
-        return RuleResult(NOT_MET, tuple(evidence), "Anti-drug antibodies detected.")
-    below = trough.observation.below_limit or band.position(trough.observation.value) < 0
-    notes = [skipped] if skipped else []
-    if antibodies is None:
-        notes.append("No antibody result in the window.")
-    return RuleResult(NOT_MET if below else MET, tuple(evidence), " ".join(notes))
+    band = ctx.thresholds.target_band(level_analyte)
+    readings = _antibody_readings(ctx, molecule, max_age.days)
+    level = _readable_level(ctx, level_analyte, max_age.days, band)
+    evidence = [_level_evidence(level.found, level.trough, band)] if level.found and band else []
+    evidence += [_antibody_evidence(o, r, molecule) for o, r in readings]
+    return _drug_level_verdict(level, band, [r for _, r in readings], tuple(evidence))
 
 
-def _latest_trough(
-    ctx: RuleContext, analyte: Analyte, max_age_days: float
-) -> tuple[Latest | None, str]:
-    """The latest level that can be read against the trough target, and why later ones were not.
+@dataclass(frozen=True, slots=True)
+class _Level:
+    """The level the drug-level item reads, and what the note says about the others."""
+
+    found: Latest | None
+    note: str = ""
+    trough: bool = True  # False: drawn too early, read only because it is already below target
+
+
+def _drug_level_verdict(
+    level: _Level,
+    band: Band | None,
+    readings: Sequence[AntibodyReading],
+    evidence: tuple[EvidenceItem, ...],
+) -> RuleResult:
+    detected = [r.reason for r in readings if r.state is AntibodyState.DETECTED]
+    unreadable = [r.reason for r in readings if r.state is AntibodyState.UNKNOWN]
+    if detected:
+        return RuleResult(
+            NOT_MET, evidence, f"Anti-drug antibodies detected: {'; '.join(detected)}."
+        )
+    antibody_note = _antibody_note(readings, unreadable)
+    if level.found is None or band is None:
+        note = level.note or "No trough level on record."
+        return RuleResult(UNKNOWN, evidence, _join(note, antibody_note))
+    found = level.found
+    if found.stale:
+        what = "Trough" if level.trough else "Level"
+        note = f"{what} is {found.age_days} days old."
+        return RuleResult(UNKNOWN, evidence, _join(note, antibody_note))
+    if below_band(found.observation, band):
+        return RuleResult(NOT_MET, evidence, _join(level.note, antibody_note))
+    obs = found.observation
+    if obs.below_limit or (obs.comparator is not None and band.position(obs.value) < 0):
+        note = "A level reported as a bound cannot be compared with the target."
+        return RuleResult(UNKNOWN, evidence, _join(level.note, note, antibody_note))
+    result = UNKNOWN if unreadable else MET
+    return RuleResult(result, evidence, _join(level.note, antibody_note))
+
+
+def _antibody_note(readings: Sequence[AntibodyReading], unreadable: Sequence[str]) -> str:
+    if unreadable:
+        return f"Antibody result cannot be read: {'; '.join(unreadable)}."
+    return "" if readings else "No antibody result in the window."
+
+
+def _join(*notes: str) -> str:
+    return " ".join(n for n in notes if n)
+
+
+def _level_evidence(found: Latest, trough: bool, band: Band) -> EvidenceItem:
+    obs = found.observation
+    label = ANALYTES[obs.analyte].label
+    return EvidenceItem(
+        label if trough else f"{result_name(obs.analyte)} (not a trough)",
+        obs.display_value,
+        obs.unit,
+        obs.collected_at.date(),
+        f"target {band.describe()}",
+        band.sources,
+        found.stale,
+    )
+
+
+def _readable_level(
+    ctx: RuleContext, analyte: Analyte, max_age_days: float, band: Band | None
+) -> _Level:
+    """The latest level that can be read against the target, and why later ones were not.
 
     A level drawn well before the next dose (peak or mid-interval: domain/sampling.py) is higher
-    than the trough and must not be read against the trough band (CLINICAL.md §9, pitfall 3);
-    a level whose timing is unknown (no dosing data around it) is taken as reported.
+    than the trough and is not read against the trough band, unless it is already below the
+    band: the trough can only be lower, so it is read as below target and named. A level whose
+    timing is unknown (no dosing data around it) is taken as reported (docs/clinical.md, "Drug
+    levels").
     """
     levels = sorted(
         (
@@ -246,19 +341,32 @@ def _latest_trough(
         reverse=True,
     )
     rules = _sampling_rules(ctx.thresholds)
-    passed_over = []
+    passed_over: list[str] = []
     for level in levels:
-        if rules is not None:
-            timing = sample_timing(level, ctx.record.medications, rules)
-            if timing.timing is SampleTiming.NOT_TROUGH:
-                passed_over.append(
-                    f"{level.display_value} {level.unit} on {level.collected_at:%d %b %Y}"
-                )
-                continue
-        return latest((level,), analyte, ctx.on, max_age_days), _passed_over_note(passed_over)
+        timing = sample_timing(level, ctx.record.medications, rules) if rules else None
+        if timing is not None and timing.timing is SampleTiming.NOT_TROUGH:
+            if band is not None and below_band(level, band):
+                note = _below_note(level, band, timing.days_until)
+                found = latest((level,), analyte, ctx.on, max_age_days)
+                return _Level(found, _join(_passed_over_note(passed_over), note), trough=False)
+            passed_over.append(
+                f"{level.display_value} {level.unit} on {level.collected_at:%d %b %Y}"
+            )
+            continue
+        found = latest((level,), analyte, ctx.on, max_age_days)
+        return _Level(found, _passed_over_note(passed_over))
     if passed_over:
-        return None, "No trough level: " + _passed_over_note(passed_over)
-    return None, ""
+        return _Level(None, "No trough level: " + _passed_over_note(passed_over))
+    return _Level(None)
+
+
+def _below_note(level: Observation, band: Band, days_until: int | None) -> str:
+    when = f"{days_until} days before the next dose" if days_until is not None else "early"
+    return (
+        f"{result_name(level.analyte)} {level.display_value} {level.unit} on "
+        f"{level.collected_at:%d %b %Y} was drawn {when}, not as a trough, and is already "
+        f"below the target of {band.describe()}: the trough can only be lower."
+    )
 
 
 def _passed_over_note(levels: Sequence[str]) -> str:
@@ -276,26 +384,44 @@ def _sampling_rules(thresholds: Thresholds) -> SamplingRules | None:
         return None
 
 
-def _latest_antibodies(ctx: RuleContext, molecule: str, max_age_days: float) -> Latest | None:
-    relevant = [
+def _antibody_readings(
+    ctx: RuleContext, molecule: str, max_age_days: float
+) -> list[tuple[Observation, AntibodyReading]]:
+    """Every antibody result to *molecule* (any route, or none named) in the window, newest first.
+
+    Results stored against ``infliximab_iv`` by older databases are the molecule's too.
+    """
+    chosen = [
         o
         for o in ctx.record.observations
-        if o.analyte is Analyte.ANTI_DRUG_ANTIBODIES and o.target_drug in (None, molecule)
+        if o.analyte is Analyte.ANTI_DRUG_ANTIBODIES
+        and (o.target_drug is None or same_molecule(o.target_drug, molecule))
+        and o.collected_at.date() <= ctx.on
+        and (ctx.on - o.collected_at.date()).days <= max_age_days
     ]
-    found = latest(relevant, Analyte.ANTI_DRUG_ANTIBODIES, ctx.on, max_age_days)
-    return None if found is None or found.stale else found
+    chosen.sort(key=lambda o: o.collected_at, reverse=True)
+    return [(o, interpret(o, ctx.antibody_assays)) for o in chosen]
 
 
-def antibodies_detected(comparator: Comparator | None) -> bool:
-    """A quantified antibody result (not reported as below the assay limit) is a detection.
+def _antibody_evidence(obs: Observation, reading: AntibodyReading, molecule: str) -> EvidenceItem:
+    """E.g. ``Antibodies to infliximab 8 U/mL on 2026-10-01 (Antibodies detected) [S103]``."""
+    if reading.assay is not None:
+        sources = reading.assay.sources
+    elif lab_flag(obs) is not None:
+        sources = (SOURCE_TAG,)
+    else:
+        sources = ()
+    return EvidenceItem(
+        f"Antibodies to {molecule}",
+        obs.display_value,
+        obs.unit,
+        obs.collected_at.date(),
+        reading.state.label,
+        sources,
+    )
 
-    Antibody units are assay-specific, so no numeric cut-off is applied across assays
-    (CLINICAL.md §2.3); labs report ``<LLOQ`` when none are found.
-    """
-    return comparator not in (Comparator.LT, Comparator.LE)
 
-
-def _manual(_ctx: RuleContext) -> RuleResult:
+def _manual(_ctx: RuleContext, _item: ChecklistItemSpec) -> RuleResult:
     return RuleResult(UNKNOWN, note="Answered by the team.")
 
 
@@ -317,7 +443,7 @@ def evaluate_checklist(
     """Evaluate every item automatically for one patient on one date."""
     answers = []
     for item in items:
-        outcome = RULES[item.rule](ctx)
+        outcome = RULES[item.rule](ctx, item)
         answers.append(
             ChecklistAnswer(item.key, item.label, outcome.result, outcome.evidence, outcome.note)
         )

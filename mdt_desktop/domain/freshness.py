@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from mdt_desktop.domain.catalogue import ANALYTES, DRUGS
+from mdt_desktop.domain.catalogue import ANALYTES, DRUGS, same_molecule
 from mdt_desktop.domain.enums import Analyte, EventKind, Evidence, IbdType
 from mdt_desktop.domain.history import current_anti_tnf
 from mdt_desktop.domain.monitoring import CLINICAL_PLACEHOLDER, LEVEL_PLACEHOLDER
@@ -201,7 +201,7 @@ def _latest(
     for obs in record.observations:
         if obs.analyte not in wanted or obs.collected_at.date() > on:
             continue
-        if obs.analyte is Analyte.ANTI_DRUG_ANTIBODIES and obs.target_drug not in (None, molecule):
+        if not _about_current_drug(obs, molecule):
             continue  # antibodies to an earlier drug say nothing about this one
         if best is None or obs.collected_at > best.collected_at:
             best = obs
@@ -212,6 +212,17 @@ def _latest(
         if event.kind in kinds and event.occurred_on <= on and later:
             found = _Latest(event.occurred_on, EVENT_LABELS[event.kind])
     return found
+
+
+def _about_current_drug(obs: Observation, molecule: str | None) -> bool:
+    """False for antibodies to another molecule; any route or product of this one counts.
+
+    ``infliximab_iv`` antibodies of an older database count for an infliximab SC patient
+    (docs/clinical.md, "One drug identity"); antibodies naming no drug count too.
+    """
+    if obs.analyte is not Analyte.ANTI_DRUG_ANTIBODIES or obs.target_drug is None:
+        return True
+    return same_molecule(obs.target_drug, molecule)
 
 
 def _describe(obs: Observation) -> str:

@@ -8,7 +8,7 @@ from datetime import date
 
 from mdt_desktop.domain.enums import Analyte, Comparator
 from mdt_desktop.domain.records import EvidenceItem, Observation
-from mdt_desktop.domain.thresholds import Threshold
+from mdt_desktop.domain.thresholds import Band, Threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +71,16 @@ def evidence_for(latest_value: Latest, threshold: Threshold | None, label: str) 
         sources=threshold.sources if threshold else (),
         stale=latest_value.stale,
     )
+
+
+def below_band(observation: Observation, band: Band) -> bool:
+    """True when the level is certainly below the band's lower end.
+
+    An exact value under the lower end, or one reported as ``<x`` (or ``<=x``) with ``x`` at or
+    below it: the true value can only be lower (docs/clinical.md, "Drug levels").
+    """
+    if observation.comparator in (Comparator.LT, Comparator.LE):
+        return observation.value <= band.lower
+    if observation.comparator in (Comparator.GT, Comparator.GE):
+        return False
+    return observation.value < band.lower

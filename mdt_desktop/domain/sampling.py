@@ -1,7 +1,7 @@
 """When a drug-level or antibody sample was taken relative to the doses around it.
 
-Plain Python. A trough is a sample taken immediately before the next dose (CLINICAL.md §2.1,
-§9 pitfall 3); a level taken mid-interval is higher and must not be read against the trough
+Plain Python. A trough is a sample taken immediately before the next dose (docs/clinical.md,
+"Drug levels"); a level taken mid-interval is higher and must not be read against the trough
 target. The doses are the *scheduled* administrations of the medication periods of the drug the
 result measures: ``start``, ``start + interval``, … before ``end`` (infliximab IV infusions,
 infliximab SC and adalimumab injections). Actual administration dates are not recorded, and
@@ -14,7 +14,14 @@ Rules:
   dose, as trough samples are (drawn at the infusion unit just before the infusion).
 - The sample is a trough when the next dose is at most ``trough_window_iv`` or
   ``trough_window_sc`` days away (by the route of the drug that gives it; thresholds.toml,
-  local policy), otherwise "peak/intermediate — not a trough".
+  local policy), otherwise "peak/intermediate — not a trough". A drug may have a window of its
+  own, ``trough_window_<drug>``, looked up before its route's: adalimumab levels vary little
+  across the interval, so ``trough_window_adalimumab`` (28 days, S101, unverified) reads an
+  adalimumab level drawn anywhere in the interval against the target (docs/clinical.md,
+  "Drug levels").
+- Antibodies and levels follow the molecule, whatever the route or product: antibodies stored
+  against ``infliximab_iv`` are timed by infliximab IV and SC doses alike (docs/clinical.md,
+  "One drug identity").
 - Unknown when no dose of the drug is scheduled before or after the sample (no dosing data, the
   sample predates the first dose, or the course ended before it).
 """
@@ -22,16 +29,17 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from mdt_desktop.domain.catalogue import ANALYTES, DRUGS, display_unit
-from mdt_desktop.domain.enums import Analyte, Drug, DrugClass
+from mdt_desktop.domain.catalogue import ANALYTES, DRUGS, display_unit, molecule_of
+from mdt_desktop.domain.enums import Analyte, Drug, DrugClass, Evidence
 from mdt_desktop.domain.records import MedicationPeriod, Observation
 from mdt_desktop.domain.thresholds import Threshold, Thresholds
 
 WINDOW_KEYS = {"iv": "trough_window_iv", "sc": "trough_window_sc"}
+DRUG_WINDOW_PREFIX = "trough_window_"  # + a drug's value: that drug's own window
 
 
 class SampleTiming(StrEnum):
@@ -52,17 +60,29 @@ class SampleTiming(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SamplingRules:
-    """How close before the next dose a sample must be to count as a trough, per route."""
+    """How close before the next dose a sample must be to be read against the target.
+
+    ``windows`` hold one window per route; ``drug_windows`` the windows of drugs that have a
+    rule of their own (``trough_window_adalimumab``), which come first.
+    """
 
     windows: dict[str, Threshold]
+    drug_windows: dict[Drug, Threshold] = field(default_factory=dict)
 
     @classmethod
     def from_thresholds(cls, thresholds: Thresholds) -> SamplingRules:
-        return cls({route: thresholds[key] for route, key in WINDOW_KEYS.items()})
+        """The route windows (required) and any drug's own window that is configured."""
+        drugs = {
+            drug: thresholds[f"{DRUG_WINDOW_PREFIX}{drug.value}"]
+            for drug, info in DRUGS.items()
+            if info.level_analyte is not None
+            and f"{DRUG_WINDOW_PREFIX}{drug.value}" in thresholds.values
+        }
+        return cls({route: thresholds[key] for route, key in WINDOW_KEYS.items()}, drugs)
 
     def window(self, drug: Drug) -> Threshold | None:
-        """The trough window for the route *drug* is given by (None: not configured)."""
-        return self.windows.get(DRUGS[drug].route)
+        """The window of *drug*: its own if configured, else its route's (None: neither)."""
+        return self.drug_windows.get(drug) or self.windows.get(DRUGS[drug].route)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +121,13 @@ class Sampling:
 
     @property
     def is_trough(self) -> bool:
+        """True when the sample is read against the target (a trough, or by the drug's rule)."""
         return self.timing is SampleTiming.TROUGH
+
+    @property
+    def own_rule(self) -> bool:
+        """True when a window of the drug's own (not its route's) judged the sample."""
+        return self.window is not None and self.window.key not in WINDOW_KEYS.values()
 
     @property
     def short(self) -> str:
@@ -109,6 +135,8 @@ class Sampling:
         since, until = self.days_since, self.days_until
         if self.timing is SampleTiming.UNKNOWN or since is None or until is None:
             return SampleTiming.UNKNOWN.label
+        if self.timing is SampleTiming.TROUGH and self.own_rule and until > 0:
+            return f"Read against target (day {since} of {since + until})"
         if self.timing is SampleTiming.TROUGH:
             when = "day of dose" if until == 0 else f"{_days(until)} before dose"
             return f"Trough ({when})"
@@ -127,6 +155,8 @@ class Sampling:
         else:
             before = f"{_days(until)} before the {upcoming.word} due {_day(upcoming.day)}"
         rule = f" {_rule(self.window)}" if self.window else ""
+        if self.timing is SampleTiming.TROUGH and self.own_rule and until > 0:
+            return f"Read against the target: {before}; {after}{rule}"
         if self.timing is SampleTiming.TROUGH:
             return f"Trough: {before}; {after}{rule}"
         return f"Peak/intermediate — not a trough: {after}; {before}{rule}"
@@ -160,20 +190,28 @@ def _days(count: int) -> str:
 
 
 def _rule(window: Threshold) -> str:
-    """E.g. ``(trough: ≤ 3 days before the dose) [LOCAL]``."""
+    """E.g. ``(trough: ≤ 3 days before the dose) [LOCAL]``, or a drug's own rule.
+
+    A drug's own window names the drug and, when its evidence is not verified, says so:
+    ``(adalimumab: read against the target when ≤ 28 days before the dose, unverified) [S101]``.
+    """
     bound = display_unit(window.describe()).replace("<=", "≤")
-    return f"(trough: {bound} before the dose) [{', '.join(window.sources)}]"
+    tags = f"[{', '.join(window.sources)}]"
+    if window.key in WINDOW_KEYS.values() or not window.key.startswith(DRUG_WINDOW_PREFIX):
+        return f"(trough: {bound} before the dose) {tags}"
+    name = molecule_of(window.key.removeprefix(DRUG_WINDOW_PREFIX)) or "this drug"
+    caveat = "" if window.evidence is Evidence.VERIFIED else f", {window.evidence.value}"
+    return f"({name}: read against the target when {bound} before the dose{caveat}) {tags}"
 
 
 def dosed_drugs(observation: Observation) -> frozenset[Drug]:
     """The anti-TNF drugs whose doses time *observation* (a drug level or its antibodies)."""
     if observation.analyte is Analyte.ANTI_DRUG_ANTIBODIES:
-        target = (observation.target_drug or "").strip().lower()
+        target = molecule_of(observation.target_drug)  # any route or product of the molecule
         return frozenset(
             drug
             for drug, info in DRUGS.items()
-            if info.level_analyte is not None
-            and (not target or target in (info.molecule, drug.value))
+            if info.level_analyte is not None and target in (None, info.molecule)
         )
     return frozenset(
         drug for drug, info in DRUGS.items() if info.level_analyte is observation.analyte

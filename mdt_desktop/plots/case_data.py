@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from matplotlib import rcParams
 
+from mdt_desktop.domain.antibodies import AntibodyAssay
 from mdt_desktop.domain.enums import Analyte, Outcome
 from mdt_desktop.domain.records import (
     Annotation,
@@ -117,6 +118,7 @@ class CasePlotData:
     blood_counts: bool = False
     annotations: tuple[Annotation, ...] = ()
     plan: PlannedRegimen | None = None
+    antibody_assays: tuple[AntibodyAssay, ...] = ()  # cut-offs antibodies are read against
 
     @property
     def start(self) -> date:

@@ -17,21 +17,32 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
+from mdt_desktop.domain.antibodies import AntibodyState
 from mdt_desktop.domain.enums import Analyte, Comparator, EventKind
 from mdt_desktop.plots.artists import CENSORED_SIZE, HOLLOW_FACE
 from mdt_desktop.plots.biomarkers import BLOOD_PANELS
 from mdt_desktop.plots.case_data import CasePlotData
 from mdt_desktop.plots.fitted_text import text_width
-from mdt_desktop.plots.levels import DETECTED_SIZE, antibody_detected, level_series, non_troughs
+from mdt_desktop.plots.levels import (
+    DETECTED_SIZE,
+    UNKNOWN_SIZE,
+    QuestionDisc,
+    antibody_states,
+    level_series,
+    non_troughs,
+)
 from mdt_desktop.plots.outline_text import OutlineText
 from mdt_desktop.plots.strip import (
     EVENT_LOOKS,
     PLAN_HATCH,
+    SINGLE_DOSE_MARKER,
     Lane,
     PeriodKind,
     classify_periods,
     event_marker_size,
+    is_single_dose,
     plan_fill,
+    single_dose_size,
 )
 from mdt_desktop.plots.style import PlotStyle
 
@@ -48,7 +59,7 @@ class KeyEntry:
     """One entry of the key: a bar swatch, a marker, or a dotted vertical line."""
 
     label: str
-    shape: str  # "bar", "hatched" (the proposed regimen), "marker" or "vline"
+    shape: str  # "bar", "hatched" (the proposed regimen), "marker", "vline" or "unknown"
     face: str | tuple[float, float, float]
     edge: str
     marker: str = ""
@@ -76,10 +87,21 @@ def key_entries(data: CasePlotData, style: PlotStyle) -> list[KeyEntry]:
 
 def _period_entries(data: CasePlotData, style: PlotStyle) -> Iterator[KeyEntry]:
     kinds = classify_periods(data.record.medications, data.regimens)
-    present = {kinds[p] for p in data.medications()}
+    shown = data.medications()
+    present = {kinds[p] for p in shown if not is_single_dose(p)}
     for kind in PeriodKind:
         if kind in present and kind.lane is Lane.BIOLOGIC:
             yield KeyEntry(kind.label, "bar", kind.colour(style.palette), style.palette.bar_edge)
+    if any(is_single_dose(p) for p in shown):
+        palette = style.palette
+        yield KeyEntry(
+            "Single dose",
+            "marker",
+            palette.standard,
+            palette.bar_edge,
+            SINGLE_DOSE_MARKER,
+            single_dose_size(style),
+        )
     if data.plan is not None and data.plan.until > data.end:
         yield KeyEntry("Proposed regimen", "hatched", plan_fill(style), style.palette.bar_edge)
 
@@ -117,12 +139,16 @@ def _symbol_entries(data: CasePlotData, style: PlotStyle) -> Iterator[KeyEntry]:
     if any(o.comparator in (Comparator.GT, Comparator.GE) for o in shown):
         yield KeyEntry("Above assay range", "marker", HOLLOW_FACE, palette.series, "^", bound)
     antibodies = data.observations(Analyte.ANTI_DRUG_ANTIBODIES)
-    if any(antibody_detected(o) for o in antibodies):
+    states = antibody_states(data, antibodies)
+    if states[AntibodyState.DETECTED]:
         size = style.marker_size * DETECTED_SIZE
         yield KeyEntry("Antibodies detected", "marker", palette.antibody, "white", "X", size)
-    if any(not antibody_detected(o) for o in antibodies):
+    if states[AntibodyState.NOT_DETECTED]:
         size = style.small_marker_size
         yield KeyEntry("No antibodies", "marker", HOLLOW_FACE, palette.undetected, "o", size)
+    if states[AntibodyState.UNKNOWN]:
+        size = style.marker_size * UNKNOWN_SIZE
+        yield KeyEntry("Antibodies: unknown", "unknown", HOLLOW_FACE, palette.text, "o", size)
     if any(non_troughs(data, obs) for obs in series.values()):
         yield KeyEntry("Not a trough", "marker", HOLLOW_FACE, palette.series, "o")
     annotated = [*antibodies, *(o for obs in series.values() for o in obs)]
@@ -176,6 +202,10 @@ def _handle(entry: KeyEntry, style: PlotStyle) -> Artist:
             hatchcolor=style.palette.de_escalated if entry.shape == "hatched" else None,
             linestyle=(0, (3, 2)) if entry.shape == "hatched" else "solid",
         )
+    if entry.shape == "unknown":
+        disc = QuestionDisc([0.0, 0.0], [0.0, 0.0], style=style, markevery=[1])
+        disc.set_markersize(entry.size or disc.get_markersize())
+        return disc
     if entry.shape == "vline":
         return Line2D(
             [0.0, 0.0], [0.0, 0.0], color=entry.face, linewidth=style.reference_width, linestyle=":"

@@ -3,25 +3,38 @@
 Troughs (infliximab ``o``, adalimumab ``s``) are drawn in µg/mL against the band configured for
 their analyte. Anti-drug antibodies are not on the trough scale: their units belong to one assay
 and are never compared across assays, so they sit in a row along the top of the panel (x = date,
-y = axes fraction): a filled vermillion ``X`` with its value when detected, a small hollow grey
-circle when not. Pharmacist annotations ring the annotated point.
+y = axes fraction). Each is read by domain/antibodies.py against the configured assay cut-offs
+and the laboratory's flag (docs/clinical.md, "Antibodies"), and drawn in one of three ways: a
+filled vermillion ``X`` with its value when detected, a small hollow grey circle when not, and a
+bold black ``?`` in a white disc, with its value, when the result cannot be read (unknown: no
+cut-off and no flag, or the two disagree). Pharmacist annotations ring the annotated point.
 
 A level that was not taken as a trough (domain/sampling.py: too far before the next scheduled
 dose) is drawn hollow, so the chair does not read it against the trough target band; its hover
-says when it was taken. Levels whose timing is unknown keep the filled marker.
+says when it was taken, and that it is below target when it already is (the trough can only be
+lower; docs/clinical.md, "Drug levels"). Levels whose timing is unknown keep the filled marker.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import NullLocator, StrMethodFormatter
 
-from mdt_desktop.domain.catalogue import ANALYTES, DRUG_LEVEL_ANALYTES, DRUGS, display_unit
-from mdt_desktop.domain.enums import Analyte, Comparator
+from mdt_desktop.domain.antibodies import AntibodyReading, AntibodyState, interpret
+from mdt_desktop.domain.catalogue import (
+    ANALYTES,
+    DRUG_LEVEL_ANALYTES,
+    DRUGS,
+    display_unit,
+    molecule_of,
+)
+from mdt_desktop.domain.enums import Analyte
+from mdt_desktop.domain.readings import below_band
 from mdt_desktop.domain.records import Annotation, Observation
 from mdt_desktop.domain.sampling import (
     SampleTiming,
@@ -70,12 +83,24 @@ MARKER_GLYPHS = {"o": "●", "s": "■"}
 ROW_BELOW_TOP = 8.0  # points from the top of the panel to the antibody row (at scale 1)
 ROW_CLEARANCE = 13.0  # points between the antibody row and the highest trough (at scale 1)
 DETECTED_SIZE = 1.4  # the detected-antibody X, relative to the data markers
+UNKNOWN_SIZE = 1.5  # the unknown-antibody disc, relative to the data markers
+UNKNOWN_GLYPH = r"$\mathbf{?}$"  # drawn over the disc
+UNKNOWN_GLYPH_SIZE = 0.9  # the question mark, relative to the disc
 RING_SIZE = 2.2  # the annotation ring, relative to the data markers
 MIN_ROW = 0.6
 MIN_DATA_TOP = 0.4
 HEADROOM = 1.12
 NON_TROUGH = "non-trough"  # gid of the hollow markers over levels that are not troughs
-_DETECTED = (None, Comparator.GT, Comparator.GE)
+ANTIBODY_GIDS = {
+    AntibodyState.DETECTED: "antibodies:detected",
+    AntibodyState.NOT_DETECTED: "antibodies:not-detected",
+    AntibodyState.UNKNOWN: "antibodies:unknown",
+}
+STATE_WORDS = {
+    AntibodyState.DETECTED: "detected",
+    AntibodyState.NOT_DETECTED: "not detected",
+    AntibodyState.UNKNOWN: "unknown, cannot be read",
+}
 _POSITION = {-1: "Below", 0: "Within", 1: "Above"}
 
 
@@ -258,7 +283,13 @@ def _trough_hover(
         if o.assay:
             lines.append(f"Assay: {o.assay}")
         lines.append(timing.text)
-        if band is not None and timing.timing is SampleTiming.NOT_TROUGH:
+        if band is not None and timing.timing is SampleTiming.NOT_TROUGH and below_band(o, band):
+            lines.insert(
+                1,
+                f"Below the target of {band_range(band)} although not a trough: the trough "
+                f"can only be lower {source_tags(band.sources)}",
+            )
+        elif band is not None and timing.timing is SampleTiming.NOT_TROUGH:
             lines.insert(1, f"Not read against the trough target of {band_range(band)}")
         elif band is not None:
             lines.insert(
@@ -273,9 +304,19 @@ def _trough_hover(
     return points
 
 
-def antibody_detected(observation: Observation) -> bool:
-    """True when antibodies were detected (an exact value or ``>x``); ``<x`` is not detected."""
-    return observation.comparator in _DETECTED
+def antibody_reading(data: CasePlotData, observation: Observation) -> AntibodyReading:
+    """What one antibody result says: detected, not detected or unknown, and why."""
+    return interpret(observation, data.antibody_assays)
+
+
+def antibody_states(
+    data: CasePlotData, antibodies: Sequence[Observation]
+) -> dict[AntibodyState, list[Observation]]:
+    """The antibody results of the window grouped by their reading (every state present)."""
+    grouped: dict[AntibodyState, list[Observation]] = {state: [] for state in AntibodyState}
+    for o in antibodies:
+        grouped[antibody_reading(data, o).state].append(o)
+    return grouped
 
 
 def _draw_antibodies(
@@ -288,32 +329,101 @@ def _draw_antibodies(
     top: float,
 ) -> list[HoverPoint]:
     """Draw the antibody row along the top; return hover points in data coordinates."""
-    blended = ax.get_xaxis_transform()
-    detected = [o for o in antibodies if antibody_detected(o)]
-    undetected = [o for o in antibodies if not antibody_detected(o)]
-    if undetected:
-        marks = Line2D(
-            [date_number(o.collected_at) for o in undetected],
-            [row.fraction] * len(undetected),
-            linestyle="none",
-            marker="o",
-            markersize=style.small_marker_size,
-            markerfacecolor=HOLLOW_FACE,
-            markeredgecolor=style.palette.undetected,
-            markeredgewidth=1.4 * style.scale,
-            zorder=5,
-        )
-        marks.set_transform(blended)
-        put(ax, marks)
+    grouped = antibody_states(data, antibodies)
+    if grouped[AntibodyState.NOT_DETECTED]:
+        _undetected_markers(ax, grouped[AntibodyState.NOT_DETECTED], style, row)
+    if grouped[AntibodyState.UNKNOWN]:
+        _unknown_markers(ax, grouped[AntibodyState.UNKNOWN], style, row)
     others = [date_number(o.collected_at) for o in antibodies]
-    for o in detected:
+    for o in grouped[AntibodyState.DETECTED]:
         _detected_marker(ax, o, style, row)
-        _detected_value(ax, data, o, style, (row, others))
+        _value_beside(ax, data, o, style, (row, others), (style.palette.antibody, "bold"))
+    for o in grouped[AntibodyState.UNKNOWN]:
+        _value_beside(ax, data, o, style, (row, others), (style.palette.text, "normal"))
     y = row.fraction * top
     return [
         HoverPoint(axes_index, date_number(o.collected_at), y, antibody_hover(data, o), o.id)
         for o in antibodies
     ]
+
+
+def _undetected_markers(
+    ax: Axes, chosen: Sequence[Observation], style: PlotStyle, row: AntibodyRow
+) -> None:
+    marks = Line2D(
+        [date_number(o.collected_at) for o in chosen],
+        [row.fraction] * len(chosen),
+        linestyle="none",
+        marker="o",
+        markersize=style.small_marker_size,
+        markerfacecolor=HOLLOW_FACE,
+        markeredgecolor=style.palette.undetected,
+        markeredgewidth=1.4 * style.scale,
+        zorder=5,
+        gid=ANTIBODY_GIDS[AntibodyState.NOT_DETECTED],
+    )
+    marks.set_transform(ax.get_xaxis_transform())
+    put(ax, marks)
+
+
+def _unknown_markers(
+    ax: Axes, chosen: Sequence[Observation], style: PlotStyle, row: AntibodyRow
+) -> None:
+    marks = QuestionDisc(
+        [date_number(o.collected_at) for o in chosen],
+        [row.fraction] * len(chosen),
+        style=style,
+        zorder=6,
+        gid=ANTIBODY_GIDS[AntibodyState.UNKNOWN],
+    )
+    marks.set_transform(ax.get_xaxis_transform())
+    put(ax, marks)
+
+
+class QuestionDisc(Line2D):
+    """The unknown-antibody mark: a white disc ringed in the text colour, a bold ``?`` on it.
+
+    One artist (the question mark is drawn by the disc itself), so it is removed, placed and
+    hidden like any other marker; black on white reads on a projector and in print.
+    """
+
+    def __init__(
+        self, xs: Sequence[float], ys: Sequence[float], *, style: PlotStyle, **kwargs: Any
+    ) -> None:
+        super().__init__(
+            xs,
+            ys,
+            linestyle="none",
+            marker="o",
+            markersize=style.marker_size * UNKNOWN_SIZE,
+            markerfacecolor=HOLLOW_FACE,
+            markeredgecolor=style.palette.text,
+            markeredgewidth=1.4 * style.scale,
+            **kwargs,
+        )
+        self._glyph = Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=UNKNOWN_GLYPH,
+            markerfacecolor=style.palette.text,
+            markeredgecolor=style.palette.text,
+            markeredgewidth=0.0,
+        )
+
+    def draw(self, renderer: Any) -> None:
+        """Draw the disc, then the question mark over each of its markers."""
+        super().draw(renderer)
+        if not self.get_visible():
+            return
+        glyph = self._glyph
+        glyph.set_data(self.get_xdata(), self.get_ydata())
+        glyph.set_transform(self.get_transform())
+        glyph.set_markevery(self.get_markevery())
+        glyph.set_markersize(self.get_markersize() * UNKNOWN_GLYPH_SIZE)
+        glyph.set_clip_box(self.get_clip_box())
+        glyph.set_clip_on(self.get_clip_on())
+        glyph.draw(renderer)
 
 
 def _detected_marker(ax: Axes, o: Observation, style: PlotStyle, row: AntibodyRow) -> None:
@@ -327,23 +437,29 @@ def _detected_marker(ax: Axes, o: Observation, style: PlotStyle, row: AntibodyRo
         markeredgecolor="white",
         markeredgewidth=0.8 * style.scale,
         zorder=6,
+        gid=ANTIBODY_GIDS[AntibodyState.DETECTED],
     )
     mark.set_transform(ax.get_xaxis_transform())
     put(ax, mark)
 
 
-def _detected_value(
+def _value_beside(
     ax: Axes,
     data: CasePlotData,
     o: Observation,
     style: PlotStyle,
     where: tuple[AntibodyRow, list[float]],
+    look: tuple[str, str],
 ) -> None:
-    """Write the value beside a detected marker, on the side free of other antibody markers."""
+    """Write the value beside a marker, on the side free of other antibody markers.
+
+    *look* is the text's colour and weight (detected: vermillion bold; unknown: text colour).
+    """
     row, others = where
+    colour, weight = look
     x = date_number(o.collected_at)
     side = _free_side(
-        ax, data, x, text_width(value_text(o), style.note_size, "bold"), others, style
+        ax, data, x, text_width(value_text(o), style.note_size, weight), others, style
     )
     offset = (side or 0) * style.marker_size
     ax.annotate(
@@ -355,8 +471,8 @@ def _detected_value(
         ha={1: "left", -1: "right", None: "center"}[side],
         va="center" if side else "top",
         fontsize=style.note_size,
-        color=style.palette.antibody,
-        fontweight="bold",
+        color=colour,
+        fontweight=weight,
         zorder=6,
     )
 
@@ -378,13 +494,14 @@ def _free_side(
 
 
 def antibody_hover(data: CasePlotData, o: Observation) -> str:
-    """Return the hover text of one antibody result: value, assay, target drug, date, source."""
-    state = "detected" if antibody_detected(o) else "not detected"
-    lines = [f"Anti-drug antibodies: {state} ({value_text(o)})"]
+    """Return the hover text of one antibody result: reading and why, assay, drug, date, source."""
+    reading = antibody_reading(data, o)
+    lines = [f"Anti-drug antibodies: {STATE_WORDS[reading.state]} ({value_text(o)})"]
+    lines += wrapped(display_unit(reading.reason), "Reading: ")
     if o.assay:
         lines.append(f"Assay: {o.assay}")
     if o.target_drug:
-        lines.append(f"Target drug: {o.target_drug}")
+        lines.append(f"Target drug: {molecule_of(o.target_drug)} (any route or product)")
     lines.append(display_date(o.collected_at))
     lines.append(timings(data, [o])[0].text)
     if o.source:

@@ -5,8 +5,13 @@ flare as a dotted vertical line), biologic (anti-TNF and other advanced therapy)
 and steroid. Anti-TNF bars are coloured by what the period is: induction, standard, intensified,
 or de-escalated. A maintenance period is *de-escalated* when ``regimen_steps`` says it was
 reached by a DE_ESCALATION change (or is an unchanged continuation of one), or when its level is
-below the drug's standard regimen. Endoscopy diamonds are filled green when mucosal healing was
-recorded, hollow when it was not achieved, and grey when it was not recorded.
+below the drug's standard regimen. Induction is drawn as induction, whether recorded so or
+read from its shape at the start of a course (history.induction_periods: an EHR sending
+"5 mg/kg every 2 weeks" for the first weeks); a single dose given outside a regimen (phase
+SINGLE_DOSE: a loading or rescue dose, one day long) is a downward triangle on its day in its
+lane, never a bar, and never splits the lane (docs/clinical.md, "Medication episodes").
+Endoscopy diamonds are filled green when mucosal healing was recorded, hollow when it was not
+achieved, and grey when it was not recorded.
 
 A case whose decision proposes a de-escalated regimen shows it after the meeting line: a hatched
 bar in the biologic lane from the new regimen's first dose to its review date (``Proposed: IFX
@@ -29,7 +34,7 @@ from matplotlib.ticker import FixedLocator
 
 from mdt_desktop.domain.catalogue import ABBREVIATIONS, DRUGS
 from mdt_desktop.domain.enums import DrugClass, EventKind, Phase
-from mdt_desktop.domain.history import RegimenStep, regimen_steps
+from mdt_desktop.domain.history import RegimenStep, induction_periods, regimen_steps
 from mdt_desktop.domain.records import ClinicalEvent, MedicationPeriod
 from mdt_desktop.domain.regimens import (
     RegimenCatalogue,
@@ -52,6 +57,8 @@ HOVER_STEPS = 40  # hover points along a bar: at least one every 1/40 of the win
 PLAN_HATCH = "//"
 PLAN_ALPHA = 0.55  # the proposal's fill: lighter than a given regimen
 REVIEW_BOX = (3.2, 3.98)  # y extent of the review label (the events row, above the bars)
+SINGLE_DOSE_MARKER = "v"  # a dose given once, outside a regimen
+SINGLE_DOSE_SIZE = 1.1  # relative to the event markers
 
 
 class Lane(StrEnum):
@@ -79,6 +86,7 @@ class PeriodKind(StrEnum):
     """What a medication period is, which decides its lane and colour."""
 
     INDUCTION = "induction"
+    SINGLE_DOSE = "single_dose"
     STANDARD = "standard"
     INTENSIFIED = "intensified"
     DE_ESCALATED = "de_escalated"
@@ -91,6 +99,7 @@ class PeriodKind(StrEnum):
     def label(self) -> str:
         return {
             PeriodKind.INDUCTION: "Induction",
+            PeriodKind.SINGLE_DOSE: "Single dose",
             PeriodKind.STANDARD: "Standard dose",
             PeriodKind.INTENSIFIED: "Intensified",
             PeriodKind.DE_ESCALATED: "De-escalated",
@@ -112,6 +121,7 @@ class PeriodKind(StrEnum):
         """Return the bar colour of this kind."""
         return {
             PeriodKind.INDUCTION: palette.induction,
+            PeriodKind.SINGLE_DOSE: palette.standard,
             PeriodKind.STANDARD: palette.standard,
             PeriodKind.INTENSIFIED: palette.intensified,
             PeriodKind.DE_ESCALATED: palette.de_escalated,
@@ -147,9 +157,10 @@ def classify_periods(
     previous: PeriodKind | None = None
     for step in regimen_steps(periods, catalogue):
         previous = kinds[step.period] = _maintenance_kind(step, previous)
+    induction = induction_periods(periods, catalogue)
     for period in periods:
         if period not in kinds:
-            kinds[period] = _class_kind(period)
+            kinds[period] = _class_kind(period, period in induction)
     return kinds
 
 
@@ -163,11 +174,23 @@ def _maintenance_kind(step: RegimenStep, previous: PeriodKind | None) -> PeriodK
     return PeriodKind.STANDARD
 
 
-def _class_kind(period: MedicationPeriod) -> PeriodKind:
+def _class_kind(period: MedicationPeriod, induction: bool) -> PeriodKind:
+    """The kind of a period that is not a maintenance step.
+
+    An anti-TNF single dose is a single dose; one recorded as induction, or read as induction
+    by its shape at the start of a course (history.induction_periods), is induction.
+    """
     drug_class = DRUGS[period.drug].drug_class
-    if drug_class is DrugClass.ANTI_TNF:
-        return PeriodKind.INDUCTION if period.phase is Phase.INDUCTION else PeriodKind.STANDARD
-    return _CLASS_KINDS[drug_class]
+    if drug_class is not DrugClass.ANTI_TNF:
+        return _CLASS_KINDS[drug_class]
+    if is_single_dose(period):
+        return PeriodKind.SINGLE_DOSE
+    return PeriodKind.INDUCTION if induction else PeriodKind.STANDARD
+
+
+def is_single_dose(period: MedicationPeriod) -> bool:
+    """True for a dose given once outside a regimen: drawn as a mark, not a bar."""
+    return period.phase is Phase.SINGLE_DOSE
 
 
 def bar_texts(period: MedicationPeriod, kind: PeriodKind) -> tuple[str, ...]:
@@ -229,13 +252,52 @@ def draw_dose_strip(
         ax.set_ylim(0.0, STRIP_TOP)
         return plan_points
     kinds = classify_periods(data.record.medications, data.regimens)
-    extents = bar_extents(data, periods, kinds)
+    bars = [p for p in periods if not is_single_dose(p)]
+    extents = bar_extents(data, bars, kinds)
     points: list[HoverPoint] = []
-    for period in periods:
+    for period in bars:
         bar = Bar(period, kinds[period], extents[period])
         points += _draw_bar(ax, data, bar, style, axes_index)
+    singles = [p for p in periods if is_single_dose(p)]
+    points += _draw_single_doses(ax, singles, kinds, style, axes_index)
     points += _draw_events(ax, events, style, axes_index)
     return points + plan_points
+
+
+def _draw_single_doses(
+    ax: Axes,
+    singles: Sequence[MedicationPeriod],
+    kinds: dict[MedicationPeriod, PeriodKind],
+    style: PlotStyle,
+    axes_index: int,
+) -> list[HoverPoint]:
+    """A downward triangle on the day of each single dose, in its lane, coloured by its kind."""
+    points = []
+    for period in singles:
+        kind = kinds[period]
+        x, y = date_number(period.start), kind.lane.centre
+        put(
+            ax,
+            Line2D(
+                [x],
+                [y],
+                linestyle="none",
+                marker=SINGLE_DOSE_MARKER,
+                markersize=single_dose_size(style),
+                markerfacecolor=kind.colour(style.palette),
+                markeredgecolor=style.palette.bar_edge,
+                markeredgewidth=1.3 * style.scale,
+                zorder=5,
+                gid=f"single-dose:{kind.value}",
+            ),
+        )
+        points.append(HoverPoint(axes_index, x, y, period_hover(period, kind)))
+    return points
+
+
+def single_dose_size(style: PlotStyle) -> float:
+    """The single-dose triangle's size in points."""
+    return style.event_marker_size * SINGLE_DOSE_SIZE
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +403,10 @@ def _along(data: CasePlotData, x0: float, x1: float) -> list[float]:
 
 def period_hover(period: MedicationPeriod, kind: PeriodKind) -> str:
     """Return e.g. ``Infliximab IV 5 mg/kg every 6 weeks`` / kind / dates / reason."""
+    if is_single_dose(period):
+        dose = f"{DRUGS[period.drug].label} {period.dose_value:g} {period.dose_unit}"
+        lines = [dose, "Single dose", f"Given {display_date(period.start)}"]
+        return "\n".join(lines + wrapped(period.reason))
     dates = (
         f"{display_date(period.start)} – {display_date(period.end)}"
         if period.end

@@ -12,6 +12,7 @@ from PIL import Image as PilImage
 from reportlab.lib.units import cm
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 
+from mdt_desktop.domain.antibodies import AntibodyAssay
 from mdt_desktop.domain.catalogue import ANALYTES, display_unit
 from mdt_desktop.domain.checklist import Overall
 from mdt_desktop.domain.describe import OVERALL_TEXT, RESULT_TEXT, diagnosis_line, treatment_line
@@ -48,6 +49,22 @@ def text(value: str) -> str:
     return escape(display_unit(value)).replace("\n", "<br/>")
 
 
+CONFLICT_HEAD = "Sources disagree:"
+CONFLICT_COLOUR = "8a4b00"  # dark amber, as on screen: a caution, not a failure
+
+
+def _conflict_markup(conflict: str) -> str:
+    """A bold line of its own where sources disagree about a factor; empty when they agree.
+
+    See docs/clinical.md, "Risk factors".
+    """
+    words = conflict.strip()
+    if not words:
+        return ""
+    rest = words.removeprefix(CONFLICT_HEAD).strip()
+    return f"<br/><font color='#{CONFLICT_COLOUR}'><b>{CONFLICT_HEAD}</b> {text(rest)}</font>"
+
+
 class CaseSection:
     """Builds the flowables of one case; *width* is the frame width in points."""
 
@@ -59,6 +76,7 @@ class CaseSection:
         width: float,
         risk_caveat: str,
         sampling: SamplingRules | None = None,
+        assays: tuple[AntibodyAssay, ...] = (),
     ) -> None:
         self._d = detail
         self._s = styles
@@ -66,6 +84,7 @@ class CaseSection:
         self._width = width
         self._caveat = risk_caveat
         self._sampling = sampling  # when drug levels were taken (None: not assessed)
+        self._assays = assays  # the antibody cut-offs antibody results are read against
 
     def _free(self, value: str) -> str:
         return text(self._ids.free_text(self._d.case.patient, value))
@@ -160,7 +179,9 @@ class CaseSection:
             [
                 self._p(f"<b>{text(r.label)}</b>"),
                 self._p(
-                    text(r.detail) + (f" [{escape(', '.join(r.sources))}]" if r.sources else "")
+                    text(r.detail)
+                    + (f" [{escape(', '.join(r.sources))}]" if r.sources else "")
+                    + _conflict_markup(r.conflict)
                 ),
             ]
             for r in self._d.risks
@@ -175,7 +196,9 @@ class CaseSection:
         """Each recent drug level and antibody result with its assay and sample timing."""
         heading = self._heading(f"Drug levels and antibodies ({WINDOW_MONTHS} months)")
         d = self._d
-        table = drug_level_table(d.record, d.meeting_date, self._sampling, self._p, self._width)
+        table = drug_level_table(
+            d.record, d.meeting_date, self._sampling, self._p, self._width, self._assays
+        )
         return [*heading, *table]
 
     def annotations(self) -> list[Flowable]:

@@ -3,7 +3,10 @@
 For the case's drug-level and anti-drug antibody results in the ``WINDOW_MONTHS`` before the
 meeting, newest first: when it was sampled, the result, the assay that measured it (antibody
 units belong to one assay) and the sample's timing against the scheduled doses (a trough, or a
-peak/intermediate level not read against the trough target; domain/sampling.py).
+peak/intermediate level not read against the trough target; domain/sampling.py). An antibody
+result carries its reading under the value — detected, not detected, or unknown (cannot be
+read), with why — from the configured assay cut-offs and the laboratory's flag
+(docs/clinical.md, "Antibodies").
 """
 
 from __future__ import annotations
@@ -14,18 +17,25 @@ from html import escape
 
 from reportlab.platypus import Flowable, Paragraph, Table
 
+from mdt_desktop.domain.antibodies import AntibodyAssay, AntibodyState, interpret
 from mdt_desktop.domain.catalogue import DRUG_LEVEL_ANALYTES, display_unit
 from mdt_desktop.domain.enums import Analyte
 from mdt_desktop.domain.records import Observation, PatientRecord
 from mdt_desktop.domain.sampling import SampleTiming, SamplingRules, result_name, sample_timing
 from mdt_desktop.domain.thresholds import DAYS_PER_MONTH
-from mdt_desktop.reports.styles import MUTED, grid_style
+from mdt_desktop.reports.styles import BAD, MUTED, grid_style
 
 WINDOW_MONTHS = 12
 SHOWN = (*DRUG_LEVEL_ANALYTES, Analyte.ANTI_DRUG_ANTIBODIES)
 HEADINGS = ("Sampled", "Result", "Assay", "Sample timing")
 WIDTHS = (0.14, 0.22, 0.2, 0.44)
 _GREY = MUTED.hexval()[2:]
+_RED = BAD.hexval()[2:]
+READING_WORDS = {
+    AntibodyState.DETECTED: "Detected",
+    AntibodyState.NOT_DETECTED: "Not detected",
+    AntibodyState.UNKNOWN: "Unknown — cannot be read",
+}
 
 
 def _text(value: str) -> str:
@@ -43,13 +53,26 @@ def recent_levels(record: PatientRecord, meeting: date) -> list[Observation]:
     return sorted(chosen, key=lambda o: o.collected_at, reverse=True)
 
 
+def antibody_markup(observation: Observation, assays: tuple[AntibodyAssay, ...]) -> str:
+    """The reading of an antibody result for its cell: the state in bold, then why."""
+    reading = interpret(observation, assays)
+    word = READING_WORDS[reading.state]
+    colour = {AntibodyState.DETECTED: _RED, AntibodyState.UNKNOWN: _GREY}.get(reading.state)
+    head = f"<font color='#{colour}'><b>{word}</b></font>" if colour else f"<b>{word}</b>"
+    return f"{head}: {_text(reading.reason)}"
+
+
 def drug_level_rows(
     record: PatientRecord,
     meeting: date,
     rules: SamplingRules | None,
     cell: Callable[[str], Paragraph],
+    assays: tuple[AntibodyAssay, ...] = (),
 ) -> list[list[Paragraph]]:
-    """The table's rows (heading first); *cell* makes a paragraph of markup."""
+    """The table's rows (heading first); *cell* makes a paragraph of markup.
+
+    *assays* are the antibody positivity cut-offs each antibody result is read against.
+    """
     rows = [[cell(f"<b>{h}</b>") for h in HEADINGS]]
     for o in recent_levels(record, meeting):
         timing = sample_timing(o, record.medications, rules) if rules else None
@@ -61,10 +84,13 @@ def drug_level_rows(
             verdict, _, rest = timing.text.partition(":")
             when = f"<b>{_text(verdict)}:</b>{_text(rest)}"
         assay = _text(o.assay) if o.assay else f"<font color='#{_GREY}'>not reported</font>"
+        result = _text(f"{result_name(o.analyte)} {o.display_value} {o.unit}")
+        if o.analyte is Analyte.ANTI_DRUG_ANTIBODIES:
+            result += f"<br/>{antibody_markup(o, assays)}"
         rows.append(
             [
                 cell(f"{o.collected_at:%d %b %Y %H:%M}"),
-                cell(_text(f"{result_name(o.analyte)} {o.display_value} {o.unit}")),
+                cell(result),
                 cell(assay),
                 cell(when),
             ]
@@ -78,9 +104,10 @@ def drug_level_table(
     rules: SamplingRules | None,
     cell: Callable[[str], Paragraph],
     width: float,
+    assays: tuple[AntibodyAssay, ...] = (),
 ) -> list[Flowable]:
     """The table, or a line saying there is nothing to list."""
-    rows = drug_level_rows(record, meeting, rules, cell)
+    rows = drug_level_rows(record, meeting, rules, cell, assays)
     if len(rows) == 1:
         months = f"the {WINDOW_MONTHS} months before the meeting"
         return [cell(f"No drug level or antibody result in {months}.")]

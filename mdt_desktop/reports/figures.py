@@ -45,6 +45,7 @@ def plot_data(detail: CaseDetail, config: ClinicalConfig) -> CasePlotData:
         blood_counts=False,
         annotations=current_annotations(detail.annotations),
         plan=planned_regimen(detail.case.decision),
+        antibody_assays=config.antibody_assays,
     )
 
 

@@ -197,6 +197,7 @@ class _Document:
             self.width,
             self.config.risk_caveat,
             SamplingRules.from_thresholds(self.config.thresholds),
+            self.config.antibody_assays,
         )
         return section.flowables(png)
 

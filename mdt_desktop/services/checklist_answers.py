@@ -84,6 +84,7 @@ class ChecklistService:
             case.meeting.meeting_date,
             self._config.thresholds,
             self._config.regimens,
+            self._config.antibody_assays,
         )
         return evaluate_checklist((item,), context)[0]
 

@@ -305,7 +305,8 @@ class MeetingAdminService:
         for patient_id, months in candidates.items():
             record = records[patient_id]
             answers = evaluate_checklist(
-                config.checklist, RuleContext(record, on, config.thresholds, config.regimens)
+                config.checklist,
+                RuleContext(record, on, config.thresholds, config.regimens, config.antibody_assays),
             )
             if objective_remission(config.checklist, answers) is Overall.MET:
                 found.append(Suggestion(record.patient, months, reviews.get(patient_id)))

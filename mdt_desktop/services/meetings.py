@@ -418,7 +418,10 @@ class MeetingService:
         self, record: PatientRecord, on: date, stored: tuple[ChecklistAnswer, ...]
     ) -> tuple[ChecklistAnswer, ...]:
         """Evaluate the checklist now (data may have changed) and keep the team's answers."""
-        context = RuleContext(record, on, self._config.thresholds, self._config.regimens)
+        config = self._config
+        context = RuleContext(
+            record, on, config.thresholds, config.regimens, config.antibody_assays
+        )
         answers = {a.item_key: a for a in stored}
         merged = []
         for answer in evaluate_checklist(self._config.checklist, context):

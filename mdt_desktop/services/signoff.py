@@ -150,7 +150,13 @@ class SignOffService:
         config = self._config
         answers = evaluate_checklist(
             config.checklist,
-            RuleContext(record, meeting.meeting_date, config.thresholds, config.regimens),
+            RuleContext(
+                record,
+                meeting.meeting_date,
+                config.thresholds,
+                config.regimens,
+                config.antibody_assays,
+            ),
         )
         stored = {row.item_key: row for row in case.checklist}
         for answer in answers:

@@ -14,7 +14,7 @@ from mdt_desktop.domain.catalogue import display_unit
 from mdt_desktop.domain.describe import OVERALL_TEXT
 from mdt_desktop.domain.enums import ChecklistResult
 from mdt_desktop.domain.identifiers import Identifiers, patient_name, search_text
-from mdt_desktop.domain.readings import meets
+from mdt_desktop.domain.readings import below_band, meets
 from mdt_desktop.domain.records import Observation
 from mdt_desktop.domain.sampling import SampleTiming, SamplingRules, sample_timing
 from mdt_desktop.domain.thresholds import Thresholds
@@ -216,6 +216,14 @@ class CandidateTableModel(RowTableModel[tuple[CaseDetail, tuple[Cell, ...]]]):
         if (on - obs.collected_at.date()).days > self._thresholds["drug_level_max_age"].days:
             return Cell(obs.display_value, obs.value, MUTED, f"{when}: older than 6 months", True)
         sampling = sample_timing(obs, detail.record.medications, self._sampling)
+        if sampling.timing is SampleTiming.NOT_TROUGH and band and below_band(obs, band):
+            return Cell(  # the trough can only be lower (docs/clinical.md, "Drug levels")
+                f"{obs.display_value} ◦",
+                obs.value,
+                BAD,
+                f"{when}: {sampling.text}. Below the {band.describe()} target although not a "
+                f"trough: the trough can only be lower [{', '.join(band.sources)}].",
+            )
         if sampling.timing is SampleTiming.NOT_TROUGH:  # "◦" as the hollow marker on the plot
             target = f" {band.describe()}" if band else ""
             return Cell(

@@ -54,7 +54,7 @@ class CaseTabs(QTabWidget):
         self.checklist = ChecklistPanel()
         self.risks = RiskPanel(config.risk_caveat)
         self.decision = DecisionPanel(config, roster, drafts)
-        self.levels = DrugLevelPanel(config.thresholds, drafts)
+        self.levels = DrugLevelPanel(config.thresholds, drafts, assays=config.antibody_assays)
         self.levels.track(lambda obs_id: self.draft_key(f"annotation of result {obs_id}"))
         self.notes = NotesPanel(drafts)
         side = QSplitter(Qt.Orientation.Vertical)

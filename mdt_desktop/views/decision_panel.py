@@ -1,4 +1,10 @@
-"""The chair's decision form: outcome, target regimen, rationale, dissent, monitoring, actions."""
+"""The chair's decision form: outcome, target regimen, rationale, dissent, monitoring, actions.
+
+A case without a decision starts with no outcome chosen, whatever its checklist shows: with no
+validated predictor of a safe de-escalation the software must not pre-choose, the chair chooses
+(docs/clinical.md, "Checklist"). Saving without an outcome is refused with a message. Choosing
+De-escalate proposes the standard regimen, the monitoring plan and the usual actions.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from mdt_desktop.domain.catalogue import DRUGS
-from mdt_desktop.domain.checklist import Overall
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.consensus import (
     ActionInput,
@@ -52,6 +57,10 @@ from mdt_desktop.views.positions_panel import PositionsPanel, PositionsState
 
 EFFECTIVE_AFTER = timedelta(days=14)
 OTHER = "other…"
+NO_OUTCOME = "— choose the outcome —"
+NO_OUTCOME_PROBLEM = (
+    "outcome: choose one — the form does not choose for the team, whatever the checklist shows"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +111,8 @@ class DecisionPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.outcome = QComboBox()
+        self.outcome.setAccessibleName("Outcome")
+        self.outcome.addItem(NO_OUTCOME, None)  # nothing chosen until the chair chooses
         for outcome in Outcome:
             self.outcome.addItem(outcome.label, outcome.value)
         self.target = QComboBox()
@@ -178,7 +189,7 @@ class DecisionPanel(QWidget):
         layout.addLayout(buttons)
 
     def _connect_signals(self) -> None:
-        self.outcome.currentIndexChanged.connect(self._on_outcome)
+        self.outcome.currentIndexChanged.connect(self._on_outcome_chosen)
         self.target.currentIndexChanged.connect(self._on_target)
         self.effective.dateChanged.connect(lambda _d: self._update_review())
         self.reset_plan.clicked.connect(self._fill_plan)
@@ -325,15 +336,15 @@ class DecisionPanel(QWidget):
         self.dose.setSuffix(f" {unit}")
 
     def _fill_defaults(self, detail: CaseDetail) -> None:
-        met = detail.overall is Overall.MET
-        self._set_outcome(Outcome.DE_ESCALATE if met else Outcome.CONTINUE_INTENSIFIED)
+        """No outcome chosen; the target, dates and plan wait until De-escalate is chosen."""
+        self._set_outcome(None)
         current = detail.summary.anti_tnf.regimen if detail.summary.anti_tnf else None
         self._select_target(propose_target(current, self._config.regimens))
         self.effective.setDate(to_qdate(detail.meeting_date + EFFECTIVE_AFTER))
         self.keeper.set_quietly({"rationale": "", "dissent": ""})
         self._update_review()
-        self._fill_plan()
-        self.actions_table.set_actions(self._default_actions(detail) if met else ())
+        self.monitoring_table.clear()
+        self.actions_table.set_actions(())
 
     def _fill_from(self, decision: Decision) -> None:
         self._set_outcome(decision.outcome)
@@ -356,8 +367,13 @@ class DecisionPanel(QWidget):
     def _owner_id(self, name: str) -> int:
         return next((c.id for c in self._roster if c.name == name and c.id is not None), 0)
 
-    def _set_outcome(self, outcome: Outcome) -> None:
-        self.outcome.setCurrentIndex(max(self.outcome.findData(outcome.value), 0))
+    def _set_outcome(self, outcome: Outcome | None) -> None:
+        """Show *outcome* without reacting as to a choice (None: nothing chosen)."""
+        index = 0 if outcome is None else max(self.outcome.findData(outcome.value), 0)
+        self.outcome.blockSignals(True)
+        self.outcome.setCurrentIndex(index)
+        self.outcome.blockSignals(False)
+        self._on_outcome()
 
     def _select_target(self, regimen: Regimen | None) -> None:
         if regimen is not None and regimen in self._targets:
@@ -371,8 +387,21 @@ class DecisionPanel(QWidget):
 
     # --- reacting --------------------------------------------------------------------------------
 
-    def _outcome(self) -> Outcome:
-        return Outcome(self.outcome.currentData())
+    def _outcome(self) -> Outcome | None:
+        """The outcome chosen (None: not chosen yet)."""
+        value = self.outcome.currentData()
+        return None if value is None else Outcome(value)
+
+    def _on_outcome_chosen(self, *_args: object) -> None:
+        """The chair chose an outcome: De-escalate fills an empty plan and actions list."""
+        self._on_outcome()
+        detail = self._detail
+        if detail is None or self._outcome() is not Outcome.DE_ESCALATE:
+            return
+        if not self.monitoring_table.plan():
+            self._fill_plan()
+        if not self._amending and not self.actions_table.entered():
+            self.actions_table.set_actions(self._default_actions(detail))
 
     def _on_outcome(self, *_args: object) -> None:
         de_escalating = self._outcome() is Outcome.DE_ESCALATE
@@ -449,8 +478,14 @@ class DecisionPanel(QWidget):
     # --- collecting ------------------------------------------------------------------------------
 
     def collect(self) -> DecisionInput:
-        """The decision as entered (not yet validated)."""
+        """The decision as entered (not yet validated).
+
+        Raises:
+            ValidationError: No outcome has been chosen.
+        """
         outcome = self._outcome()
+        if outcome is None:
+            raise ValidationError(NO_OUTCOME_PROBLEM)
         target = None
         effective = None
         detail = self._detail
@@ -479,12 +514,14 @@ class DecisionPanel(QWidget):
         detail = self._detail
         if detail is None:
             return None
-        decision = self.collect()
         current = detail.summary.anti_tnf.regimen if detail.summary.anti_tnf else None
         try:
+            decision = self.collect()
             validate_decision(decision, current, detail.meeting_date)
         except ValidationError as error:
             self.problem.setText(str(error))
+            if self._outcome() is None:
+                self.outcome.setFocus()
             return None
         self.problem.setText("")
         return decision

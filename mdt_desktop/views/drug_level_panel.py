@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.antibodies import AntibodyAssay, AntibodyState, interpret
 from mdt_desktop.domain.catalogue import ANALYTES, DRUG_LEVEL_ANALYTES, display_unit
-from mdt_desktop.domain.checklist import antibodies_detected
 from mdt_desktop.domain.enums import Analyte, Interpretation
 from mdt_desktop.domain.records import (
     Annotation,
@@ -56,12 +56,18 @@ ASSAY_EMS = 9  # width of the assay column, in M widths
 NO_ASSAY_TIP = "The laboratory did not report the assay."
 
 
-def suggested_interpretation(obs: Observation, thresholds: Thresholds) -> Interpretation:
-    """What the result looks like against its band (the pharmacist decides)."""
+def suggested_interpretation(
+    obs: Observation, thresholds: Thresholds, assays: tuple[AntibodyAssay, ...] = ()
+) -> Interpretation:
+    """What the result looks like against its band (the pharmacist decides).
+
+    Antibodies are read against the configured assay cut-offs and the laboratory's flag
+    (docs/clinical.md, "Antibodies"): only a detected result suggests "Antibodies detected".
+    """
     if obs.analyte is Analyte.ANTI_DRUG_ANTIBODIES:
         return (
             Interpretation.ANTIBODIES
-            if antibodies_detected(obs.comparator)
+            if interpret(obs, assays).state is AntibodyState.DETECTED
             else Interpretation.WITHIN_TARGET
         )
     if obs.below_limit:
@@ -253,9 +259,12 @@ class DrugLevelPanel(QWidget):
         thresholds: Thresholds,
         drafts: DraftStore | None = None,
         parent: QWidget | None = None,
+        *,
+        assays: tuple[AntibodyAssay, ...] = (),
     ) -> None:
         super().__init__(parent)
         self._thresholds = thresholds
+        self._assays = assays  # antibody positivity cut-offs (antibody_assays.toml)
         self._sampling = SamplingRules.from_thresholds(thresholds)
         self._drafts = drafts
         self._draft_key: Callable[[int], str | None] = lambda _obs: None
@@ -344,6 +353,9 @@ class DrugLevelPanel(QWidget):
             f"Assay: {obs.assay or 'not reported by the laboratory'}",
             timing.text if timing else "Sample timing unknown.",
         ]
+        if obs.analyte is Analyte.ANTI_DRUG_ANTIBODIES:
+            reading = interpret(obs, self._assays)
+            lines.append(display_unit(f"{reading.state.label}: {reading.reason}"))
         versions = [a for a in self._annotations if a.observation_id == obs.id]
         if not versions:
             self.history.setText("\n".join([*lines, "Not annotated."]))
@@ -368,7 +380,7 @@ class DrugLevelPanel(QWidget):
         key = self._draft_key(obs.id)
         choice = AnnotationDialog.ask(
             obs,
-            suggested_interpretation(obs, self._thresholds),
+            suggested_interpretation(obs, self._thresholds, self._assays),
             previous,
             self,
             drafts=self._drafts,

@@ -446,6 +446,7 @@ class MainWindow(QMainWindow):
             blood_counts=self.blood_action.isChecked(),
             annotations=current_annotations(detail.annotations),
             plan=planned_regimen(detail.case.decision),
+            antibody_assays=self._config.antibody_assays,
         )
 
     def time_window(self) -> TimeWindow:

@@ -161,7 +161,10 @@ class PresentationWindow(QWidget):
     def _risks_html(detail: CaseDetail, caveat: str) -> str:
         if not detail.risks:
             return ""
-        items = "; ".join(escape(r.label) for r in detail.risks)
+        items = "; ".join(
+            escape(r.label) + (" <i>(sources disagree)</i>" if r.conflict else "")
+            for r in detail.risks
+        )
         return (
             f"<b>Risk factors</b> (context, not a score): {items}"
             f"<br><span style='color:#555; font-size:small'>{escape(caveat)}</span>"

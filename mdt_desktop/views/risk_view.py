@@ -1,4 +1,9 @@
-"""Relapse risk factors that apply to the case, with the caveat that no score is validated."""
+"""Relapse risk factors that apply to the case, with the caveat that no score is validated.
+
+A factor about which the sources disagree (STORI found the absence of a resection to be a risk
+factor, a review lists previous surgery) carries the disagreement in its own line, in bold
+amber, right under it (docs/clinical.md, "Risk factors").
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,37 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from mdt_desktop.domain.risk import RiskFinding
 
+CONFLICT_COLOUR = "#8a4b00"  # dark amber: reads on white and on the room screen
+CONFLICT_HEAD = "Sources disagree:"
+
+
+def conflict_parts(conflict: str) -> tuple[str, str]:
+    """Split a conflict text into its heading and the rest (the heading added when missing)."""
+    text = conflict.strip()
+    if text.startswith(CONFLICT_HEAD):
+        return CONFLICT_HEAD, text.removeprefix(CONFLICT_HEAD).strip()
+    return CONFLICT_HEAD, text
+
+
+def conflict_html(conflict: str) -> str:
+    """The disagreement as a line of its own under the factor (empty when there is none)."""
+    if not conflict.strip():
+        return ""
+    head, rest = conflict_parts(conflict)
+    return (
+        f"<br><span style='color:{CONFLICT_COLOUR}'><b>⚠ {escape(head)}</b> {escape(rest)}</span>"
+    )
+
 
 def risk_html(risks: tuple[RiskFinding, ...]) -> str:
-    """Return the list as rich text: label, the facts, and the source tags."""
+    """Return the list as rich text: label, the facts, the source tags, any disagreement."""
     if not risks:
         return "<i>None of the configured risk factors applies.</i>"
     items = "".join(
         f"<li><b>{escape(r.label)}</b> — {escape(r.detail)} "
         f"<span style='color:#6b6b6b'>[{escape(', '.join(r.sources))}]"
-        f"{' unverified' if r.evidence == 'unverified' else ''}</span></li>"
+        f"{' unverified' if r.evidence == 'unverified' else ''}</span>"
+        f"{conflict_html(r.conflict)}</li>"
         for r in risks
     )
     return f"<ul style='margin-left:-24px'>{items}</ul>"

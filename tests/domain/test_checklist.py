@@ -185,7 +185,7 @@ def pred(start, end):
 @pytest.mark.parametrize(
     ("steroids", "expected"),
     [
-        ((), MET),
+        ((), UNKNOWN),  # no steroid prescription on record: never a silent pass
         ((pred(date(2025, 1, 1), date(2025, 3, 1)),), MET),
         ((pred(date(2026, 6, 1), date(2026, 8, 1)),), NOT_MET),  # under 6 months ago
         ((pred(date(2026, 11, 1), None),), NOT_MET),  # on steroids now
@@ -206,7 +206,9 @@ LEVEL, ABS = Analyte.INFLIXIMAB_LEVEL, Analyte.ANTI_DRUG_ANTIBODIES
         ([obs(LEVEL, 4.0, 20)], MET),  # within band, no antibody result
         ([obs(LEVEL, 2.1, 20)], NOT_MET),  # below the 3-7 band
         ([obs(LEVEL, 0.4, 20, "<")], NOT_MET),  # undetectable
-        ([obs(LEVEL, 6.0, 20), obs(ABS, 8.2, 20, None, "infliximab")], NOT_MET),  # antibodies
+        # a bare number, no assay cut-off and no laboratory flag: cannot be read
+        ([obs(LEVEL, 6.0, 20), obs(ABS, 8.2, 20, None, "infliximab")], UNKNOWN),
+        ([obs(LEVEL, 6.0, 20), obs(ABS, 8.2, 20, ">", "infliximab")], NOT_MET),  # ">8.2"
         ([obs(LEVEL, 6.0, 20), obs(ABS, 8.2, 20, None, "adalimumab")], MET),  # other drug's
         ([obs(LEVEL, 6.0, 200)], UNKNOWN),  # older than 6 months
         ([], UNKNOWN),

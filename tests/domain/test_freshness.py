@@ -146,6 +146,28 @@ def test_antibodies_to_another_drug_do_not_count(config):
     assert "antibodies" not in by_key(outstanding(record(unnamed), MEETING, config.freshness))
 
 
+def test_antibodies_stored_against_the_iv_route_count_for_an_sc_patient(config):
+    """Switched from infliximab IV to SC on 1 Jul 2026; the ATI of 14 Oct 2026 (42 days before
+    the meeting, within 183) was stored by an older database as "infliximab_iv". Same molecule:
+    the chase list must not ask for antibodies as never measured.
+    """
+    iv = MedicationPeriod(
+        None, Drug.INFLIXIMAB_IV, 5, DoseUnit.MG_PER_KG, 56, date(2024, 1, 1), date(2026, 7, 1)
+    )
+    sc = MedicationPeriod(None, Drug.INFLIXIMAB_SC, 120, DoseUnit.MG, 14, date(2026, 7, 1))
+    results = [o for o in everything() if o.analyte is not Analyte.ANTI_DRUG_ANTIBODIES]
+    results.append(
+        obs(Analyte.ANTI_DRUG_ANTIBODIES, 42, 8, target_drug="infliximab_iv", abnormal_flag="POS")
+    )
+    items = by_key(assess(record(results, [iv, sc]), MEETING, config.freshness))
+    assert items["antibodies"].status is Freshness.CURRENT
+    assert items["antibodies"].latest == date(2026, 10, 14)
+    assert items["antibodies"].label == "Anti-drug antibodies (infliximab)"
+    assert "antibodies" not in by_key(
+        outstanding(record(results, [iv, sc]), MEETING, config.freshness)
+    )
+
+
 @pytest.mark.parametrize("medications", [(), (GOLIMUMAB,)], ids=["no anti-TNF", "golimumab"])
 def test_drug_items_apply_only_when_the_level_is_measured(config, medications):
     keys = {i.key for i in assess(record([], medications), MEETING, config.freshness)}

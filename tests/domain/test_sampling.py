@@ -1,12 +1,13 @@
 """Sample timing of drug levels and antibodies against the scheduled doses around them.
 
-Infliximab IV 5 mg/kg every 8 weeks from 5 Jan 2026 (doses on 5 Jan, 2 Mar, 27 Apr, 22 Jun, …)
-and adalimumab 40 mg every 2 weeks, read with the shipped windows (IV <= 3 days before the next
-dose, SC <= 2 days).
+Infliximab IV 5 mg/kg every 8 weeks from 5 Jan 2026 (doses on 5 Jan, 2 Mar, 27 Apr, 22 Jun, …),
+infliximab SC 120 mg and adalimumab 40 mg every 2 weeks, read with the shipped windows (IV <= 3
+days before the next dose, SC <= 2 days, adalimumab's own <= 28 days).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -24,6 +25,7 @@ from mdt_desktop.domain.sampling import (
 START = date(2026, 1, 5)  # first infusion (a Monday)
 IFX = MedicationPeriod(None, Drug.INFLIXIMAB_IV, 5, DoseUnit.MG_PER_KG, 56, START)
 ADA = MedicationPeriod(None, Drug.ADALIMUMAB, 40, DoseUnit.MG, 14, START)
+IFX_SC = MedicationPeriod(None, Drug.INFLIXIMAB_SC, 120, DoseUnit.MG, 14, START)
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +62,37 @@ def test_infusion_timing(days, timing, since, until, rules):
 
 
 def test_subcutaneous_window_is_narrower(rules):
-    assert sample_timing(level(on(12), Analyte.ADALIMUMAB_LEVEL), [ADA], rules).is_trough
-    found = sample_timing(level(on(11), Analyte.ADALIMUMAB_LEVEL), [ADA], rules)
+    """Infliximab SC: injections on day 0 and 14; day 12 is 2 days before (a trough), 11 is 3."""
+    assert sample_timing(level(on(12)), [IFX_SC], rules).is_trough
+    found = sample_timing(level(on(11)), [IFX_SC], rules)
     assert found.timing is SampleTiming.NOT_TROUGH
     assert "injection" in found.text
+
+
+def test_adalimumab_has_a_window_of_its_own(rules, config):
+    """Day 7 of 14: 7 days before the next injection, within adalimumab's 28 (S101).
+
+    The subcutaneous route's 2 days would pass it over; the drug's own window comes first.
+    """
+    assert rules.window(Drug.ADALIMUMAB) == config.thresholds["trough_window_adalimumab"]
+    assert rules.window(Drug.INFLIXIMAB_SC) == config.thresholds["trough_window_sc"]
+    found = sample_timing(level(on(7), Analyte.ADALIMUMAB_LEVEL), [ADA], rules)
+    assert found.is_trough
+    assert found.short == "Read against target (day 7 of 14)"
+    assert found.text == (
+        "Read against the target: 7 days before the injection due 19 Jan 2026; 7 days after "
+        "the injection of 05 Jan 2026 (adalimumab: read against the target when ≤ 28 days "
+        "before the dose, unverified) [S101]"
+    )
+    on_the_day = sample_timing(level(on(14), Analyte.ADALIMUMAB_LEVEL), [ADA], rules)
+    assert on_the_day.short == "Trough (day of dose)"
+
+
+def test_without_a_drug_window_the_route_decides(config):
+    values = {k: v for k, v in config.thresholds.values.items() if k != "trough_window_adalimumab"}
+    bare = SamplingRules.from_thresholds(replace(config.thresholds, values=values))
+    found = sample_timing(level(on(7), Analyte.ADALIMUMAB_LEVEL), [ADA], bare)
+    assert found.timing is SampleTiming.NOT_TROUGH  # 7 days > the SC window of 2
 
 
 def test_texts_name_the_doses_the_rule_and_its_source(rules):
@@ -127,6 +156,9 @@ def test_induction_periods_count_as_doses(rules):
 def test_antibodies_follow_their_target_drug(rules):
     antibodies = level(on(55), Analyte.ANTI_DRUG_ANTIBODIES, target="infliximab")
     assert dosed_drugs(antibodies) == {Drug.INFLIXIMAB_IV, Drug.INFLIXIMAB_SC}
+    legacy = level(on(55), Analyte.ANTI_DRUG_ANTIBODIES, target="infliximab_iv")
+    assert dosed_drugs(legacy) == {Drug.INFLIXIMAB_IV, Drug.INFLIXIMAB_SC}  # one molecule
+    assert sample_timing(legacy, [IFX_SC], rules).timing is not SampleTiming.UNKNOWN
     assert sample_timing(antibodies, [IFX, ADA], rules).is_trough
     untargeted = level(on(55), Analyte.ANTI_DRUG_ANTIBODIES)
     assert Drug.ADALIMUMAB in dosed_drugs(untargeted)

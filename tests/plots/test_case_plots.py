@@ -119,6 +119,7 @@ ANTIBODY_POSITIVE = obs(
     17.4,
     assay="TEST ATI ELISA",
     target_drug="infliximab",
+    abnormal_flag="POS",  # the laboratory's reading (HL7 OBX-8): positive
 )
 OBSERVATIONS = (
     obs(Analyte.FAECAL_CALPROTECTIN, date(2023, 1, 1), 900),  # outside 2 years

@@ -197,7 +197,7 @@ def test_a_corrected_result_is_listed_with_the_value_the_meeting_saw(signed, con
     demo_db, prepared = signed
     meetings = MeetingService(demo_db, config)
     case = meetings.board(prepared.meeting_id).cases[0]
-    seen = case.record.observations[-1]
+    seen = next(o for o in reversed(case.record.observations) if o.value)  # 0 * 2 is still 0
     raw = sqlite3.connect(demo_db.path)
     try:
         raw.execute("UPDATE observations SET value = value * 2 WHERE id = ?", (seen.id,))

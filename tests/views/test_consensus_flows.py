@@ -90,9 +90,15 @@ def test_the_chair_records_a_de_escalation_that_starts_a_new_medication_period(
     panel = window.tabs.decision
     window.tabs.setCurrentWidget(panel)
     assert panel.record_button.isEnabled()
+    assert detail.overall.value == "met"  # objective remission met, and still nothing chosen
+    assert panel.outcome.currentData() is None, "the chair chooses: no outcome is pre-selected"
+    assert not panel.monitoring_table.plan()
+    assert not panel.actions_table.entered()
+    panel.outcome.setFocus()
+    qtbot.keyClick(panel.outcome, Qt.Key.Key_Down)  # the first outcome below the prompt
     assert Outcome(panel.outcome.currentData()) is Outcome.DE_ESCALATE
     assert panel.target.currentText().startswith("40 mg every 2 weeks")  # the standard regimen
-    assert panel.monitoring_table.plan(), "the monitoring plan is pre-filled from the template"
+    assert panel.monitoring_table.plan(), "choosing De-escalate fills the plan from the template"
     assert panel.actions_table.entered(), "actions are proposed with owners from the roster"
     qtbot.keyClicks(panel.rationale, "Deep remission for 12 months; trough above band.")
     qtbot.keyClicks(panel.dissent, "None.")
@@ -135,6 +141,20 @@ def test_the_chair_records_a_de_escalation_that_starts_a_new_medication_period(
     assert panel.record_button.text() == "Change decision"
     assert window.model.detail(window.presenter.index).case.status.value == "discussed"
     assert "1 decided" in window.meeting_summary.text()
+
+
+def test_saving_without_an_outcome_is_refused_and_nothing_is_written(qtbot, window, demo_path):
+    act_as(window, CHAIR)
+    detail = go_to(qtbot, window, "DEMO10023")
+    panel = window.tabs.decision
+    assert panel.outcome.currentData() is None
+    qtbot.keyClicks(panel.rationale, "Deep remission.")
+
+    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+
+    assert panel.problem.text().startswith("outcome: choose one")
+    assert panel.outcome.hasFocus(), "the keyboard is taken to the outcome"
+    assert not rows(demo_path, "SELECT id FROM decisions WHERE case_review_id = ?", detail.case.id)
 
 
 def test_an_invalid_decision_is_explained_and_nothing_is_written(qtbot, window, demo_path):
@@ -359,6 +379,7 @@ def test_the_chair_signs_off_only_when_every_case_is_decided_then_all_is_locked(
     record_attendance(window)
     panel = window.tabs.decision
     go_to(qtbot, window, window.presenter.board.cases[0].case.patient.hospital_number)
+    panel.outcome.setCurrentIndex(panel.outcome.findData(Outcome.CONTINUE_INTENSIFIED.value))
     qtbot.keyClicks(panel.rationale, "Remission on every measure.")
     qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(window.case_painted, timeout=5_000):
@@ -469,6 +490,8 @@ def test_typed_rationale_is_kept_as_a_draft_within_two_seconds_and_offered_back(
         second.presenter.select_case(0)
     assert offered
     assert second.tabs.decision.rationale.toPlainText() == "Half-typed thought"
+    outcome = second.tabs.decision.outcome
+    outcome.setCurrentIndex(outcome.findData(Outcome.CONTINUE_INTENSIFIED.value))
 
     qtbot.mouseClick(second.tabs.decision.record_button, Qt.MouseButton.LeftButton)
     assert store.load(key) is None, "a saved decision forgets its draft"

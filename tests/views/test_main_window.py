@@ -270,3 +270,42 @@ def test_annotations_from_earlier_meetings_reach_the_plot(qtbot, window):
     assert detail.annotations
     texts = [p.text for p in window.plots.hover_points]
     assert any(detail.annotations[0].comment[:30] in t for t in texts)
+
+
+def test_risk_factors_where_sources_disagree_say_so_on_screen(qtbot, window):
+    """Every Crohn's patient has one of the two resection factors, each with its disagreement."""
+    rows = [
+        row
+        for row in range(window.model.rowCount())
+        if any(r.conflict for r in window.model.detail(row).risks)
+    ]
+    assert rows, "the demo list has Crohn's patients"
+    with qtbot.waitSignal(window.case_painted, timeout=5_000):
+        window._presenter.select_case(rows[0])
+    text = window.risks.list.text()
+    assert "⚠ Sources disagree:</b>" in text
+    assert "STORI (S23)" in text
+
+
+def test_the_risk_list_marks_each_conflicting_factor(qtbot):
+    from mdt_desktop.domain.risk import RiskFinding
+    from mdt_desktop.views.risk_view import RiskPanel
+
+    panel = RiskPanel("Context, not a score.")
+    qtbot.addWidget(panel)
+    agreed = RiskFinding("perianal", "Perianal disease", "Montreal p", ("S78",), "verified")
+    disputed = RiskFinding(
+        "no_previous_resection",
+        "No previous intestinal resection (STORI)",
+        "No intestinal resection on record",
+        ("S23",),
+        "verified",
+        conflict="Sources disagree: STORI (S23) found its absence a risk factor; S80 disagrees.",
+    )
+    panel.show_risks((agreed, disputed))
+    text = panel.list.text()
+    assert text.count("Sources disagree:") == 1
+    assert "<b>⚠ Sources disagree:</b> STORI (S23) found its absence a risk factor" in text
+    item = text.split("<li>")[2]
+    assert item.startswith("<b>No previous intestinal resection (STORI)</b>")
+    assert "Sources disagree" in item  # under the factor it is about, not elsewhere
