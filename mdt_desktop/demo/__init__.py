@@ -81,7 +81,7 @@ def _build(
     target: Path, config: ClinicalConfig, patients: int, seed: int, cal: Calendar
 ) -> DemoCounts:
     day = cal.as_of
-    plans = plan_cohort(patients, seed, cal)
+    plans = plan_cohort(patients, seed, cal, config)
     records = [simulate_accepted(plan, cal, seed, config) for plan in plans]
     meetings = build_meetings(plans, records, cal, config, seed)
     go_live = datetime.combine(cal.meetings[-1] - timedelta(days=30), time(8, 0))

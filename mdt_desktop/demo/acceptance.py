@@ -48,13 +48,13 @@ def simulate_accepted(
 ) -> PatientRecord:
     """Return the first simulation of *plan* that shows its scenario (or the last attempt)."""
     day = _judged_on(plan, cal)
-    record = simulate(plan, cal, seed)
+    record = simulate(plan, cal, seed, config)
     if day is None:
         return record
     for attempt in range(1, MAX_ATTEMPTS):
         if qualifies(plan, record, day, config):
             return record
-        record = simulate(plan, cal, seed, attempt)
+        record = simulate(plan, cal, seed, config, attempt)
     return record
 
 
@@ -68,7 +68,7 @@ def _judged_on(plan: Plan, cal: Calendar) -> date | None:
 
 def qualifies(plan: Plan, record: PatientRecord, day: date, config: ClinicalConfig) -> bool:
     """True when the checklist on *day* shows exactly what the plan intends."""
-    context = RuleContext(record, day, config.thresholds, config.regimens)
+    context = RuleContext(record, day, config.thresholds, config.regimens, config.antibody_assays)
     results = {a.item_key: a.automatic for a in evaluate_checklist(config.checklist, context)}
     failing: dict[str, set[ChecklistResult]] = {}
     free: set[str] = set()

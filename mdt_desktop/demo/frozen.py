@@ -2,7 +2,8 @@
 
 The demo writes each patient's whole synthetic history at once, up to its "today". A meeting
 signed off months ago cannot have seen results taken since, so each case is frozen with the
-record as it stood at the moment of sign-off (``as_known_at``): results and events up to then,
+record as it stood at the moment of sign-off (``as_known_at``): results, events and recorded
+doses up to then,
 and medication as then known (a period that ended later was still running; a period that a
 decision had already planned is kept). Everything newer shows as new data since the decision.
 """
@@ -78,6 +79,7 @@ def as_known_at(
         medications=tuple(medications),
         observations=tuple(o for o in record.observations if o.collected_at <= moment),
         events=tuple(e for e in record.events if e.occurred_on <= day),
+        administrations=tuple(a for a in record.administrations if a.given_on <= day),
     )
 
 

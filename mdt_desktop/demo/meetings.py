@@ -13,8 +13,9 @@ from datetime import date, datetime, time, timedelta
 from mdt_desktop.demo.cohort import Calendar
 from mdt_desktop.demo.names import ROSTER
 from mdt_desktop.demo.plans import Borderline, Plan, months
+from mdt_desktop.domain.antibodies import interpret
 from mdt_desktop.domain.catalogue import DRUGS
-from mdt_desktop.domain.checklist import RuleContext, antibodies_detected, evaluate_checklist
+from mdt_desktop.domain.checklist import RuleContext, evaluate_checklist
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import (
     Analyte,
@@ -187,7 +188,7 @@ def _prepare(
     signed: bool,
     as_of: date,
 ) -> None:
-    ctx = RuleContext(case.record, day, config.thresholds, config.regimens)
+    ctx = RuleContext(case.record, day, config.thresholds, config.regimens, config.antibody_assays)
     automatic = evaluate_checklist(config.checklist, ctx)
     case.annotations = _annotations(case, day, config, rng)
     if not signed:
@@ -406,8 +407,9 @@ def _annotations(
         day,
         None,
     )
-    has_antibodies = antibodies is not None and antibodies_detected(
-        antibodies.observation.comparator
+    has_antibodies = (
+        antibodies is not None
+        and interpret(antibodies.observation, config.antibody_assays).detected
     )
     position = -1 if obs.below_limit else band.position(obs.value)
     interpretation, advice = _reading(

@@ -3,7 +3,9 @@
 Activity is 0 (deep remission) to 1 (severe flare), piecewise linear between knots. Each marker
 is a plausible function of activity plus noise, so calprotectin, CRP, albumin, haemoglobin and
 the clinical scores rise and fall together as they do in real patients; trough levels follow the
-regimen's intensity and fall when activity (drug clearance) is high.
+regimen's intensity and fall when activity (drug clearance) is high. Across a dosing interval a
+drug's level falls from its peak to the trough before the next dose (``interval_profile``), so a
+level drawn mid-interval is higher than the trough.
 """
 
 from __future__ import annotations
@@ -14,17 +16,30 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.enums import Analyte, Comparator, Drug, IbdType, Sex
 from mdt_desktop.domain.records import Observation
 from mdt_desktop.domain.regimens import Regimen
 
 SOURCE = "demo generator"
-IFX_ASSAY = "DEMO infliximab/ATI ELISA (drug-sensitive)"
-ADA_ASSAY = "DEMO adalimumab/AAA ELISA (drug-sensitive)"
+# The DEMO laboratory's anti-drug antibody assay, as resources/antibody_assays.toml configures it
+# (key "demo-elisa"): one drug-sensitive ELISA for antibodies to infliximab and to adalimumab,
+# reported in ug/mL-equivalents, "<2.5" below its limit (docs/clinical.md, "Antibodies").
+ANTIBODY_ASSAY = "DEMO ELISA"
+ANTIBODY_UNIT = "ug/mL{eq}"
+ANTIBODY_LIMIT = 2.5
+FLAG_NEGATIVE, FLAG_POSITIVE = "N", "POS"  # the laboratory's flag (HL7 OBX-8)
+ANTIBODY_CLEARANCE = 3.0  # ug/mL-eq: antibodies of 3 leave a third of the drug, of 9 a twentieth
 LEVEL_ASSAYS = {  # the assay of each drug level (antibodies have their own, above)
     Analyte.INFLIXIMAB_LEVEL: "DEMO infliximab level ELISA",
     Analyte.ADALIMUMAB_LEVEL: "DEMO adalimumab level ELISA",
 }
+# Elimination half-life of each molecule (days): infliximab 7.7-9.5 days (label, S1), the upper
+# figure taken; adalimumab about 2 weeks (label, S6).
+HALF_LIFE_DAYS = {"infliximab": 9.5, "adalimumab": 14.0}
+# Absorption after a subcutaneous injection (per day): a peak about 5.5 days after the dose, as
+# the adalimumab label gives it (131 hours): ln(0.45 / k) / (0.45 - k) = 5.5 with k = ln 2 / 14.
+SC_ABSORPTION_PER_DAY = 0.45
 
 
 @dataclass
@@ -60,6 +75,7 @@ def _obs(
     target: str | None = None,
     original_unit: str | None = None,
     original_value: str | None = None,
+    flag: str | None = None,
 ) -> Observation:
     shown = f"{comparator or ''}{value:g}"
     return Observation(
@@ -74,6 +90,7 @@ def _obs(
         source=SOURCE,
         assay=assay,
         target_drug=target,
+        abnormal_flag=flag,
     )
 
 
@@ -147,27 +164,76 @@ _IFX_PER_MGKG_WEEK = 6.0  # 5 mg/kg q8w (0.625 mg/kg/wk) -> ~3.8; q6w -> ~5; 10 
 _ADA_PER_MG_WEEK = 0.36  # 40 mg q2w (20 mg/wk) -> ~7; weekly -> ~14
 
 
-def trough(
-    rng: random.Random, regimen: Regimen, activity: float, pk_factor: float, when: datetime
-) -> Observation:
-    """Trough level of the current anti-TNF: intensity x patient factor, lower when active.
+def trough_value(rng: random.Random, regimen: Regimen, activity: float, pk_factor: float) -> float:
+    """The trough (ug/mL) of *regimen*: intensity x patient factor, lower when active.
 
-    Interval shortening raises troughs more than dose raising at the same mg/week (CLINICAL.md
-    §1.4); a mild exponent on the interval approximates that.
+    Interval shortening raises troughs more than dose raising at the same mg/week
+    (docs/clinical.md, "Drug levels"); a mild exponent on the interval approximates that.
     """
     intensity = regimen.intensity.value
-    interval_boost = (
-        (56 / regimen.interval_days) ** 0.35
-        if regimen.drug is Drug.INFLIXIMAB_IV
-        else (14 / regimen.interval_days) ** 0.25
-    )
     if regimen.drug is Drug.INFLIXIMAB_IV:
-        base, analyte, lloq = _IFX_PER_MGKG_WEEK * intensity, Analyte.INFLIXIMAB_LEVEL, 0.4
+        base = _IFX_PER_MGKG_WEEK * intensity * (56 / regimen.interval_days) ** 0.35
     else:
-        base, analyte, lloq = _ADA_PER_MG_WEEK * intensity, Analyte.ADALIMUMAB_LEVEL, 0.5
-    value = (
-        base * interval_boost * pk_factor * (1.0 - 0.75 * activity) * math.exp(rng.gauss(0, 0.15))
-    )
+        base = _ADA_PER_MG_WEEK * intensity * (14 / regimen.interval_days) ** 0.25
+    noise = math.exp(rng.gauss(0, 0.15))
+    return float(base * pk_factor * (1.0 - 0.75 * activity) * noise)
+
+
+def interval_profile(drug: Drug, interval_days: int, days_since_dose: int) -> float:
+    """The level *days_since_dose* after a dose, as a multiple of the trough before the next.
+
+    Steady state of a one-compartment model: an intravenous infusion falls as exp(-k t), so the
+    level t days after it is exp(k (tau - t)) times the trough; a subcutaneous injection is
+    absorbed first (``SC_ABSORPTION_PER_DAY``), which flattens the curve (adalimumab every 2
+    weeks: at most about 1.5 times the trough). A sample on a dose day (t = 0) is drawn before
+    that dose: the trough itself.
+
+    Args:
+        drug: The anti-TNF given (its molecule gives the half-life, its route the shape).
+        interval_days: The dosing interval (tau).
+        days_since_dose: Whole days since the last dose (taken modulo the interval).
+    """
+    tau = max(interval_days, 1)
+    t = days_since_dose % tau
+    if t == 0:
+        return 1.0
+    k = math.log(2) / HALF_LIFE_DAYS.get(DRUGS[drug].molecule, HALF_LIFE_DAYS["infliximab"])
+    if DRUGS[drug].route == "iv":
+        return math.exp(k * (tau - t))
+    ka = SC_ABSORPTION_PER_DAY
+
+    def level(x: int) -> float:
+        return math.exp(-k * x) / (1 - math.exp(-k * tau)) - math.exp(-ka * x) / (
+            1 - math.exp(-ka * tau)
+        )
+
+    return level(t) / level(tau)
+
+
+def drug_level(
+    rng: random.Random,
+    regimen: Regimen,
+    activity: float,
+    pk_factor: float,
+    when: datetime,
+    days_since_dose: int = 0,
+    antibody_titre: float | None = None,
+) -> Observation:
+    """The level of the current anti-TNF drawn *days_since_dose* after a dose (0: a trough).
+
+    The trough of ``trough_value`` times ``interval_profile``: a level drawn mid-interval is
+    higher than the trough before the next dose, never lower. Antibodies at or above the
+    assay's limit clear the drug (``ANTIBODY_CLEARANCE``): a drug-sensitive assay finds them
+    mostly when little drug is left.
+    """
+    profile = interval_profile(regimen.drug, regimen.interval_days, days_since_dose)
+    value = trough_value(rng, regimen, activity, pk_factor) * profile
+    if antibody_titre is not None and antibody_titre >= ANTIBODY_LIMIT:
+        value *= math.exp(-antibody_titre / ANTIBODY_CLEARANCE)
+    if regimen.drug is Drug.INFLIXIMAB_IV:
+        analyte, lloq = Analyte.INFLIXIMAB_LEVEL, 0.4
+    else:
+        analyte, lloq = Analyte.ADALIMUMAB_LEVEL, 0.5
     assay = LEVEL_ASSAYS[analyte]
     if value < lloq:
         return _obs(analyte, lloq, "ug/mL", when, comparator=Comparator.LT, assay=assay)
@@ -187,23 +253,32 @@ def trough(
 
 
 def antibodies(drug: Drug, when: datetime, titre: float | None) -> Observation:
-    """Anti-drug antibodies: ``<LLOQ`` when none are detected, else the assay's titre."""
-    if drug is Drug.INFLIXIMAB_IV:
-        assay, target, unit, lloq = IFX_ASSAY, "infliximab", "ug/mL-eq", 2.5
-    else:
-        assay, target, unit, lloq = ADA_ASSAY, "adalimumab", "AU/mL", 10.0
-    if titre is None or titre < lloq:
+    """Antibodies to *drug*'s molecule on the DEMO ELISA, with the laboratory's flag.
+
+    ``<2.5`` flagged N when none are detected (or fewer than the limit), else the titre in
+    ug/mL-equivalents flagged POS; the target is the molecule, whatever the route
+    (docs/clinical.md, "One drug identity").
+    """
+    target = DRUGS[drug].molecule
+    if titre is None or titre < ANTIBODY_LIMIT:
         return _obs(
             Analyte.ANTI_DRUG_ANTIBODIES,
-            lloq,
-            unit,
+            ANTIBODY_LIMIT,
+            ANTIBODY_UNIT,
             when,
             comparator=Comparator.LT,
-            assay=assay,
+            assay=ANTIBODY_ASSAY,
             target=target,
+            flag=FLAG_NEGATIVE,
         )
     return _obs(
-        Analyte.ANTI_DRUG_ANTIBODIES, round(titre, 1), unit, when, assay=assay, target=target
+        Analyte.ANTI_DRUG_ANTIBODIES,
+        round(titre, 1),
+        ANTIBODY_UNIT,
+        when,
+        assay=ANTIBODY_ASSAY,
+        target=target,
+        flag=FLAG_POSITIVE,
     )
 
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
-from mdt_desktop.domain.enums import DoseUnit, Drug, Outcome
+from mdt_desktop.domain.enums import DoseUnit, Drug, EndReason, Outcome
 from mdt_desktop.domain.records import Patient
 from mdt_desktop.domain.regimens import Regimen
 from mdt_desktop.domain.thresholds import DAYS_PER_MONTH
@@ -52,7 +52,21 @@ class Fate(StrEnum):
     TRIAL = "trial"
     STEROIDS = "steroids"
     SURGERY = "surgery"
-    STOPPED = "stopped"
+    STOPPED = "stopped"  # stopped for lack of effect and switched
+    # Stopped in remission for another reason (an adverse event, a planned pregnancy, the
+    # patient's choice): censored on its date, never a failure (docs/clinical.md, "Outcome audit").
+    OTHER_STOP = "other_stop"
+    # Stopped attending with the drug left "active" on the list: censored at the last contact
+    # (docs/clinical.md, "Loss to follow-up").
+    LOST = "lost"
+
+    @property
+    def flares(self) -> bool:
+        """True for the fates that begin with a flare on ``fate_on``."""
+        return self not in _QUIET
+
+
+_QUIET = frozenset({Fate.MAINTAINED, Fate.EARLY_WARNING, Fate.OTHER_STOP, Fate.LOST})
 
 
 T = TypeVar("T")
@@ -102,6 +116,15 @@ class Plan:
     ius_patient: bool = True
     lor_steroids: bool = False
     transient_antibodies: bool = False
+    stop_reason: EndReason | None = None  # OTHER_STOP: why the drug was stopped on fate_on
+    stop_detail: str = ""  # ... as the EHR sends it (statusReason text)
+    last_contact: date | None = None  # LOST: nothing is recorded after this day
+
+
+def next_dose(first: date, interval_days: int, day: date) -> date:
+    """The first dose on or after *day* of a schedule starting on *first* every *interval_days*."""
+    behind = (day - first).days % interval_days
+    return day if behind == 0 else day + timedelta(days=interval_days - behind)
 
 
 STANDARD = {

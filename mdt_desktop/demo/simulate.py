@@ -1,4 +1,9 @@
-"""Turns a demo patient's plan into a clinical record: medication periods, events and labs."""
+"""Turns a demo patient's plan into a clinical record: medication, doses given, events and labs.
+
+Induction follows the label schedule configured in regimens.toml (each loading dose a period of
+its own); infliximab infusions are recorded as given on each scheduled day the patient came; a
+drug stopped for a reason says so as an EHR would (docs/clinical.md, "Medication episodes").
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from datetime import date, datetime, timedelta
 
 from mdt_desktop.demo import physiology as phys
 from mdt_desktop.demo.cohort import Calendar
-from mdt_desktop.demo.plans import Borderline, Fate, Plan, Scenario, months
+from mdt_desktop.demo.plans import Borderline, Fate, Plan, Scenario, months, next_dose
 from mdt_desktop.domain.catalogue import DRUGS
+from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import (
     Analyte,
     DoseUnit,
@@ -21,8 +27,14 @@ from mdt_desktop.domain.enums import (
     Phase,
 )
 from mdt_desktop.domain.history import current_anti_tnf
-from mdt_desktop.domain.records import ClinicalEvent, MedicationPeriod, Observation, PatientRecord
-from mdt_desktop.domain.regimens import Regimen
+from mdt_desktop.domain.records import (
+    Administration,
+    ClinicalEvent,
+    MedicationPeriod,
+    Observation,
+    PatientRecord,
+)
+from mdt_desktop.domain.regimens import InductionSpec, Regimen, RegimenCatalogue
 
 DAY = timedelta(days=1)
 HISTORY_YEARS = 12
@@ -39,21 +51,64 @@ _WORK_UP = {
     Analyte.ANTI_DRUG_ANTIBODIES,
 }
 TRIAL_NAME = "DEMO-IBD-301 (open-label trial of an oral IL-23 antagonist)"
+INFUSED = frozenset({Drug.INFLIXIMAB_IV})  # drugs whose doses the infusion unit records
+MIN_DAYS_BETWEEN_INFUSIONS = 14  # an infusion brought forward still waits this long
+# Ustekinumab (label): one weight-based intravenous dose of about 6 mg/kg, then 90 mg
+# subcutaneously at week 8 and every 8 weeks.
+USTEKINUMAB_INDUCTION = (6.0, DoseUnit.MG_PER_KG)
+USTEKINUMAB_MAINTENANCE = Regimen(Drug.USTEKINUMAB, 90, DoseUnit.MG, 56)
+# Why a thiopurine or methotrexate was stopped, as the EHR says it (statusReason text).
+IMMUNOMODULATOR_ADVERSE = {
+    Drug.AZATHIOPRINE: ("Deranged liver function tests", "Nausea and vomiting", "Pancreatitis"),
+    Drug.MERCAPTOPURINE: ("Deranged liver function tests", "Nausea"),
+    Drug.METHOTREXATE: ("Nausea", "Raised transaminases"),
+}
+LOSS_OF_RESPONSE = "Loss of response"
+NO_RESPONSE_TO_RE_ESCALATION = "No response to re-escalation"
+TRIAL_STOP = "Stopped to enter clinical trial DEMO-IBD-301"
 
 
-def simulate(plan: Plan, cal: Calendar, seed: int, attempt: int = 0) -> PatientRecord:
-    """Return the full synthetic record of one planned patient (*attempt* varies the noise)."""
+def simulate(
+    plan: Plan, cal: Calendar, seed: int, config: ClinicalConfig, attempt: int = 0
+) -> PatientRecord:
+    """Return the full synthetic record of one planned patient (*attempt* varies the noise).
+
+    A patient lost to follow-up (``plan.last_contact``) has nothing recorded after that day but
+    keeps their last regimen open, as an EHR's medication list does.
+    """
     rng = random.Random(f"mdt-demo:{seed}:{plan.index}:record:{attempt}")
-    medications = _medications(plan, cal, rng)
+    medications = _medications(plan, cal, rng, config.regimens)
     curve = _activity(plan, cal, rng)
     events = _events(plan, cal, rng)
     observations = _Observations(plan, cal, rng, curve, medications, events).build()
+    last = plan.last_contact or cal.as_of
     return PatientRecord(
         plan.patient,
         tuple(medications),
         tuple(observations),
-        tuple(sorted(events, key=lambda e: e.occurred_on)),
+        tuple(sorted((e for e in events if e.occurred_on <= last), key=lambda e: e.occurred_on)),
+        tuple(administrations(medications, min(last + DAY, cal.as_of))),
     )
+
+
+def administrations(periods: list[MedicationPeriod], until: date) -> list[Administration]:
+    """One recorded infusion per scheduled infliximab dose day before *until*, oldest first.
+
+    The doses of a period are its start and every interval after it, before its end (a single
+    dose is its start day).
+    """
+    given: dict[tuple[Drug, date], Administration] = {}
+    for period in periods:
+        if period.drug not in INFUSED:
+            continue
+        end = min(period.end or until, until)
+        day = period.start
+        while day < end:
+            given[(period.drug, day)] = Administration(
+                None, period.drug, day, period.dose_value, period.dose_unit
+            )
+            day += timedelta(days=max(period.interval_days, 1))
+    return sorted(given.values(), key=lambda a: (a.given_on, a.drug.value))
 
 
 # --- medication -----------------------------------------------------------------------------------
@@ -70,6 +125,7 @@ def _period(
     phase: Phase = Phase.MAINTENANCE,
     reason: str = "",
     end_reason: EndReason | None = None,
+    detail: str = "",
 ) -> MedicationPeriod:
     return MedicationPeriod(
         None,
@@ -82,6 +138,24 @@ def _period(
         phase,
         reason,
         end_reason if end is not None else None,
+        detail if end is not None else "",
+    )
+
+
+def _single_dose(
+    drug: Drug, dose: float, unit: DoseUnit, day: date, reason: str
+) -> MedicationPeriod:
+    """One loading dose: a period of its own from *day* to the next day, phase induction."""
+    return _period(
+        drug,
+        dose,
+        unit,
+        1,
+        day,
+        day + DAY,
+        phase=Phase.INDUCTION,
+        reason=reason,
+        end_reason=EndReason.COURSE_COMPLETED,
     )
 
 
@@ -104,6 +178,7 @@ def _regimen_period(
     end: date | None,
     reason: str,
     end_reason: EndReason = EndReason.REGIMEN_CHANGE,
+    detail: str = "",
 ) -> MedicationPeriod:
     return _period(
         regimen.drug,
@@ -114,17 +189,20 @@ def _regimen_period(
         end,
         reason=reason,
         end_reason=end_reason,
+        detail=detail,
     )
 
 
-def _medications(plan: Plan, cal: Calendar, rng: random.Random) -> list[MedicationPeriod]:
+def _medications(
+    plan: Plan, cal: Calendar, rng: random.Random, regimens: RegimenCatalogue
+) -> list[MedicationPeriod]:
     p = plan
     periods = [_steroids(p.patient.diagnosis_date + timedelta(days=10), "Presenting flare")]
     trigger = p.anti_tnf_start - timedelta(days=rng.randint(20, 45))
     if trigger > periods[0].end + timedelta(days=60):  # type: ignore[operator]
         periods.append(_steroids(trigger, "Flare before starting anti-TNF"))
     periods += _immunomodulator_periods(plan, rng)
-    periods += _anti_tnf_periods(plan, cal, rng)
+    periods += _anti_tnf_periods(plan, cal, rng, regimens.induction(p.drug))
     if p.lor_steroids:
         periods.append(
             _steroids(p.lost_response_on + timedelta(days=21), "Loss of response", weeks=8)
@@ -134,7 +212,8 @@ def _medications(plan: Plan, cal: Calendar, rng: random.Random) -> list[Medicati
         periods.append(_steroids(start, "Flare of arthropathy and loose stools", weeks=8))
     if p.fate is Fate.STEROIDS and p.fate_on:
         periods.append(_steroids(p.fate_on + timedelta(days=4), "Flare after de-escalation"))
-    return [m for m in periods if m.start < cal.as_of]
+    last = p.last_contact or cal.as_of
+    return [m for m in periods if m.start < cal.as_of and m.start <= last]
 
 
 def _immunomodulator_periods(plan: Plan, rng: random.Random) -> list[MedicationPeriod]:
@@ -151,7 +230,12 @@ def _immunomodulator_periods(plan: Plan, rng: random.Random) -> list[MedicationP
         Drug.METHOTREXATE: (15, 7),
     }[drug]
     reason = "Combination therapy with anti-TNF"
-    end_reason = EndReason.ADVERSE_EVENT if rng.random() < 0.5 else EndReason.PATIENT_CHOICE
+    adverse = rng.random() < 0.5
+    end_reason = EndReason.ADVERSE_EVENT if adverse else EndReason.PATIENT_CHOICE
+    detail = rng.choice(IMMUNOMODULATOR_ADVERSE[drug]) if adverse else "Patient choice"
+    stopped = plan.immunomodulator_stopped
+    if plan.last_contact is not None and stopped is not None and stopped > plan.last_contact:
+        stopped = None  # stopped after the patient stopped attending: never recorded
     return [
         _period(
             drug,
@@ -159,33 +243,39 @@ def _immunomodulator_periods(plan: Plan, rng: random.Random) -> list[MedicationP
             DoseUnit.MG,
             interval,
             start,
-            plan.immunomodulator_stopped,
+            stopped,
             reason=reason,
             end_reason=end_reason,
+            detail=detail,
         )
     ]
 
 
-def _anti_tnf_periods(plan: Plan, cal: Calendar, rng: random.Random) -> list[MedicationPeriod]:
-    p = plan
-    drug = p.drug
-    induction_days = 98 if drug is Drug.INFLIXIMAB_IV else 28
-    first_dose = 5 if drug is Drug.INFLIXIMAB_IV else 160
-    maintenance_start = p.anti_tnf_start + timedelta(days=induction_days)
-    periods = [
-        _period(
-            drug,
-            first_dose,
-            p.standard.dose_unit,
-            14,
-            p.anti_tnf_start,
-            maintenance_start,
-            phase=Phase.INDUCTION,
-            reason="Induction",
-            end_reason=EndReason.REGIMEN_CHANGE,
-        ),
-        _regimen_period(p.standard, maintenance_start, p.intensified_on, "Standard maintenance"),
+def _induction(plan: Plan, spec: InductionSpec | None) -> tuple[list[MedicationPeriod], date]:
+    """The label loading doses, each a single-dose period, and the first maintenance day."""
+    if spec is None:
+        return [], plan.anti_tnf_start
+    doses = [
+        _single_dose(
+            plan.drug,
+            dose,
+            spec.dose_unit,
+            plan.anti_tnf_start + timedelta(days=round(week * 7)),
+            f"Induction dose {n} of {len(spec.weeks)} ({spec.name})",
+        )
+        for n, (week, dose) in enumerate(zip(spec.weeks, spec.doses, strict=True), start=1)
     ]
+    return doses, plan.anti_tnf_start + timedelta(days=spec.days)
+
+
+def _anti_tnf_periods(
+    plan: Plan, cal: Calendar, rng: random.Random, induction: InductionSpec | None
+) -> list[MedicationPeriod]:
+    p = plan
+    periods, maintenance_start = _induction(plan, induction)
+    periods.append(
+        _regimen_period(p.standard, maintenance_start, p.intensified_on, "Standard maintenance")
+    )
     lor = "Secondary loss of response: rising calprotectin and CRP with a low trough"
     if p.de_escalated_on is None or p.de_escalated is None:
         periods.append(_regimen_period(p.intensified, p.intensified_on, None, lor))
@@ -207,62 +297,101 @@ def _after_de_escalation(
     assert p.de_escalated_on is not None
     assert p.de_escalated is not None
     fate_on = p.fate_on
+    reduced = p.de_escalated
     if p.fate in (Fate.RE_ESCALATED, Fate.LATE_RELAPSE) and fate_on is not None:
-        back_up = fate_on + timedelta(days=rng.randint(8, 18))
+        flare = fate_on + timedelta(days=rng.randint(8, 18))
+        back_up = _clear_of_last_dose(reduced, p.de_escalated_on, flare)
         if back_up >= cal.as_of:
-            return [_regimen_period(p.de_escalated, p.de_escalated_on, None, why)]
+            return [_regimen_period(reduced, p.de_escalated_on, None, why)]
+        again = "Re-escalated for a flare after de-escalation"
         periods = [
-            _regimen_period(p.de_escalated, p.de_escalated_on, back_up, why),
-            _regimen_period(
-                p.intensified, back_up, None, "Re-escalated for a flare after de-escalation"
-            ),
+            _regimen_period(reduced, p.de_escalated_on, back_up, why),
+            _regimen_period(p.intensified, back_up, None, again),
         ]
-        switch = back_up + timedelta(days=180)
+        due = back_up + timedelta(days=180)
+        switch = next_dose(back_up, p.intensified.interval_days, due)
         if not p.recaptured and switch < cal.as_of:
             periods[-1] = _regimen_period(
                 p.intensified,
                 back_up,
                 switch,
-                "Re-escalated for a flare after de-escalation",
+                again,
                 EndReason.LACK_OF_EFFECT,
+                NO_RESPONSE_TO_RE_ESCALATION,
             )
-            periods += _switch_to_ustekinumab(switch)
+            periods += _switch_to_ustekinumab(switch, "Switched for lack of effect of anti-TNF")
         return periods
     if p.fate is Fate.STOPPED and fate_on is not None:
+        stop = _clear_of_last_dose(reduced, p.de_escalated_on, fate_on)
         return [
             _regimen_period(
-                p.de_escalated, p.de_escalated_on, fate_on, why, EndReason.LACK_OF_EFFECT
+                reduced, p.de_escalated_on, stop, why, EndReason.LACK_OF_EFFECT, LOSS_OF_RESPONSE
             ),
-            *_switch_to_ustekinumab(fate_on),
+            *_switch_to_ustekinumab(stop, "Switched for lack of effect of anti-TNF"),
         ]
     if p.fate is Fate.TRIAL and fate_on is not None:
-        return [_regimen_period(p.de_escalated, p.de_escalated_on, fate_on, why, EndReason.OTHER)]
-    return [_regimen_period(p.de_escalated, p.de_escalated_on, None, why)]
+        return [
+            _regimen_period(reduced, p.de_escalated_on, fate_on, why, EndReason.OTHER, TRIAL_STOP)
+        ]
+    if p.fate is Fate.OTHER_STOP:
+        return _stopped_in_remission(plan, why)
+    return [_regimen_period(reduced, p.de_escalated_on, None, why)]
 
 
-def _switch_to_ustekinumab(start: date) -> list[MedicationPeriod]:
+def _stopped_in_remission(plan: Plan, why: str) -> list[MedicationPeriod]:
+    """The reduced regimen stopped on a dose day for a reason other than lack of effect.
+
+    An infusion reaction happens during that day's infusion (the period ends the next day);
+    any other stop means that day's dose was not given. After an adverse event the patient
+    switches to ustekinumab; after a planned pregnancy or by choice they stay off treatment.
+    """
+    assert plan.de_escalated_on is not None
+    assert plan.de_escalated is not None
+    assert plan.fate_on is not None
+    assert plan.stop_reason is not None
+    stop, reason = plan.fate_on, plan.stop_reason
+    adverse = reason is EndReason.ADVERSE_EVENT
+    infused = adverse and plan.drug in INFUSED
+    periods = [
+        _regimen_period(
+            plan.de_escalated,
+            plan.de_escalated_on,
+            stop + DAY if infused else stop,
+            why,
+            reason,
+            plan.stop_detail,
+        )
+    ]
+    if adverse:
+        molecule = DRUGS[plan.drug].molecule
+        periods += _switch_to_ustekinumab(
+            stop + timedelta(days=28 if infused else 14),
+            f"Switched after {plan.stop_detail.lower()} ({molecule})",
+        )
+    return periods
+
+
+def _clear_of_last_dose(regimen: Regimen, first: date, day: date) -> date:
+    """*day*, moved later if an infusion of *regimen* (from *first*) was given too shortly before.
+
+    A dose brought forward is still given at least ``MIN_DAYS_BETWEEN_INFUSIONS`` after the one
+    before (subcutaneous drugs are not moved).
+    """
+    if regimen.drug not in INFUSED:
+        return day
+    since = (day - first).days % max(regimen.interval_days, 1)
+    if 0 < since < MIN_DAYS_BETWEEN_INFUSIONS:
+        return day + timedelta(days=MIN_DAYS_BETWEEN_INFUSIONS - since)
+    return day
+
+
+def _switch_to_ustekinumab(start: date, reason: str) -> list[MedicationPeriod]:
+    """One intravenous loading dose, then maintenance from week 8 (``USTEKINUMAB_*``)."""
     maintenance = start + timedelta(weeks=8)
+    dose, unit = USTEKINUMAB_INDUCTION
     return [
-        _period(
-            Drug.USTEKINUMAB,
-            6,
-            DoseUnit.MG_PER_KG,
-            56,
-            start,
-            maintenance,
-            phase=Phase.INDUCTION,
-            reason="Switched for lack of effect of anti-TNF",
-            end_reason=EndReason.REGIMEN_CHANGE,
-        ),
-        _period(
-            Drug.USTEKINUMAB,
-            90,
-            DoseUnit.MG,
-            56,
-            maintenance,
-            None,
-            reason="Ustekinumab maintenance",
-        ),
+        _single_dose(Drug.USTEKINUMAB, dose, unit, start, reason),
+        _regimen_period(USTEKINUMAB_MAINTENANCE, maintenance, None, "Ustekinumab maintenance"),
     ]
 
 
@@ -300,12 +429,12 @@ def _fate_activity(
 ) -> None:
     p = plan
     level = p.remission_level
-    if p.fate is Fate.EARLY_WARNING:
-        _clear_after(curve, cal.as_of - timedelta(days=80))
-        curve.add(cal.as_of - timedelta(days=75), level)
+    if p.fate is Fate.EARLY_WARNING:  # in remission until three weeks ago, rising since
+        _clear_after(curve, cal.as_of - timedelta(days=26))
+        curve.add(cal.as_of - timedelta(days=21), level)
         curve.add(cal.as_of, 0.3)
         return
-    if p.fate_on is None or p.fate in (Fate.MAINTAINED, None):
+    if p.fate_on is None or p.fate is None or not p.fate.flares:
         return
     _clear_after(curve, p.fate_on - timedelta(days=50))
     curve.add(p.fate_on - timedelta(days=45), level + 0.03)
@@ -355,7 +484,7 @@ def _events(plan: Plan, cal: Calendar, rng: random.Random) -> list[ClinicalEvent
             "Secondary loss of response",
         )
     )
-    if p.fate_on and p.fate not in (Fate.MAINTAINED, Fate.EARLY_WARNING) and p.fate_on < cal.as_of:
+    if p.fate_on and p.fate is not None and p.fate.flares and p.fate_on < cal.as_of:
         events.append(ClinicalEvent(None, EventKind.FLARE, p.fate_on, "Flare after de-escalation"))
         if p.fate is Fate.SURGERY:
             events.append(
@@ -390,7 +519,8 @@ class _Observations:
         self.p, self.cal, self.rng, self.curve = plan, cal, rng, curve
         self.meds, self.events = medications, events
         self.start = max(plan.patient.diagnosis_date, plan.anti_tnf_start - timedelta(days=150))
-        self.end = cal.as_of - DAY
+        # Nothing after yesterday, nor after the last contact of a patient who stopped attending.
+        self.end = min(cal.as_of - DAY, plan.last_contact or cal.as_of)
         # Results older than this are not in the record (the disease and its surgery may be).
         self.first_kept = cal.as_of - timedelta(days=round(HISTORY_YEARS * 365.25))
         self.out: dict[tuple[Analyte, datetime], Observation] = {}
@@ -460,20 +590,43 @@ class _Observations:
         ):
             self._clinical(day)
 
-    def _trough(self, day: date, titre: float | None = None, *, pre_dose: bool = True) -> None:
-        """A drug level and its antibodies, around *day*.
-
-        Drawn before the period's scheduled dose on or before *day* (a trough), or on *day*
-        itself when not *pre_dose* (taken at a clinic visit, as a reactive level at loss of
-        response often is).
-        """
+    def _level_period(self, day: date) -> MedicationPeriod | None:
+        """The anti-TNF maintenance period on *day*, if its drug has a level assay."""
         period = current_anti_tnf(self.meds, day)
         if period is None or DRUGS[period.drug].level_analyte is None:
+            return None
+        return period
+
+    def _trough(self, day: date, titre: float | None = None) -> None:
+        """A trough and its antibodies, drawn before the scheduled dose on or before *day*."""
+        period = self._level_period(day)
+        if period is None:
             return
-        if pre_dose:
-            day -= timedelta(days=(day - period.start).days % max(period.interval_days, 1))
+        behind = (day - period.start).days % max(period.interval_days, 1)
+        self._level(period, day - timedelta(days=behind), 0, titre)
+
+    def _clinic_level(self, day: date, titre: float | None = None) -> None:
+        """A level and its antibodies at a clinic visit, as a reactive level at loss of response is.
+
+        Not a trough: an infliximab level is drawn 5 to 14 days before the next infusion (outside
+        the trough window, so higher than the trough), an adalimumab level on *day* itself.
+        """
+        period = self._level_period(day)
+        if period is None:
+            return
+        interval = max(period.interval_days, 1)
+        if DRUGS[period.drug].route == "iv":
+            due = next_dose(period.start, interval, day)
+            day = max(due - timedelta(days=self.rng.randint(5, 14)), period.start + DAY)
+        self._level(period, day, (day - period.start).days % interval, titre)
+
+    def _level(
+        self, period: MedicationPeriod, day: date, since_dose: int, titre: float | None
+    ) -> None:
         when, activity = self._at(day)
-        level = phys.trough(self.rng, period.regimen, activity, self.p.pk_factor, when)
+        level = phys.drug_level(
+            self.rng, period.regimen, activity, self.p.pk_factor, when, since_dose, titre
+        )
         antibodies = phys.antibodies(period.drug, when, titre)
         # Two requests can fall on one dosing day: the later one replaces the earlier sample.
         self.out = {
@@ -485,11 +638,10 @@ class _Observations:
 
     def _drug_levels(self) -> None:
         p, rng = self.p, self.rng
-        titre = rng.uniform(3.5, 9) * (4 if p.drug is Drug.ADALIMUMAB else 1)
-        self._trough(
+        titre = rng.uniform(3.5, 9)
+        self._clinic_level(
             p.lost_response_on + timedelta(days=rng.randint(10, 30)),
             titre if p.transient_antibodies else None,
-            pre_dose=False,
         )
         day = p.intensified_on + timedelta(days=rng.randint(70, 110))
         while day <= self.end:
@@ -596,9 +748,17 @@ class _Observations:
         """Tests around a flare or a rising calprotectin after de-escalation."""
         p, rng = self.p, self.rng
         if p.fate is Fate.EARLY_WARNING and p.de_escalated_on:
-            self._fcp(p.de_escalated_on + timedelta(days=rng.randint(30, 45)))
-            self._fcp(self.end - timedelta(days=rng.randint(2, 8)), lambda: rng.uniform(160, 240))
-        if p.fate_on and p.fate not in (Fate.MAINTAINED, Fate.EARLY_WARNING):
+            # A check in remission 2 to 4 weeks after the change, then the rising one: the early
+            # warning compares the two (at least twice the one before, and above its alert level).
+            check = p.de_escalated_on + timedelta(days=rng.randint(14, 28))
+            warning = self.end - timedelta(days=rng.randint(2, 8))
+            self._drop(check - DAY, warning, {Analyte.FAECAL_CALPROTECTIN})
+            self._fcp(check, lambda: rng.uniform(25, 75))
+            self._fcp(warning, lambda: rng.uniform(160, 240))
+        reaction = p.fate is Fate.OTHER_STOP and p.stop_reason is EndReason.ADVERSE_EVENT
+        if reaction and p.fate_on and p.drug in INFUSED:  # drawn before the infusion that reacted
+            self._trough(p.fate_on, rng.uniform(6, 20))
+        if p.fate_on and p.fate is not None and p.fate.flares:
             day = p.fate_on + timedelta(days=2)
             if day <= self.end:
                 self._bloods(day)

@@ -16,9 +16,10 @@ from mdt_desktop.demo.meetings import DemoCase, DemoDecision, DemoMeeting
 from mdt_desktop.demo.names import ROSTER
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Outcome, Position, Role
-from mdt_desktop.domain.records import PatientRecord
+from mdt_desktop.domain.records import Administration, PatientRecord
 from mdt_desktop.models import (
     ActionRow,
+    AdministrationRow,
     AnnotationRow,
     AttendanceRow,
     CaseNoteRow,
@@ -59,6 +60,7 @@ class DemoCounts:
     events: int
     meetings: int
     audit_rows: int
+    administrations: int = 0  # infusions recorded as given
 
 
 @dataclass
@@ -127,7 +129,9 @@ def write_demo(
     audit_rows = batch.flush()
     meta = {**meta, "demo": "true", "created_by_version": __version__}
     session.execute(insert(MetaRow), [{"key": k, "value": v} for k, v in sorted(meta.items())])
-    return DemoCounts(len(records), counts[0], counts[1], counts[2], len(meetings), audit_rows)
+    return DemoCounts(
+        len(records), counts[0], counts[1], counts[2], len(meetings), audit_rows, counts[3]
+    )
 
 
 def _roster(session: Session, now: datetime) -> list[ClinicianRow]:
@@ -145,13 +149,29 @@ def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
         yield rows[start : start + CHUNK]
 
 
+def _administration_columns(
+    given: Administration, patient_id: int, created_at: datetime
+) -> dict[str, Any]:
+    """The ``medication_administrations`` column values of one recorded dose."""
+    return {
+        "patient_id": patient_id,
+        "drug": given.drug.value,
+        "given_on": given.given_on,
+        "dose_value": given.dose_value,
+        "dose_unit": given.dose_unit.value if given.dose_unit else None,
+        "source": SOURCE,
+        "created_at": created_at,
+    }
+
+
 def _patients(
     session: Session, records: Sequence[PatientRecord], now: datetime, pending: list[_Pending]
-) -> tuple[dict[str, int], tuple[int, int, int]]:
+) -> tuple[dict[str, int], tuple[int, int, int, int]]:
     ids: dict[str, int] = {}
     meds: list[dict[str, Any]] = []
     observations: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
+    given: list[dict[str, Any]] = []
     for n, record in enumerate(records):
         patient = record.patient
         result = session.execute(
@@ -162,6 +182,7 @@ def _patients(
         meds += [medication_columns(m, pid, SOURCE, now) for m in record.medications]
         observations += [observation_columns(o, pid, now) for o in record.observations]
         events += [event_columns(e, pid, SOURCE, now) for e in record.events]
+        given += [_administration_columns(a, pid, now) for a in record.administrations]
         pending.append(
             _Pending(
                 now + timedelta(seconds=n),
@@ -175,6 +196,7 @@ def _patients(
                     "medication_periods": len(record.medications),
                     "observations": len(record.observations),
                     "events": len(record.events),
+                    "administrations": len(record.administrations),
                 },
                 reason="Synthetic demo history (DEMO patients only)",
             )
@@ -183,10 +205,11 @@ def _patients(
         (MedicationPeriodRow, meds),
         (ObservationRow, observations),
         (ClinicalEventRow, events),
+        (AdministrationRow, given),
     ):
         for chunk in _chunks(rows):
             session.execute(insert(table), chunk)
-    return ids, (len(meds), len(observations), len(events))
+    return ids, (len(meds), len(observations), len(events), len(given))
 
 
 def _meeting(

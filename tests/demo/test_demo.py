@@ -1,15 +1,20 @@
 """The demo database: deterministic for a seed, synthetic, and clinically coherent."""
 
 import itertools
+import math
+import random
 import sqlite3
 import statistics
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from mdt_desktop.demo import build_demo
-from mdt_desktop.demo.cohort import meeting_calendar
+from mdt_desktop.demo.cohort import meeting_calendar, plan_cohort
+from mdt_desktop.demo.physiology import drug_level, interval_profile
+from mdt_desktop.demo.plans import Fate, Scenario
+from mdt_desktop.domain.antibodies import AntibodyState, interpret
 from mdt_desktop.domain.checklist import (
     Overall,
     RuleContext,
@@ -20,17 +25,22 @@ from mdt_desktop.domain.enums import (
     Analyte,
     AttendanceStatus,
     ChecklistResult,
+    DoseUnit,
+    Drug,
+    EndReason,
     EventKind,
     IbdType,
     MeetingStatus,
     Outcome,
     Phase,
     Role,
+    Sex,
 )
 from mdt_desktop.domain.errors import RefusedError, ValidationError
 from mdt_desktop.domain.history import regimen_steps
 from mdt_desktop.domain.nhs import nhs_check_digit
-from mdt_desktop.domain.regimens import RegimenChange
+from mdt_desktop.domain.regimens import Regimen, RegimenChange
+from mdt_desktop.domain.sampling import SampleTiming, SamplingRules, sample_timing
 from mdt_desktop.models.db import open_database
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.patients import PatientService
@@ -51,6 +61,7 @@ TABLES = (
     "drug_level_annotations",
     "audit_events",
     "mdt_meta",
+    "medication_administrations",
 )
 
 
@@ -327,3 +338,218 @@ def test_small_demo_still_has_every_scenario(tmp_path, config):
     database.close()
     assert len(listed) == 4
     assert all(m.cases >= 2 for m in listed)
+
+
+# --- realism (issue 12 item 9) ---------------------------------------------------------------
+
+ANTI_TNF = (Drug.INFLIXIMAB_IV, Drug.ADALIMUMAB)
+DAY = timedelta(days=1)
+
+
+def anti_tnf_of(record):
+    return next(m.drug for m in record.medications if m.drug in ANTI_TNF)
+
+
+def test_induction_is_the_label_schedule_then_standard_maintenance(records, config):
+    # Labels (regimens.toml "induction", S1/S2/S6/S7/S102), in days from the first dose:
+    # infliximab 5 mg/kg at weeks 0, 2, 6 -> days 0, 14, 42; maintenance from week 14 -> day 98,
+    # 5 mg/kg every 8 weeks. Adalimumab 160 mg at week 0, 80 mg at week 2 -> days 0, 14;
+    # 40 mg every other week from week 4 -> day 28 (the label's "day 29", counted from day 1).
+    loading = {
+        Drug.INFLIXIMAB_IV: [
+            (0, 5.0, DoseUnit.MG_PER_KG),
+            (14, 5.0, DoseUnit.MG_PER_KG),
+            (42, 5.0, DoseUnit.MG_PER_KG),
+        ],
+        Drug.ADALIMUMAB: [(0, 160.0, DoseUnit.MG), (14, 80.0, DoseUnit.MG)],
+    }
+    maintenance = {
+        Drug.INFLIXIMAB_IV: (98, Regimen(Drug.INFLIXIMAB_IV, 5, DoseUnit.MG_PER_KG, 56)),
+        Drug.ADALIMUMAB: (28, Regimen(Drug.ADALIMUMAB, 40, DoseUnit.MG, 14)),
+    }
+    for record in records:
+        drug = anti_tnf_of(record)
+        doses = [m for m in record.medications if m.drug is drug and m.phase is Phase.INDUCTION]
+        first = doses[0].start
+        seen = [((m.start - first).days, m.dose_value, m.dose_unit) for m in doses]
+        assert seen == loading[drug], record.patient.hospital_number
+        assert all(m.end == m.start + DAY and m.interval_days == 1 for m in doses)
+        kept = [m for m in record.medications if m.drug is drug and m.phase is Phase.MAINTENANCE]
+        after, regimen = maintenance[drug]
+        assert (kept[0].start - first).days == after
+        assert kept[0].regimen == regimen
+        # Starting maintenance after induction is no change of regimen, least of all a reduction.
+        assert regimen_steps(record.medications, config.regimens)[0].change is None
+
+
+def test_a_switch_to_ustekinumab_is_one_loading_infusion_then_maintenance(records):
+    switched = [r for r in records if any(m.drug is Drug.USTEKINUMAB for m in r.medications)]
+    assert switched
+    for record in switched:
+        ustekinumab = [m for m in record.medications if m.drug is Drug.USTEKINUMAB]
+        loading = ustekinumab[0]
+        assert (loading.phase, loading.dose_value, loading.dose_unit) == (
+            Phase.INDUCTION,
+            6.0,
+            DoseUnit.MG_PER_KG,
+        )
+        assert loading.end == loading.start + DAY
+        if len(ustekinumab) > 1:  # label: 90 mg at week 8 (8 x 7 = 56 days), then every 8 weeks
+            assert ustekinumab[1].start == loading.start + timedelta(days=56)
+            assert ustekinumab[1].regimen == Regimen(Drug.USTEKINUMAB, 90, DoseUnit.MG, 56)
+
+
+def scheduled_infusions(record, until):
+    """Every infliximab dose day of the record's periods before *until*: start, + interval…"""
+    days = set()
+    for period in record.medications:
+        if period.drug is not Drug.INFLIXIMAB_IV:
+            continue
+        day, end = period.start, min(period.end or until, until)
+        while day < end:
+            days.add(day)
+            day += timedelta(days=period.interval_days)
+    return sorted(days)
+
+
+def test_each_infliximab_infusion_attended_is_recorded(records):
+    quiet = timedelta(days=math.ceil(9 * 30.4375))  # lost_to_follow_up_after: 9 months = 274 d
+    lost = 0
+    for record in records:
+        given = [a.given_on for a in record.administrations]
+        assert all(a.drug is Drug.INFLIXIMAB_IV for a in record.administrations)
+        assert given == sorted(set(given))
+        scheduled = scheduled_infusions(record, AS_OF)
+        if anti_tnf_of(record) is not Drug.INFLIXIMAB_IV:
+            assert not given
+            continue
+        on_list = any(m.drug is Drug.INFLIXIMAB_IV and m.end is None for m in record.medications)
+        if on_list and AS_OF - given[-1] > quiet:  # stopped attending, drug left "active"
+            lost += 1
+            assert given == [d for d in scheduled if d <= given[-1]]
+            assert all(AS_OF - o.collected_at.date() > quiet for o in record.observations)
+        else:
+            assert given == scheduled
+        # The closest two infusions are the label's first two, 2 weeks (14 days) apart.
+        assert min(b - a for a, b in itertools.pairwise(given)) >= timedelta(days=14)
+        for period in record.medications:
+            if period.drug is Drug.INFLIXIMAB_IV and period.phase is Phase.INDUCTION:
+                assert period.start in given  # every loading dose was given
+    assert lost <= 2
+
+
+def test_levels_fall_across_the_interval_as_the_physiology_says():
+    # Intravenous infliximab, half-life 9.5 days: t days after an infusion of an 8-weekly
+    # regimen the level is 2 ** ((56 - t) / 9.5) times the trough: day 28 -> 2 ** 2.947 = 7.713,
+    # day 55 -> 2 ** (1 / 9.5) = 1.0757; on the dose day (drawn before it) the trough itself.
+    assert interval_profile(Drug.INFLIXIMAB_IV, 56, 28) == pytest.approx(7.7134, abs=1e-3)
+    assert interval_profile(Drug.INFLIXIMAB_IV, 56, 55) == pytest.approx(1.0757, abs=1e-3)
+    assert interval_profile(Drug.INFLIXIMAB_IV, 56, 0) == 1.0
+    # Subcutaneous adalimumab every 2 weeks, k = ln 2 / 14 = 0.04951, absorption 0.45 a day:
+    # C(t) = e^-kt / (1 - e^-14k) - e^-0.45t / (1 - e^-6.3); C(7) = 1.41421 - 0.04293 = 1.37128,
+    # C(14) = 1 - 0.00184 = 0.99816: day 7 is 1.37128 / 0.99816 = 1.3738 times the trough.
+    assert interval_profile(Drug.ADALIMUMAB, 14, 7) == pytest.approx(1.3738, abs=1e-3)
+    for drug, interval in ((Drug.INFLIXIMAB_IV, 42), (Drug.ADALIMUMAB, 14), (Drug.ADALIMUMAB, 7)):
+        assert all(interval_profile(drug, interval, t) > 1 for t in range(1, interval))
+    # The same patient and noise: a level on day 28 is the trough times 7.713 (rounded to 0.1).
+    when = datetime(2026, 3, 4, 9, 0)
+    regimen = Regimen(Drug.INFLIXIMAB_IV, 5, DoseUnit.MG_PER_KG, 56)
+    trough = drug_level(random.Random(3), regimen, 0.1, 1.0, when, 0)
+    middle = drug_level(random.Random(3), regimen, 0.1, 1.0, when, 28)
+    assert middle.value == pytest.approx(trough.value * 7.7134, abs=0.1 * 7.7134)
+    assert middle.value > trough.value
+
+
+def test_reactive_levels_are_drawn_between_doses_and_read_as_not_troughs(records, config):
+    rules = SamplingRules.from_thresholds(config.thresholds)
+    between = 0
+    for record in records:
+        for obs in record.series(Analyte.INFLIXIMAB_LEVEL):
+            sampled = sample_timing(obs, record.medications, rules)
+            if sampled.timing is SampleTiming.NOT_TROUGH:
+                between += 1
+                assert 5 <= sampled.days_until <= 14  # a clinic visit late in the interval
+    assert between > 20
+
+
+def test_antibodies_are_the_demo_laboratorys_and_read_as_it_flags_them(records, config):
+    (assay,) = [a for a in config.antibody_assays if a.key == "demo-elisa"]
+    assert ("DEMO ELISA" in assay.names, assay.unit, assay.positive_from) == (
+        True,
+        "ug/mL{eq}",
+        2.5,
+    )
+    flags: Counter[str] = Counter()
+    for record in records:
+        molecule = {Drug.INFLIXIMAB_IV: "infliximab", Drug.ADALIMUMAB: "adalimumab"}
+        for obs in record.series(Analyte.ANTI_DRUG_ANTIBODIES):
+            assert (obs.assay, obs.unit) == ("DEMO ELISA", "ug/mL{eq}")
+            assert obs.target_drug == molecule[anti_tnf_of(record)]
+            reading = interpret(obs, config.antibody_assays)
+            flags[obs.abnormal_flag] += 1
+            if obs.below_limit:
+                assert (obs.value, obs.original_value, obs.abnormal_flag) == (2.5, "<2.5", "N")
+                assert reading.state is AntibodyState.NOT_DETECTED
+            else:
+                assert obs.value >= 2.5
+                assert obs.abnormal_flag == "POS"
+                assert reading.state is AntibodyState.DETECTED
+    assert flags["POS"] >= 3
+    assert set(flags) == {"N", "POS"}
+
+
+def test_stops_say_why_as_an_ehr_sends_it(records):
+    stops = Counter()
+    for record in records:
+        patient = record.patient
+        for period in record.medications:
+            if period.end_reason in (None, EndReason.REGIMEN_CHANGE, EndReason.COURSE_COMPLETED):
+                continue
+            assert period.end_reason_detail, (patient.hospital_number, period)
+            if period.drug in ANTI_TNF:
+                stops[(period.end_reason, period.end_reason_detail)] += 1
+            if period.end_reason is EndReason.PREGNANCY:
+                assert patient.sex is Sex.FEMALE
+                assert 18 <= patient.age_on(period.end) <= 42
+    assert stops[(EndReason.ADVERSE_EVENT, "Infusion reaction")] == 1
+    assert stops[(EndReason.PREGNANCY, "Pregnancy planned")] == 1
+    assert stops[(EndReason.PATIENT_CHOICE, "Patient choice")] == 1
+    assert any(reason is EndReason.LACK_OF_EFFECT for reason, _ in stops)
+
+
+def test_an_infusion_reaction_shows_the_infusion_and_the_antibodies_that_day(records):
+    (record,) = [
+        r for r in records if any(m.end_reason_detail == "Infusion reaction" for m in r.medications)
+    ]
+    stopped = next(m for m in record.medications if m.end_reason_detail == "Infusion reaction")
+    day = stopped.end - DAY  # the infusion was started that day: the period ends the next
+    assert day in {a.given_on for a in record.administrations}
+    (antibodies,) = [
+        o for o in record.series(Analyte.ANTI_DRUG_ANTIBODIES) if o.collected_at.date() == day
+    ]
+    assert antibodies.abnormal_flag == "POS"
+    assert any(m.drug is Drug.USTEKINUMAB and m.start > day for m in record.medications)
+
+
+def test_ulcerative_colitis_fails_more_often_after_de_escalation(config):
+    # Planned failure within a year of historic de-escalations followed > 12 months, by stratum:
+    # Crohn's on infliximab 0.22; UC on infliximab 1 - (1 - 0.22) ** 3.2 = 1 - e^(3.2 x ln 0.78)
+    # = 1 - e^-0.7951 = 1 - 0.4516 = 0.548 (hazard ratio 3.2 [S16], the configured
+    # "ulcerative_colitis" risk factor); adalimumab: Crohn's 0.28, UC 1 - 0.72 ** 1.5
+    # = 1 - 0.72 x 0.8485 = 1 - 0.6109 = 0.389.
+    plans = plan_cohort(4000, SEED, meeting_calendar(AS_OF), config)
+    failing = {Fate.RE_ESCALATED, Fate.TRIAL, Fate.STEROIDS, Fate.SURGERY, Fate.STOPPED}
+    strata: dict[tuple[Drug, IbdType], list[bool]] = {}
+    for plan in plans:
+        if plan.scenario is Scenario.HISTORIC and (AS_OF - plan.de_escalated_on).days > 365:
+            key = (plan.drug, plan.patient.ibd_type)
+            strata.setdefault(key, []).append(plan.fate in failing)
+    share = {key: sum(v) / len(v) for key, v in strata.items()}
+    expected = {
+        (Drug.INFLIXIMAB_IV, IbdType.CROHNS): 0.22,
+        (Drug.INFLIXIMAB_IV, IbdType.UC): 0.548,
+        (Drug.ADALIMUMAB, IbdType.CROHNS): 0.28,
+        (Drug.ADALIMUMAB, IbdType.UC): 0.389,
+    }
+    for key, value in expected.items():
+        assert share[key] == pytest.approx(value, abs=0.03), key

@@ -92,8 +92,8 @@ def test_someone_elses_server_database_is_refused(pg_url):
 def test_the_demo_reads_the_same_on_both_backends(pg_url, demo_master, config):
     """Write the demo's records into PostgreSQL and compare a meeting with the SQLite file."""
     cal = meeting_calendar(AS_OF)
-    plans = plan_cohort(40, 11, cal)
-    records = [simulate(plan, cal, 11) for plan in plans]
+    plans = plan_cohort(40, 11, cal, config)
+    records = [simulate(plan, cal, 11, config) for plan in plans]
     meetings = build_meetings(plans, records, cal, config, 11)
     server = open_database(url=pg_url)
     local = open_database(demo_master.parent / "pg-compare.sqlite3")
@@ -118,8 +118,8 @@ def test_the_demo_reads_the_same_on_both_backends(pg_url, demo_master, config):
 def test_snapshots_and_positions_are_locked_on_the_server(pg_url, config):
     """Schema 0003's triggers on PostgreSQL: snapshots append-only, positions follow sign-off."""
     cal = meeting_calendar(AS_OF)
-    plans = plan_cohort(30, 5, cal)
-    records = [simulate(plan, cal, 5) for plan in plans]
+    plans = plan_cohort(30, 5, cal, config)
+    records = [simulate(plan, cal, 5, config) for plan in plans]
     meetings = build_meetings(plans, records, cal, config, 5)
     server = open_database(url=pg_url)
     try:

@@ -1,7 +1,7 @@
 """Re-review after de-escalation through the services, on the demo (seed 7, as of 24 Nov 2026).
 
 The demo's MDT of 26 Aug 2026 de-escalated DEMO10017 (since re-escalated) and DEMO10073, and
-the one of 30 Sep 2026 DEMO10076 (a partial Mayo score of 2 since). A December meeting
+the one of 30 Sep 2026 DEMO10076 (calprotectin rising since: an early warning). A December meeting
 planned on 30 Dec 2026 should see the three again; DEMO10073's 3-month re-checks fall due in
 December without results yet.
 """
@@ -64,7 +64,7 @@ def test_the_next_month_re_surfaces_de_escalated_patients(admin, december):
         ("DEMO10073", RereviewTag.DATA_MISSING),
     ]
     relapsed = found[0].rereview
-    assert relapsed.summary == "Re-escalated on 08 Nov 2026"
+    assert relapsed.summary == "Re-escalated on 21 Nov 2026"
     assert relapsed.reason == "Re-review after de-escalation (26 Aug 2026): relapsing"
     missing = found[2].rereview
     assert missing.summary.startswith("Missing: ")
@@ -134,5 +134,5 @@ def test_meeting_json_carries_the_re_review(demo_db, config, admin, december):
     review = cases["DEMO10017"]["rereview"]
     assert review["tag"] == "relapsing"
     assert review["decided_on"] == "2026-08-26"
-    assert review["summary"] == "Re-escalated on 08 Nov 2026"
+    assert review["summary"] == "Re-escalated on 21 Nov 2026"
     assert all({"label", "due", "state", "missing"} <= set(c) for c in review["checks"])

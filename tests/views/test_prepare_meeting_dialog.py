@@ -443,7 +443,7 @@ def test_re_reviews_are_listed_with_their_tags_and_ticked(december_dialog):
     assert relapsing.data(Qt.ItemDataRole.FontRole).bold()
     assert missing.data(Qt.ItemDataRole.ForegroundRole) == TAG_COLOUR[RereviewTag.DATA_MISSING]
     assert model.index(0, 3).data() == "26 Aug 2026"
-    assert model.index(0, 4).data() == "Re-escalated on 08 Nov 2026"
+    assert model.index(0, 4).data() == "Re-escalated on 21 Nov 2026"
     tooltip = model.index(2, 4).data(Qt.ItemDataRole.ToolTipRole)
     assert "De-escalation to Infliximab IV 5 mg/kg every 8 weeks decided 26 Aug 2026" in (
         model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole)
