@@ -12,7 +12,6 @@ site time (docs/clinical.md, "Time"); a dose before the patient's birth is a pro
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 from mdt_desktop.domain.catalogue import DRUGS
@@ -23,12 +22,10 @@ from mdt_desktop.importers.fhir_context import (
     Entry,
     child,
     codings,
-    quantity_unit,
     shown,
     text,
-    unit_conflict,
 )
-from mdt_desktop.importers.fhir_medications import DOSE_UNITS, MAX_DOSE, medication_drug
+from mdt_desktop.importers.fhir_medications import DOSE_UNITS, dose_amount, medication_drug
 from mdt_desktop.importers.model import AdministrationIn, Where
 
 SKIPPED = {
@@ -84,18 +81,10 @@ def _dose(entry: Entry, context: Context) -> Dose:
     quantity = child(child(entry.resource, "dosage"), "dose")
     if quantity is None or "value" not in quantity:
         return None
-    value = quantity.get("value")
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        context.problem(entry, f"{DOSE}.value", f"{shown(value)} is not a number")
+    found = dose_amount(entry, context, quantity, DOSE)
+    if found is None:
         return None
-    if not 0 < value <= MAX_DOSE:
-        context.problem(entry, f"{DOSE}.value", f"{value:g} is not a plausible dose")
-        return None
-    conflict = unit_conflict(quantity)
-    if conflict is not None:
-        context.problem(entry, f"{DOSE}.unit", conflict)
-        return None
-    written = quantity_unit(quantity)
+    value, written = found
     unit = DOSE_UNITS.get((written or "").lower())
     if unit is None:
         context.notes.add(
@@ -103,7 +92,7 @@ def _dose(entry: Entry, context: Context) -> Dose:
             entry.number,
         )
         return None
-    return float(value), unit
+    return value, unit
 
 
 def _given(entry: Entry, context: Context) -> tuple[date, str] | None:

@@ -193,6 +193,24 @@ def _dose(entry: Entry, context: Context, dosage: JSON | None) -> tuple[float, D
             reason + (f" (the dosage text is {shown(free_text)})" if free_text else ""),
         )
         return None
+    found = dose_amount(entry, context, quantity, field_name)
+    if found is None:
+        return None
+    value, written = found
+    unit = DOSE_UNITS.get((written or "").lower())
+    if unit is None:
+        context.problem(entry, f"{field_name}.unit", f"{shown(written)}: expected mg or mg/kg")
+        return None
+    return value, unit
+
+
+def dose_amount(
+    entry: Entry, context: Context, quantity: JSON, field_name: str
+) -> tuple[float, str | None] | None:
+    """A dose Quantity's value and the unit it is written in; None after reporting a problem.
+
+    The value must be a plausible positive number and the ``unit`` and UCUM ``code`` must agree.
+    """
     value = quantity.get("value")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         context.problem(entry, f"{field_name}.value", f"{shown(value)} is not a number")
@@ -204,12 +222,7 @@ def _dose(entry: Entry, context: Context, dosage: JSON | None) -> tuple[float, D
     if conflict is not None:
         context.problem(entry, f"{field_name}.unit", conflict)
         return None
-    written = quantity_unit(quantity)
-    unit = DOSE_UNITS.get((written or "").lower())
-    if unit is None:
-        context.problem(entry, f"{field_name}.unit", f"{shown(written)}: expected mg or mg/kg")
-        return None
-    return float(value), unit
+    return float(value), quantity_unit(quantity)
 
 
 def medication_drug(entry: Entry, context: Context, unit: DoseUnit | None) -> Drug | None:
