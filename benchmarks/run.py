@@ -3,9 +3,9 @@
     python benchmarks/run.py [--quick] --json OUT [--db PATH]
 
 Builds (once) a seeded synthetic database of 2,000 patients and about a million observations,
-then measures each figure of ARCHITECTURE §8 that exists so far, with p50/p95 and the floor
-that bounds it from below (a bare Qt start, a bare matplotlib draw of the same series, a raw
-sqlite3 write). ``--quick`` takes fewer samples, never a smaller database. Not a test: nothing
+then measures each figure of docs/architecture.md ("Performance budgets"), with p50/p95 and
+the floor that bounds it from below (a bare Qt start, a bare matplotlib draw of the same series,
+a raw sqlite3 write). ``--quick`` takes fewer samples, never a smaller database. Not a test: nothing
 here passes or fails; the numbers go into the closing notes and are compared with the budgets.
 """
 

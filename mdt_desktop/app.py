@@ -18,7 +18,9 @@ from mdt_desktop.domain.errors import MdtError, RefusedError, ValidationError
 if TYPE_CHECKING:
     from mdt_desktop.cli import Target
 
-BROKEN_PYSIDE = ("6.12.0",)  # ARCHITECTURE §7: aborts Python 3.11 after ~5,000 calls
+BROKEN_PYSIDE = (
+    "6.12.0",
+)  # docs/architecture.md, reliability rules: aborts Python 3.11 after ~5,000 calls
 SCREENSHOT_TIMEOUT_MS = 60_000
 READY_ENV = "MDT_REPORT_READY"  # benchmarks: print the wall-clock time the first case is painted
 

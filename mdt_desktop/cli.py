@@ -1,4 +1,7 @@
-"""The ``mdt-desktop`` command (ARCHITECTURE §4): the GUI by default, headless subcommands.
+"""The ``mdt-desktop`` command: the GUI by default, headless subcommands.
+
+The commands, their options, JSON keys and exit codes are a contract (docs/architecture.md,
+"Command line").
 
 Importing this module never imports Qt; the GUI is loaded only when it is started.
 Exit codes: 0 done; 2 bad input or usage; 3 refused (locked, signed off, permission);
@@ -570,7 +573,8 @@ def _gui(args: argparse.Namespace) -> int:
         raise ValidationError("--demo builds a SQLite file; it cannot be combined with --url")
     if args.size and args.screenshot is None:
         raise ValidationError("--size only applies with --screenshot")
-    # Qt is imported here, and only here (ARCHITECTURE §1: cli.py never imports Qt otherwise).
+    # Qt is imported here, and only here: cli.py never imports Qt otherwise
+    # (docs/architecture.md, "Layers").
     app = importlib.import_module("mdt_desktop.app")
     result: int = app.run(args, resolve_target(args))
     return result

@@ -1,4 +1,7 @@
-"""The command line contract (ARCHITECTURE §4): commands, JSON keys, exit codes, messages."""
+"""The command line contract: commands, JSON keys, exit codes, messages.
+
+See docs/architecture.md, "Command line".
+"""
 
 import json
 import sqlite3

@@ -1,4 +1,4 @@
-"""The layers of ARCHITECTURE §1, checked on the source: the core never imports Qt."""
+"""The layers of docs/architecture.md, checked on the source: the core never imports Qt."""
 
 import ast
 from pathlib import Path

@@ -1,6 +1,7 @@
 """PySide6 6.12.0 on Python 3.11 leaks a reference to None on every call of a Qt method that
-returns nothing and aborts after ~5,000 calls (ARCHITECTURE §7). This canary makes 20,000 such
-calls in a fresh process and expects a clean exit; it fails on a broken PySide6."""
+returns nothing and aborts after ~5,000 calls (docs/architecture.md, reliability rules). This
+canary makes 20,000 such calls in a fresh process and expects a clean exit; it fails on a broken
+PySide6."""
 
 import subprocess
 import sys

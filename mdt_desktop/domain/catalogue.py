@@ -114,7 +114,7 @@ DRUGS: dict[Drug, DrugInfo] = {
 
 @dataclass(frozen=True, slots=True)
 class AnalyteInfo:
-    """Display name and canonical unit of an analyte (ARCHITECTURE §4)."""
+    """Display name and canonical unit of an analyte (docs/architecture.md, "Command line")."""
 
     label: str
     unit: str

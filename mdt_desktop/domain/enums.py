@@ -131,7 +131,10 @@ class EndReason(StrEnum):
 
 
 class Analyte(StrEnum):
-    """What an observation measures. Names are part of the CLI contract (ARCHITECTURE §4)."""
+    """What an observation measures.
+
+    The names are part of the CLI contract (docs/architecture.md, "Command line").
+    """
 
     FAECAL_CALPROTECTIN = "faecal_calprotectin"
     CRP = "crp"
@@ -282,7 +285,10 @@ class AttendanceStatus(StrEnum):
 
 
 class Evidence(StrEnum):
-    """How well a configured threshold is supported (CLINICAL.md conventions)."""
+    """How well a configured threshold is supported.
+
+    See docs/clinical.md, "Evidence grades and sources".
+    """
 
     VERIFIED = "verified"
     UNVERIFIED = "unverified"

@@ -3,9 +3,10 @@
 Most checks fall a number of months after the new regimen starts. The trough level at the new
 steady state follows the new regimen instead: it is due on the day of the dose it is drawn
 before — the ``trough``-th trough after the change (the first reduced dose is dose 1, so the
-first trough is drawn before dose 2), and no earlier than ``not_before_months`` (CLINICAL.md
-§7.2-7.3: levels settle within about 4 months after an interval change [S19]; "the first or
-second trough after the change" [S16, S19]). Without a known interval the check falls back to
+first trough is drawn before dose 2), and no earlier than ``not_before_months``
+(docs/clinical.md, "Flare and monitoring after de-escalation": levels settle within about 4
+months after an interval change [S19]; "the first or second trough after the change" [S16,
+S19]). Without a known interval the check falls back to
 its ``months``.
 """
 

@@ -1,4 +1,4 @@
-"""Montreal classification (Satsangi et al., Gut 2006; CLINICAL.md §5) stored as separate fields.
+"""Montreal classification stored as separate fields (docs/clinical.md, "Montreal classification").
 
 Age band rule (the published boundary at 16 is ambiguous): A1 = 16 or younger, A2 = 17-40,
 A3 = over 40, on completed years at diagnosis.

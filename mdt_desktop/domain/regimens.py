@@ -1,4 +1,4 @@
-"""Regimens, their intensity, and how consecutive regimens compare (CLINICAL.md §1.4).
+"""Regimens, their intensity, and how consecutive regimens compare (docs/clinical.md, "Dosing").
 
 Intensity is dose per week: mg/kg/week for weight-based doses (IV infliximab), mg/week otherwise.
 Two regimens are comparable only for the same drug with the same dose unit; anything else is a
@@ -126,7 +126,7 @@ def compare_intensity(a: Intensity, b: Intensity) -> int | None:
 
 
 def classify_change(previous: Regimen, current: Regimen) -> RegimenChange:
-    """Classify the move from *previous* to *current* (ARCHITECTURE §3).
+    """Classify the move from *previous* to *current* (docs/clinical.md, "Medication episodes").
 
     De-escalation is a change to a lower-intensity regimen of the same drug; escalation a change
     to a higher one. A different drug is a switch; a different dose unit cannot be compared.

@@ -17,7 +17,7 @@ from mdt_desktop.domain.enums import Analyte, Comparator, Evidence
 
 _E = TypeVar("_E", Analyte, Comparator, Evidence)
 
-DAYS_PER_MONTH = 30.4375  # ARCHITECTURE §4: months are days / 30.4375
+DAYS_PER_MONTH = 30.4375  # docs/architecture.md: months are days / 30.4375
 DAYS_PER_YEAR = 365.25
 DURATION_UNITS = {"days": 1.0, "months": DAYS_PER_MONTH, "years": DAYS_PER_YEAR}
 PLAIN_UNITS = {"count", *DURATION_UNITS}

@@ -1,4 +1,6 @@
-"""Opening a database (ARCHITECTURE §7); ``open_database`` is the only way the program opens one.
+"""Opening a database; ``open_database`` is the only way the program opens one.
+
+It follows docs/architecture.md, "Reliability rules learned the hard way".
 
 It applies the connection settings, takes the single-writer lock, checks the file's identity,
 backs it up and runs pending migrations.
@@ -287,7 +289,8 @@ def _migrate_sqlite(path: Path) -> None:
     """Run pending migrations in one transaction with foreign keys off, then check them.
 
     Alembic's batch mode rebuilds tables; with foreign keys on, SQLite would delete the
-    ON DELETE CASCADE children of a rebuilt parent (ARCHITECTURE §7).
+    ON DELETE CASCADE children of a rebuilt parent (docs/architecture.md, "Reliability rules
+    learned the hard way").
     """
     engine = _sqlite_engine(path, read_only=False, foreign_keys=False, poolclass=NullPool)
     try:

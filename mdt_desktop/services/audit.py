@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit log (ARCHITECTURE §2).
+"""The append-only, hash-chained audit log (docs/architecture.md, "Data model").
 
 Every write of clinical data calls ``record_audit`` inside the same transaction. Each row stores
 the hash of the row before it and a SHA-256 over its own content and that hash, so editing or

@@ -1,4 +1,6 @@
-"""JSON shapes of the CLI contract (ARCHITECTURE §4): ``patient --json`` and ``meeting --json``.
+"""JSON shapes of the CLI contract: ``patient --json`` and ``meeting --json``.
+
+See docs/architecture.md, "Command line".
 
 Keys listed in the contract are never renamed or removed; new keys may be added.
 """

@@ -1,4 +1,4 @@
-"""Regimen intensity for every regimen of CLINICAL.md §1.4, and how changes are classified."""
+"""Regimen intensity of every regimen in docs/clinical.md ("Dosing"); how changes are classified."""
 
 from datetime import date
 
@@ -26,7 +26,7 @@ IFX, ADA, SC = Drug.INFLIXIMAB_IV, Drug.ADALIMUMAB, Drug.INFLIXIMAB_SC
 MGKG, MG = DoseUnit.MG_PER_KG, DoseUnit.MG
 
 
-# CLINICAL.md §1.4 "Dose-intensity normalisation" plus the induction and the reduced regimens.
+# docs/clinical.md, "Dosing" (intensities) plus the induction and the reduced regimens.
 @pytest.mark.parametrize(
     ("drug", "dose", "unit", "interval", "expected", "expected_unit"),
     [

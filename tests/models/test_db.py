@@ -243,7 +243,10 @@ def downgrade():
 
 
 def test_migration_backs_up_first_and_keeps_cascade_children(tmp_path, monkeypatch):
-    """ARCHITECTURE §7: a rebuilt parent must not take its ON DELETE CASCADE children along."""
+    """A rebuilt parent must not take its ON DELETE CASCADE children along.
+
+    See docs/architecture.md, "Reliability rules learned the hard way".
+    """
     path = tmp_path / "old.sqlite3"
     database = open_database(path)
     with database.write() as session:
