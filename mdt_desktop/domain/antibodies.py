@@ -11,14 +11,18 @@ Plain Python. Antibody numbers belong to one assay: there is no cut-off that hol
    (resources/antibody_assays.toml, each with its source). Zero is never detected.
 4. The laboratory's own flag (HL7 OBX-8, FHIR ``interpretation``): POS, DET, A, H, HH, AA, RR
    say detected; NEG, ND, N, NR say not; IND, E and anything else say nothing.
+5. The laboratory's reference range (HL7 OBX-7, FHIR ``referenceRange``): above its upper end
+   (``<3.0``, ``0-3``) is detected, within it not.
 
-When the cut-off and the flag disagree the result is unknown and both are named. Without a
-cut-off and without a flag, a number alone is unknown: "2.1 U/mL" may be positive on one assay
-and negative on another. Unknown is shown as such and never passes a checklist item.
+Every source there is must agree; when they disagree the result is unknown and each is named.
+Without a cut-off, a flag or a reference range, a number alone is unknown: "2.1 U/mL" may be
+positive on one assay and negative on another. Unknown is shown as such and never passes a
+checklist item.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -125,27 +129,81 @@ def lab_flag(observation: Observation) -> AntibodyState | None:
 def interpret(observation: Observation, assays: Sequence[AntibodyAssay] = ()) -> AntibodyReading:
     """Read one anti-drug antibody result (see the module's rules)."""
     assay = next((a for a in assays if a.matches(observation)), None)
-    flag = lab_flag(observation)
+    limit = reference_limit(observation.reference_range)
     shown = f"{observation.display_value} {observation.unit}".strip()
     if observation.comparator in (Comparator.LT, Comparator.LE):
-        return _below_limit(observation, assay, shown)
+        return _below_limit(observation, assay, limit, shown)
     if observation.comparator in (Comparator.GT, Comparator.GE):
         return AntibodyReading(AntibodyState.DETECTED, f"{shown}: above the assay's range", assay)
     if observation.value <= 0:
         return AntibodyReading(AntibodyState.NOT_DETECTED, f"{shown}: none measured", assay)
-    by_cutoff = None
-    if assay is not None:
-        by_cutoff = (
-            AntibodyState.DETECTED
-            if assay.positive(observation.value)
-            else AntibodyState.NOT_DETECTED
+    readings = [
+        reading
+        for reading in (
+            _by_cutoff(observation.value, assay),
+            _by_flag(observation),
+            _by_range(observation.value, limit, observation.reference_range or ""),
         )
-    return _combine(shown, by_cutoff, flag, assay, observation.abnormal_flag or "")
+        if reading is not None
+    ]
+    return _combine(shown, readings, assay)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceLimit:
+    """The upper end of a laboratory's reference range: normal below it (or up to it)."""
+
+    value: float
+    inclusive: bool  # "0-3" and "<=3": 3 is still normal; "<3": 3 is not
+
+    def exceeded_by(self, value: float) -> bool:
+        return value > self.value if self.inclusive else value >= self.value
+
+
+_RANGE_BELOW = re.compile(r"^\s*(<=?|≤)\s*(\d+(?:\.\d+)?)\s*\S*\s*$")
+_RANGE_SPAN = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*\S*\s*$")
+
+
+def reference_limit(text: str | None) -> ReferenceLimit | None:
+    """The upper limit of a reference range as laboratories write it (``<3.0``, ``0-3``)."""
+    written = (text or "").strip()
+    below = _RANGE_BELOW.match(written)
+    if below is not None:
+        return ReferenceLimit(float(below.group(2)), below.group(1) != "<")
+    span = _RANGE_SPAN.match(written)
+    return ReferenceLimit(float(span.group(1)), True) if span is not None else None
+
+
+def _by_cutoff(value: float, assay: AntibodyAssay | None) -> tuple[AntibodyState, str] | None:
+    if assay is None:
+        return None
+    state = AntibodyState.DETECTED if assay.positive(value) else AntibodyState.NOT_DETECTED
+    return state, assay.describe()
+
+
+def _by_flag(observation: Observation) -> tuple[AntibodyState, str] | None:
+    state = lab_flag(observation)
+    if state is None:
+        return None
+    return state, f"laboratory flag {observation.abnormal_flag!r} [{SOURCE_TAG}]"
+
+
+def _by_range(
+    value: float, limit: ReferenceLimit | None, written: str
+) -> tuple[AntibodyState, str] | None:
+    if limit is None:
+        return None
+    state = AntibodyState.DETECTED if limit.exceeded_by(value) else AntibodyState.NOT_DETECTED
+    return state, f"laboratory reference range {written!r} [{SOURCE_TAG}]"
 
 
 def _below_limit(
-    observation: Observation, assay: AntibodyAssay | None, shown: str
+    observation: Observation,
+    assay: AntibodyAssay | None,
+    limit: ReferenceLimit | None,
+    shown: str,
 ) -> AntibodyReading:
+    """``<x``: not detected, unless a known positivity limit lies below x."""
     if assay is not None and observation.value > assay.positive_from:
         return AntibodyReading(
             AntibodyState.UNKNOWN,
@@ -153,34 +211,34 @@ def _below_limit(
             "so the result may be positive",
             assay,
         )
+    if limit is not None and limit.exceeded_by(observation.value):
+        return AntibodyReading(
+            AntibodyState.UNKNOWN,
+            f"{shown}: the reported limit is above the laboratory's reference range "
+            f"{observation.reference_range!r}, so the result may be positive",
+            assay,
+        )
     return AntibodyReading(AntibodyState.NOT_DETECTED, f"{shown}: below the assay's limit", assay)
 
 
 def _combine(
-    shown: str,
-    by_cutoff: AntibodyState | None,
-    flag: AntibodyState | None,
-    assay: AntibodyAssay | None,
-    flag_text: str,
+    shown: str, readings: Sequence[tuple[AntibodyState, str]], assay: AntibodyAssay | None
 ) -> AntibodyReading:
-    flag_part = f"laboratory flag {flag_text!r} [{SOURCE_TAG}]"
-    if by_cutoff is not None and flag is not None and by_cutoff is not flag:
+    """One reading when every source agrees; unknown, naming each, when they disagree."""
+    if not readings:
         return AntibodyReading(
             AntibodyState.UNKNOWN,
-            f"{shown}: sources disagree — the cut-off ({assay.describe() if assay else ''}) "
-            f"says {by_cutoff.label.lower()}, the {flag_part} says {flag.label.lower()}",
+            f"{shown}: no positivity cut-off is configured for this assay and unit, and the "
+            "laboratory sent neither a flag nor a reference range (antibody numbers differ "
+            "between assays)",
             assay,
         )
-    if by_cutoff is not None and assay is not None:
-        return AntibodyReading(by_cutoff, f"{shown}: {assay.describe()}", assay)
-    if flag is not None:
-        return AntibodyReading(flag, f"{shown}: {flag_part}", assay)
-    return AntibodyReading(
-        AntibodyState.UNKNOWN,
-        f"{shown}: no positivity cut-off is configured for this assay and unit, and the "
-        "laboratory sent no flag (antibody numbers differ between assays)",
-        assay,
-    )
+    states = {state for state, _ in readings}
+    if len(states) > 1:
+        said = "; ".join(f"{why} says {state.label.lower()}" for state, why in readings)
+        return AntibodyReading(AntibodyState.UNKNOWN, f"{shown}: sources disagree — {said}", assay)
+    state = readings[0][0]
+    return AntibodyReading(state, f"{shown}: {'; '.join(why for _, why in readings)}", assay)
 
 
 # --- configuration (resources/antibody_assays.toml) -----------------------------------------

@@ -129,6 +129,7 @@ class Observation:
     assay: str | None = None
     target_drug: str | None = None
     abnormal_flag: str | None = None
+    reference_range: str | None = None  # as the laboratory sent it, e.g. "<3.0" or "0-3"
 
     @property
     def label(self) -> str:

@@ -8,8 +8,9 @@ is only its display), ``valueInteger``, or ``valueString`` such as ``"<2.5"`` or
 ``"<2.5 ug/mL"`` (without a unit only scores can be read). Time: ``effectiveDateTime``,
 ``effectivePeriod.start``, ``effectiveInstant`` or, failing those, ``issued``, converted to site
 time (docs/clinical.md, "Time"); a result taken before the patient's birth is a problem. The
-first ``interpretation`` code (N, H, L, POS, NEG, ...) is kept as the lab's flag: the antibody
-reading uses it (docs/clinical.md, "Antibodies").
+first ``interpretation`` code (N, H, L, POS, NEG, ...) is kept as the lab's flag and the first
+``referenceRange`` as its reference range: the antibody reading uses both (docs/clinical.md,
+"Antibodies").
 
 Status: final, amended and corrected results are imported. Preliminary and registered results
 are skipped with a note (the final result will follow), as are cancelled, entered-in-error and
@@ -55,6 +56,7 @@ VALUE_WITH_UNIT = re.compile(
 MAX_UNIT = 32  # characters stored for the unit as received
 MAX_ASSAY = 128
 MAX_FLAG = 8
+MAX_RANGE = 32  # characters of the reference range stored
 
 
 def read_observation(entry: Entry, context: Context) -> None:
@@ -105,6 +107,7 @@ def read_observation(entry: Entry, context: Context) -> None:
         comparator=value[2],
         assay=_assay(resource),
         abnormal_flag=_flag(resource),
+        reference_range=_reference_range(resource),
     )
     result = convert(raw, context.codes)
     if isinstance(result, LabResult):
@@ -187,6 +190,23 @@ def _flag(resource: JSON) -> str | None:
     concept = next(iter(children(resource, "interpretation")), None)
     flag = next((c for c in (text(c, "code") for c in codings(concept)) if c), None)
     return flag if flag and len(flag) <= MAX_FLAG else None
+
+
+def _reference_range(resource: JSON) -> str | None:
+    """The first ``referenceRange`` as text: ``low-high``, ``<=high``, ``>=low`` or its text."""
+    found = next(iter(children(resource, "referenceRange")), None)
+    low = number_text((child(found, "low") or {}).get("value"))
+    high = number_text((child(found, "high") or {}).get("value"))
+    if low is not None and high is not None:
+        written = f"{low}-{high}"
+    elif high is not None:
+        written = f"<={high}"
+    elif low is not None:
+        written = f">={low}"
+    else:
+        written = text(found, "text") or ""
+    written = "".join(c for c in written if c.isprintable()).strip()
+    return written[:MAX_RANGE] or None
 
 
 def _located(problem: Problem, value_field: str) -> Problem:

@@ -6,7 +6,8 @@ of type MR, or the only one if it has no type), PID-5 and PID-7 the identity the
 against the stored patient. Each OBR starts an order: OBR-4 is the order (a panel code is never
 a result) and OBR-7 the default sample time. Each OBX is one result: OBX-3 code (primary coding,
 then the alternate), OBX-2 value type NM, SN, ST or TX, OBX-5 value (``<5`` and the like), OBX-6
-unit, OBX-8 flags, OBX-11 status, OBX-14 sample time (else OBR-7), OBX-17 method (the assay).
+unit, OBX-7 reference range, OBX-8 flags, OBX-11 status, OBX-14 sample time (else OBR-7),
+OBX-17 method (the assay).
 Problems name the HL7 field (OBX-5, not "value"). Times with an offset (``+0100``) are converted
 to the site's zone, times without one are site time (docs/clinical.md, "Time"). A message with a
 second PID is a problem naming both: this import takes one patient per message, so that no
@@ -52,6 +53,7 @@ MAX_PROBLEMS = 1000  # a wholly wrong file is summarised, not listed to the last
 MAX_NOTES = 1000
 MAX_TIMES = 10_000  # times remembered
 MAX_FLAG = 8  # the stored abnormal flag's length
+MAX_RANGE = 32  # the stored reference range's length
 IMPORTED = frozenset({"F", "C"})
 SKIPPED = {
     "P": "preliminary result; the final one (F) will be imported",
@@ -355,6 +357,7 @@ def _obx(ctx: _Context, state: _State, segment: Segment) -> None:
         where=Where(ctx.parsed.name, place),
         assay=segment.component(17, 2).strip() or segment.text(17) or None,
         abnormal_flag=flag or None,
+        reference_range=_reference_range(segment),
     )
     result = convert(raw, ctx.codes)
     if isinstance(result, LabResult):
@@ -363,6 +366,12 @@ def _obx(ctx: _Context, state: _State, segment: Segment) -> None:
         ctx.parsed.problems.append(
             replace(result, field=OBX_FIELDS.get(result.field, result.field))
         )
+
+
+def _reference_range(segment: Segment) -> str | None:
+    """OBX-7 as the laboratory wrote it (``<3.0``, ``0-3``), cut to what is stored."""
+    written = "".join(c for c in segment.text(7) if c.isprintable()).strip()
+    return written[:MAX_RANGE] or None
 
 
 def _not_final(ctx: _Context, place: str, status: str, test: str) -> None:

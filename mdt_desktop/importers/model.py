@@ -125,6 +125,7 @@ class LabResult:
     assay: str | None = None
     target_drug: str | None = None  # antibodies: the molecule ("infliximab"), whatever the route
     abnormal_flag: str | None = None
+    reference_range: str | None = None  # the laboratory's, as sent (OBX-7, referenceRange)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ class RawResult:
     comparator: str | None = None  # when the format gives it apart from the value (FHIR)
     assay: str | None = None
     abnormal_flag: str | None = None
+    reference_range: str | None = None
 
 
 def parse_value(text: str, comparator: str | None = None) -> tuple[float, Comparator | None]:
@@ -109,6 +110,7 @@ def convert(raw: RawResult, codes: CodeTable) -> LabResult | Problem:
         assay=raw.assay,
         target_drug=mapping.target_drug,
         abnormal_flag=raw.abnormal_flag,
+        reference_range=raw.reference_range,
     )
 
 

@@ -168,6 +168,7 @@ class ObservationRow(Base):
     assay: Mapped[str | None] = mapped_column(String(128))
     target_drug: Mapped[str | None] = mapped_column(String(32))
     abnormal_flag: Mapped[str | None] = mapped_column(String(8))
+    reference_range: Mapped[str | None] = mapped_column(String(32))  # as the laboratory sent it
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     patient: Mapped[PatientRow] = relationship(back_populates="observations")

@@ -43,7 +43,13 @@ from mdt_desktop.models import (
 from mdt_desktop.models.text_guard import CONTROL
 
 CHUNK = 500  # parameters per IN (...) query, well under every driver's limit
-LIMITS = {"original_value": 64, "original_unit": 32, "unit": 32, "assay": 128}
+LIMITS = {
+    "original_value": 64,
+    "original_unit": 32,
+    "unit": 32,
+    "assay": 128,
+    "reference_range": 32,
+}
 # The element holding a record's date, by format, for a problem found against the stored patient
 DATE_FIELDS = {
     ("FHIR R4", "result"): "effective[x]",

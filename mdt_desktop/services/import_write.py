@@ -342,6 +342,7 @@ def _observation(patient_id: int, result: LabResult, now: datetime) -> dict[str,
         "assay": result.assay,
         "target_drug": result.target_drug,
         "abnormal_flag": result.abnormal_flag,
+        "reference_range": result.reference_range,
         "created_at": now,
     }
 

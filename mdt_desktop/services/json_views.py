@@ -106,6 +106,8 @@ def _observation(obs: Observation) -> dict[str, Any]:
         "source": obs.source,
         "assay": obs.assay,
         "target_drug": obs.target_drug,
+        "abnormal_flag": obs.abnormal_flag,
+        "reference_range": obs.reference_range,
     }
 
 

@@ -154,6 +154,7 @@ def observation_from_row(row: ObservationRow) -> Observation:
         assay=row.assay,
         target_drug=row.target_drug,
         abnormal_flag=row.abnormal_flag,
+        reference_range=row.reference_range,
     )
 
 
@@ -172,6 +173,7 @@ def observation_columns(obs: Observation, patient_id: int, created_at: datetime)
         "assay": obs.assay,
         "target_drug": obs.target_drug,
         "abnormal_flag": obs.abnormal_flag,
+        "reference_range": obs.reference_range,
         "created_at": created_at,
     }
 

@@ -9,6 +9,7 @@ the source gave it (``end_reason_detail``) beside the coded one, which gains "pr
 period may be a single dose; doses given (FHIR MedicationAdministration) are stored as contact
 with the patient. Antibody results name the molecule they are against (``infliximab``), not a
 route (``infliximab_iv``): levels and antibodies of one drug are one drug whatever its route.
+A result keeps the laboratory's reference range as sent (``reference_range``).
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_medication_administrations')),
     sa.UniqueConstraint('patient_id', 'drug', 'given_on', name=op.f('uq_medication_administrations_patient_id_drug_given_on'))
     )
+    # The laboratory's reference range as sent (OBX-7, FHIR referenceRange): for antibodies it is
+    # the assay's own positivity limit.
+    with op.batch_alter_table('observations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reference_range', sa.String(length=32), nullable=True))
     # One drug identity: antibodies are against a molecule, whatever the route it was given by.
     op.execute(
         "UPDATE observations SET target_drug = 'infliximab' "
@@ -82,6 +87,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('observations', schema=None) as batch_op:
+        batch_op.drop_column('reference_range')
     op.drop_table('medication_administrations')
     op.execute("UPDATE medication_periods SET phase = 'induction' WHERE phase = 'single_dose'")
     op.execute("UPDATE medication_periods SET end_reason = 'other' WHERE end_reason = 'pregnancy'")
