@@ -370,8 +370,12 @@ def _obx(ctx: _Context, state: _State, segment: Segment) -> None:
 
 def _reference_range(segment: Segment) -> str | None:
     """OBX-7 as the laboratory wrote it (``<3.0``, ``0-3``), cut to what is stored."""
-    written = "".join(c for c in segment.text(7) if c.isprintable()).strip()
-    return written[:MAX_RANGE] or None
+    written = segment.text(7)
+    if not written:
+        return None
+    if not written.isprintable():
+        written = "".join(c for c in written if c.isprintable())
+    return written.strip()[:MAX_RANGE] or None
 
 
 def _not_final(ctx: _Context, place: str, status: str, test: str) -> None:

@@ -12,6 +12,7 @@ reason's text that was not known, or the phase of a period the importer stored a
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -322,34 +323,26 @@ def _before_birth(plan: Plan, files: list[ParsedFile], stored: dict[str, Patient
     births = {number: row.date_of_birth for number, row in stored.items()}
     births.update((p.hospital_number, p.date_of_birth) for p in plan.new_patients)
     for parsed in files:
-        records: list[tuple[str, Dated]] = [
-            *(("result", r) for r in parsed.results),
-            *(("medication", m) for m in parsed.medications),
-            *(("event", e) for e in parsed.events),
-            *(("administration", a) for a in parsed.administrations),
-        ]
-        for kind, record in records:
-            born = births.get(record.hospital_number)
-            when = _date_of(record)
-            if born is not None and when < born:
+        groups: tuple[tuple[str, Sequence[Dated], Callable[[Any], date]], ...] = (
+            ("result", parsed.results, lambda r: r.collected_at.date()),
+            ("medication", parsed.medications, lambda m: m.start),
+            ("event", parsed.events, lambda e: e.occurred_on),
+            ("administration", parsed.administrations, lambda a: a.given_on),
+        )
+        for kind, records, dated in groups:
+            field_name = DATE_FIELDS.get((parsed.format, kind), "date")
+            for record in records:
+                born = births.get(record.hospital_number)
+                if born is None or (when := dated(record)) >= born:
+                    continue
                 plan.problems.append(
                     Problem(
                         record.where,
-                        DATE_FIELDS.get((parsed.format, kind), "date"),
+                        field_name,
                         f"{when.isoformat()} is before the birth of {record.hospital_number} "
                         f"({born.isoformat()})",
                     )
                 )
-
-
-def _date_of(record: Dated) -> date:
-    if isinstance(record, LabResult):
-        return record.collected_at.date()
-    if isinstance(record, MedicationIn):
-        return record.start
-    if isinstance(record, EventIn):
-        return record.occurred_on
-    return record.given_on
 
 
 def _places(wheres: list[Where]) -> str:
@@ -538,7 +531,9 @@ def _stored_results(
 
 def _text_problem(result: LabResult) -> Problem | None:
     for name, limit in LIMITS.items():
-        value = getattr(result, name) or ""
+        value = getattr(result, name)
+        if not value:
+            continue
         if len(value) > limit:
             return Problem(result.where, name, f"{len(value)} characters; at most {limit}")
         if CONTROL.search(value):
