@@ -216,9 +216,14 @@ class CaseStatus(StrEnum):
 
 
 class Outcome(StrEnum):
-    """The team's decision for one case."""
+    """The team's decision for one case.
+
+    De-escalate and re-escalate both name a target regimen and start it on their effective date;
+    a de-escalation of a patient already on a reduced regimen is a further de-escalation.
+    """
 
     DE_ESCALATE = "de_escalate"
+    RE_ESCALATE = "re_escalate"
     CONTINUE_INTENSIFIED = "continue_intensified"
     STOP_ANTI_TNF = "stop_anti_tnf"
     DEFER = "defer_for_investigation"
@@ -226,9 +231,15 @@ class Outcome(StrEnum):
     OTHER = "other"
 
     @property
+    def changes_regimen(self) -> bool:
+        """True for the outcomes that start a new regimen (they need a target)."""
+        return self in (Outcome.DE_ESCALATE, Outcome.RE_ESCALATE)
+
+    @property
     def label(self) -> str:
         return {
             Outcome.DE_ESCALATE: "De-escalate",
+            Outcome.RE_ESCALATE: "Re-escalate",
             Outcome.CONTINUE_INTENSIFIED: "Continue intensified",
             Outcome.STOP_ANTI_TNF: "Stop anti-TNF",
             Outcome.DEFER: "Defer for investigation",

@@ -195,9 +195,9 @@ class DecisionRow(Base):
         one_of("target_drug", Drug, nullable=True),
         one_of("target_dose_unit", DoseUnit, nullable=True),
         CheckConstraint(
-            f"outcome <> '{Outcome.DE_ESCALATE.value}' OR (target_drug IS NOT NULL AND "
-            "target_dose IS NOT NULL AND target_dose_unit IS NOT NULL AND "
-            "target_interval_days IS NOT NULL AND effective_date IS NOT NULL)",
+            f"outcome NOT IN ('{Outcome.DE_ESCALATE.value}', '{Outcome.RE_ESCALATE.value}') OR "
+            "(target_drug IS NOT NULL AND target_dose IS NOT NULL AND target_dose_unit IS NOT "
+            "NULL AND target_interval_days IS NOT NULL AND effective_date IS NOT NULL)",
             name="de_escalation_has_target",
         ),
         CheckConstraint("length(trim(rationale)) > 0", name="rationale_present"),

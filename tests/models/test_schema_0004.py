@@ -66,11 +66,74 @@ def written_by_0003(tmp_path, monkeypatch):
                 {"p": patient, "now": NOW},
             )
         database.close()
+    _signed_off_meeting(path)
     raw = sqlite3.connect(path)
     columns = {r[1] for r in raw.execute("PRAGMA table_info(observations)")}
     raw.close()
     assert "reference_range" not in columns  # really the old schema
     return path
+
+
+def _signed_off_meeting(path):
+    """A meeting with one decided case and a position, then signed off (raw SQL, as 0003)."""
+    raw = sqlite3.connect(path)
+    now = "2026-01-01 09:00:00"
+    raw.executescript(
+        f"""
+        INSERT INTO clinicians (id, name, role, active, is_demo, created_at)
+            VALUES (1, 'Dr Chair', 'ibd_consultant', 1, 0, '{now}');
+        INSERT INTO meetings (id, meeting_date, chair_id, status, location, created_at)
+            VALUES (1, '2026-01-28', 1, 'in_progress', '', '{now}');
+        INSERT INTO case_reviews (id, meeting_id, patient_id, position, status, added_reason,
+            created_at) VALUES (1, 1, 1, 1, 'discussed', '', '{now}');
+        INSERT INTO decisions (id, case_review_id, outcome, rationale, dissent, monitoring,
+            decided_by_id, decided_at, amendment_reason)
+            VALUES (1, 1, 'continue_intensified', 'Active disease', '', '[]', 1, '{now}', '');
+        INSERT INTO decision_positions (id, decision_id, clinician_id, role, position, comment,
+            recorded_by_id, recorded_at)
+            VALUES (1, 1, 1, 'ibd_consultant', 'agree', '', 1, '{now}');
+        UPDATE meetings SET status = 'signed_off', signed_off_at = '{now}', signed_off_by_id = 1
+            WHERE id = 1;
+        """
+    )
+    raw.commit()
+    raw.close()
+
+
+def test_the_upgrade_keeps_the_sign_off_locks_of_decisions_and_positions(written_by_0003):
+    # SQLite rebuilds the decisions table to allow "re_escalate": its lock and the positions'
+    # lock (which names it) must come back exactly.
+    open_database(written_by_0003).close()
+    raw = sqlite3.connect(written_by_0003)
+    try:
+        for statement in (
+            "UPDATE decisions SET rationale = 'changed' WHERE id = 1",
+            "DELETE FROM decisions WHERE id = 1",
+            "UPDATE decision_positions SET position = 'disagree' WHERE id = 1",
+            "INSERT INTO decisions (case_review_id, outcome, rationale, dissent, monitoring, "
+            "decided_by_id, decided_at, amendment_reason) VALUES (1, 'other', 'x', '', '[]', 1, "
+            "'2026-01-02', '')",
+        ):
+            with pytest.raises(sqlite3.IntegrityError, match="signed-off MDT meeting"):
+                raw.execute(statement)
+        assert raw.execute("SELECT rationale FROM decisions").fetchone()[0] == "Active disease"
+        # The new outcome is storable (on an open meeting) and needs its target regimen.
+        raw.execute(
+            "INSERT INTO meetings (id, meeting_date, chair_id, status, location, created_at) "
+            "VALUES (2, '2026-02-25', 1, 'planned', '', '2026-02-01')"
+        )
+        raw.execute(
+            "INSERT INTO case_reviews (id, meeting_id, patient_id, position, status, "
+            "added_reason, created_at) VALUES (2, 2, 1, 1, 'pending', '', '2026-02-01')"
+        )
+        with pytest.raises(sqlite3.IntegrityError, match="de_escalation_has_target"):
+            raw.execute(
+                "INSERT INTO decisions (case_review_id, outcome, rationale, dissent, monitoring, "
+                "decided_by_id, decided_at, amendment_reason) VALUES (2, 're_escalate', 'Flare', "
+                "'', '[]', 1, '2026-02-25', '')"
+            )
+    finally:
+        raw.close()
 
 
 def test_the_upgrade_keeps_every_row_and_names_the_molecule(written_by_0003):

@@ -9,13 +9,21 @@ the source gave it (``end_reason_detail``) beside the coded one, which gains "pr
 period may be a single dose; doses given (FHIR MedicationAdministration) are stored as contact
 with the patient. Antibody results name the molecule they are against (``infliximab``), not a
 route (``infliximab_iv``): levels and antibodies of one drug are one drug whatever its route.
-A result keeps the laboratory's reference range as sent (``reference_range``).
+A result keeps the laboratory's reference range as sent (``reference_range``). Issue 13:
+re-escalation is a decision outcome with a target regimen.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from mdt_desktop.models.migrations.helpers import (
+    LOCKS,
+    POSITION_LOCKS,
+    create_signoff_locks,
+    drop_signoff_locks,
+)
 
 revision = '0004'
 down_revision = '0003'
@@ -53,6 +61,42 @@ def _checks(phases: str, reasons: str) -> None:
         )
 
 
+OLD_OUTCOMES = (
+    "'de_escalate', 'continue_intensified', 'stop_anti_tnf', 'defer_for_investigation', "
+    "'refer_to_trial', 'other'"
+)
+NEW_OUTCOMES = (
+    "'de_escalate', 're_escalate', 'continue_intensified', 'stop_anti_tnf', "
+    "'defer_for_investigation', 'refer_to_trial', 'other'"
+)
+TARGET_COLUMNS = (
+    "(target_drug IS NOT NULL AND target_dose IS NOT NULL AND target_dose_unit IS NOT NULL AND "
+    "target_interval_days IS NOT NULL AND effective_date IS NOT NULL)"
+)
+# Triggers that name the decisions table: SQLite's table rebuild (rename) refuses to run while
+# they exist, so they are dropped before it and installed again after.
+DECISION_LOCKS = (*(lock for lock in LOCKS if lock.table == 'decisions'), *POSITION_LOCKS)
+
+
+def _outcomes(outcomes: str, with_target: str) -> None:
+    """Rewrite the outcome CHECKs; SQLite rebuilds the table, so its sign-off lock is renewed."""
+    sqlite = op.get_bind().dialect.name == 'sqlite'
+    if sqlite:
+        drop_signoff_locks(DECISION_LOCKS, shared=False)
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_decisions_outcome_valid'), type_='check')
+        batch_op.drop_constraint(op.f('ck_decisions_de_escalation_has_target'), type_='check')
+        batch_op.create_check_constraint(
+            op.f('ck_decisions_outcome_valid'), f"outcome IN ({outcomes})"
+        )
+        batch_op.create_check_constraint(
+            op.f('ck_decisions_de_escalation_has_target'),
+            f"outcome NOT IN ({with_target}) OR {TARGET_COLUMNS}",
+        )
+    if sqlite:
+        create_signoff_locks(DECISION_LOCKS, shared=False)
+
+
 def upgrade() -> None:
     with op.batch_alter_table('medication_periods', schema=None) as batch_op:
         batch_op.add_column(
@@ -79,6 +123,8 @@ def upgrade() -> None:
     # the assay's own positivity limit.
     with op.batch_alter_table('observations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reference_range', sa.String(length=32), nullable=True))
+    # Issue 13: re-escalation is an outcome of its own, with a target regimen like a de-escalation.
+    _outcomes(NEW_OUTCOMES, "'de_escalate', 're_escalate'")
     # One drug identity: antibodies are against a molecule, whatever the route it was given by.
     op.execute(
         "UPDATE observations SET target_drug = 'infliximab' "
@@ -87,6 +133,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("UPDATE decisions SET outcome = 'other' WHERE outcome = 're_escalate'")
+    _outcomes(OLD_OUTCOMES, "'de_escalate'")
     with op.batch_alter_table('observations', schema=None) as batch_op:
         batch_op.drop_column('reference_range')
     op.drop_table('medication_administrations')
