@@ -384,7 +384,7 @@ def _meeting(args: argparse.Namespace) -> int:
         return 0
     from mdt_desktop.cli_text import meeting_text
 
-    print(meeting_text(meeting))
+    print(meeting_text(meeting, board.cases))
     return 0
 
 

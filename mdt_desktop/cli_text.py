@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mdt_desktop.domain.catalogue import ANALYTES, DRUGS, display_unit
 from mdt_desktop.domain.chase import ChaseList, headline, latest_text, overdue_text
-from mdt_desktop.domain.enums import AttendanceStatus
+from mdt_desktop.domain.enums import AttendanceStatus, CaseStatus
 from mdt_desktop.domain.monthly_summary import MonthlySummary, summary_headline
 from mdt_desktop.domain.outcome_audit import AuditFigures, BaselineRow, DrugBurden, OutcomeAudit
 from mdt_desktop.domain.outcomes import CensorReason, FailureReason
-from mdt_desktop.domain.records import MeetingRecord, PatientRecord
+from mdt_desktop.domain.records import CaseSummary, MeetingRecord, PatientRecord
+from mdt_desktop.domain.wording import count
 from mdt_desktop.services.imports import ImportReport
+from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.services.patients import ReviewSummary
 
 
@@ -49,10 +53,12 @@ def patient_text(record: PatientRecord, reviews: list[ReviewSummary]) -> str:
     return "\n".join(lines)
 
 
-def meeting_text(meeting: MeetingRecord) -> str:
-    """A terminal summary of one meeting."""
+def meeting_text(meeting: MeetingRecord, details: Sequence[CaseDetail] = ()) -> str:
+    """A terminal summary of one meeting (with the board's *details*: why re-reviews are back)."""
+    reviews = {d.case.id: d.rereview for d in details if d.rereview is not None}
+    where = f", {meeting.location}" if meeting.location.strip() else ""
     lines = [
-        f"MDT meeting {meeting.meeting_date:%A %d %B %Y} — {meeting.status.value}, "
+        f"MDT meeting {meeting.meeting_date:%A %d %B %Y}{where} — {meeting.status.value}, "
         f"chair {meeting.chair}"
     ]
     if meeting.attendance:
@@ -63,12 +69,14 @@ def meeting_text(meeting: MeetingRecord) -> str:
             lines.append(f"Apologies: {', '.join(apologies)}")
     lines.append("")
     for case in meeting.cases:
-        decision = case.decision.outcome.label if case.decision else "no decision yet"
         p = case.patient
         lines.append(
             f"{case.position:>2}. {p.display_name:<32} {p.hospital_number:<10} "
-            f"{p.ibd_type.short:<5} {case.status.value:<10} {decision}"
+            f"{p.ibd_type.short:<5} {case.status.value:<10} {_case_decision(case)}"
         )
+        review = reviews.get(case.id)
+        if review is not None:
+            lines.append(f"    {review.reason}: {review.summary}")
     if meeting.signed_off_at:
         lines += [
             "",
@@ -77,11 +85,26 @@ def meeting_text(meeting: MeetingRecord) -> str:
     return "\n".join(lines)
 
 
+def _case_decision(case: CaseSummary) -> str:
+    """E.g. ``Re-escalate to 5 mg/kg every 6 weeks from 02 Mar 2027`` or the deferral reason."""
+    decision = case.decision
+    if decision is None:
+        if case.status is CaseStatus.DEFERRED:
+            return f"deferred: {case.deferral_reason}" if case.deferral_reason else "deferred"
+        return "no decision yet"
+    text = decision.outcome.label
+    if decision.target_regimen is not None:
+        text += f" to {decision.target_regimen.dose_label}"
+    if decision.effective_date is not None and decision.outcome.changes_regimen:
+        text += f" from {decision.effective_date:%d %b %Y}"
+    return text
+
+
 def import_text(report: ImportReport, *, dry_run: bool) -> str:
     """The ``import`` report for people: files, problems, and what was (or would be) added."""
     lines = []
     for file in report.files:
-        lines.append(f"{file.name}: {file.format}, {file.records} record(s)")
+        lines.append(f"{file.name}: {file.format}, {count(file.records, 'record')}")
         lines += [f"  note: {note}" for note in file.notes]
     lines.append(report.headline(dry_run=dry_run))
     if report.problems:
@@ -126,7 +149,10 @@ def _figures_lines(figures: AuditFigures, window: str, recapture_months: float) 
         if figures.censored.get(reason)
     )
     rows = [
-        ("De-escalations", f"{figures.de_escalations} in {figures.patients} patient(s)"),
+        (
+            "De-escalations",
+            f"{figures.de_escalations} in {count(figures.patients, 'patient')}",
+        ),
         (f"Evaluable at {window}", str(figures.evaluable_12m)),
         (
             f"Maintained at {window}",
@@ -138,6 +164,7 @@ def _figures_lines(figures: AuditFigures, window: str, recapture_months: float) 
         ("Reasons", reasons),
         ("Re-escalated", str(figures.re_escalated)),
         (f"Recaptured in {recapture_months:g} months", str(figures.recaptured)),
+        ("Recapture pending", str(figures.recapture_pending)),
         ("Censored (no failure)", censored or "–"),
         ("Still de-escalated (KM)", f"{curve} (95% CI)"),
     ]

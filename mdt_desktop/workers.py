@@ -26,6 +26,12 @@ class _Relay(QObject):
     failed = Signal(object)
 
 
+def _emit(signal: Any, *values: Any) -> None:
+    """Emit from a worker thread; nothing happens when the receiver side is already deleted."""
+    with contextlib.suppress(RuntimeError):  # deleted while the work ran: nobody is listening
+        signal.emit(*values)
+
+
 class _Job(QRunnable):
     def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
         super().__init__()
@@ -35,9 +41,9 @@ class _Job(QRunnable):
         try:
             result = self._work()
         except Exception as exc:  # reported to the caller, not swallowed
-            self._relay.failed.emit(exc)
+            _emit(self._relay.failed, exc)
         else:
-            self._relay.succeeded.emit(result)
+            _emit(self._relay.succeeded, result)
 
 
 class ThreadPoolRunner:
@@ -69,6 +75,18 @@ class ThreadPoolRunner:
     def wait(self, msecs: int = 30_000) -> bool:
         """Wait for running jobs (on shutdown); True when all finished."""
         return bool(self._pool.waitForDone(msecs))
+
+
+def serial_runner(parent: QObject) -> ThreadPoolRunner:
+    """A runner whose jobs run one at a time, in order, on a thread pool of one owned by *parent*.
+
+    For background work that must not run beside itself (drawing the next case's plots on one
+    figure at a time) and must never hold up the shared pool that reads and writes use. The
+    pool is destroyed with *parent*, after waiting for the job it is running.
+    """
+    pool = QThreadPool(parent)
+    pool.setMaxThreadCount(1)
+    return ThreadPoolRunner(pool)
 
 
 class ImmediateRunner:
@@ -116,20 +134,14 @@ class _ProgressJob(QRunnable):
         try:
             result = self._work(self._report, self._stop.is_set)
         except Exception as exc:  # reported to the caller, not swallowed
-            self._send(self._relay.failed, exc)
+            _emit(self._relay.failed, exc)
         else:
-            self._send(self._relay.succeeded, result)
+            _emit(self._relay.succeeded, result)
         finally:
             self._idle.set()
 
     def _report(self, done: int, total: int, what: str) -> None:
-        self._send(self._relay.progress, done, total, what)
-
-    @staticmethod
-    def _send(signal: Any, *values: Any) -> None:
-        # RuntimeError: the task was deleted while the work ran, so nobody is listening.
-        with contextlib.suppress(RuntimeError):
-            signal.emit(*values)
+        _emit(self._relay.progress, done, total, what)
 
 
 class ProgressTask(QObject):

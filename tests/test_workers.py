@@ -107,3 +107,42 @@ def test_one_run_at_a_time(qtbot, task):
         with pytest.raises(RuntimeError, match="still running"):
             task.start(work)
         released.set()
+
+
+def test_a_serial_runner_runs_one_job_at_a_time_in_order_off_the_gui_thread(qtbot):
+    from PySide6.QtCore import QObject
+
+    from mdt_desktop.workers import serial_runner
+
+    owner = QObject()
+    runner = serial_runner(owner)
+    gui = threading.get_ident()
+    lock = threading.Lock()
+    running = []
+    overlaps = []
+    done = []
+    errors = []
+
+    def job(n):
+        def work():
+            with lock:
+                running.append(n)
+                overlaps.append(len(running))
+            threading.Event().wait(0.01)  # long enough for a second thread to start, if any
+            with lock:
+                running.remove(n)
+            return n, threading.get_ident()
+
+        return work
+
+    for n in range(5):
+        runner.submit(
+            job(n), lambda result: done.append((result, threading.get_ident())), errors.append
+        )
+    qtbot.waitUntil(lambda: len(done) == 5, timeout=WAIT)
+    assert errors == []
+    assert [result[0] for result, _ in done] == [0, 1, 2, 3, 4]
+    assert max(overlaps) == 1
+    assert all(worker != gui for (_n, worker), _ in done)
+    assert all(on == gui for _result, on in done)  # results arrive on the GUI thread
+    assert runner.wait(10_000)

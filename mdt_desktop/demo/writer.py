@@ -15,7 +15,7 @@ from mdt_desktop.demo.frozen import DemoFreezer
 from mdt_desktop.demo.meetings import DemoCase, DemoDecision, DemoMeeting
 from mdt_desktop.demo.names import ROSTER
 from mdt_desktop.domain.config import ClinicalConfig
-from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Outcome, Position, Role
+from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Position, Role
 from mdt_desktop.domain.records import Administration, PatientRecord
 from mdt_desktop.models import (
     ActionRow,
@@ -36,6 +36,7 @@ from mdt_desktop.models import (
     PositionRow,
 )
 from mdt_desktop.services.audit import SYSTEM, Actor, AuditBatch
+from mdt_desktop.services.decisions import CHANGE_WORDS
 from mdt_desktop.services.mapping import (
     event_columns,
     evidence_to_json,
@@ -565,7 +566,7 @@ def _decision(
         )
     )
     _amendment(session, decided, decision, actors, pending, common)
-    if decision.outcome is Outcome.DE_ESCALATE and target is not None:
+    if decision.outcome.changes_regimen and target is not None:
         new_id = _link_periods(session, row.patient_id, decided.id, decision.effective)
         pending.append(
             _Pending(
@@ -576,7 +577,7 @@ def _decision(
                 new_id,
                 **common,
                 after={"regimen": target.label, "start": decision.effective},
-                reason="De-escalation decided at the MDT",
+                reason=f"{CHANGE_WORDS[decision.outcome].capitalize()} decided at the MDT",
             )
         )
 

@@ -166,7 +166,7 @@ ABBREVIATIONS: dict[Drug, str] = {
 }
 
 
-_UNIT_TEXT = (("10^9/L", "×10⁹/L"), ("ug/", "µg/"))
+_UNIT_TEXT = (("10^9/L", "×10⁹/L"), ("ug/", "µg/"), ("{eq}", " eq"))  # {eq}: UCUM annotation
 
 
 def display_unit(text: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from mdt_desktop.domain.enums import MeetingStatus
 from mdt_desktop.domain.freshness import Freshness, FreshnessSpec, ItemFreshness
+from mdt_desktop.domain.wording import count
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,7 @@ class ChaseNotice:
             return (
                 f"Chase list: nothing to chase for the meeting on {self.meeting_date:%a %d %b %Y}"
             )
-        items = "1 item" if self.items == 1 else f"{self.items} items"
+        items = count(self.items, "item")
         return f"Chase list: {items} for the meeting on {self.meeting_date:%a %d %b %Y}"
 
 
@@ -123,7 +124,7 @@ def headline(chase: ChaseList) -> str:
         return "No candidates are listed for this meeting yet."
     if not chase.rows:
         return f"Nothing to chase: all {chase.candidates} candidates have every result in time."
-    results = "1 result" if len(chase.rows) == 1 else f"{len(chase.rows)} results"
+    results = count(len(chase.rows), "result")
     return (
         f"{results} to chase for {chase.patients} of {chase.candidates} candidates "
         f"({chase.missing} never measured, {chase.stale} out of date)"
@@ -143,12 +144,12 @@ def overdue_text(row: ChaseRow) -> str:
     days = row.item.days_overdue
     if days is None:
         return "—"
-    return "1 day" if days == 1 else f"{days} days"
+    return count(days, "day")
 
 
 def window_text(spec: FreshnessSpec) -> str:
     """E.g. ``91 days`` or ``183 days (6 months)``: the window as configured, in days."""
-    days = "1 day" if spec.window_days == 1 else f"{spec.window_days} days"
+    days = count(spec.window_days, "day")
     if spec.window.unit == "days":
         return days
     return f"{days} ({spec.window.describe()})"

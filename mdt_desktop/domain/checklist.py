@@ -7,7 +7,7 @@ Each rule returns met / not met / unknown and the evidence behind it. Missing or
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -38,8 +38,13 @@ from mdt_desktop.domain.records import (
 from mdt_desktop.domain.regimens import RegimenCatalogue
 from mdt_desktop.domain.sampling import SampleTiming, SamplingRules, result_name, sample_timing
 from mdt_desktop.domain.thresholds import Band, Threshold, Thresholds
+from mdt_desktop.domain.wording import count
 
 MET, NOT_MET, UNKNOWN = ChecklistResult.MET, ChecklistResult.NOT_MET, ChecklistResult.UNKNOWN
+# The note of an item only the team can answer, until someone answers it.
+MANUAL_NOTE = "To be answered by the team."
+# What earlier versions stored as that note: it read as if the item had been answered.
+LEGACY_MANUAL_NOTES = frozenset({"Answered by the team."})
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +174,8 @@ def _single_analyte(ctx: RuleContext, analyte: Analyte, key: str, age_key: str) 
 def _judge(found: Latest, threshold: Threshold, max_age: Threshold, label: str) -> RuleResult:
     evidence = evidence_for(found, threshold, label)
     if found.stale:
-        note = f"Latest {label.lower()} is {found.age_days} days old (limit {max_age.describe()})."
+        age = count(found.age_days, "day")
+        note = f"Latest {label.lower()} is {age} old (limit {max_age.describe()})."
         return RuleResult(UNKNOWN, (evidence,), note)
     verdict = meets(found.observation, threshold)
     if verdict is None:
@@ -249,15 +255,15 @@ def _drug_level(ctx: RuleContext, _item: ChecklistItemSpec) -> RuleResult:
         return RuleResult(UNKNOWN, note="No measurable anti-TNF regimen on this date.")
     molecule = DRUGS[current.drug].molecule
     band = ctx.thresholds.target_band(level_analyte)
-    readings = _antibody_readings(ctx, molecule, max_age.days)
-    level = _readable_level(ctx, level_analyte, max_age.days, band)
-    evidence = [_level_evidence(level.found, level.trough, band)] if level.found and band else []
-    evidence += [_antibody_evidence(o, r, molecule) for o, r in readings]
-    return _drug_level_verdict(level, band, [r for _, r in readings], tuple(evidence))
+    readings = antibody_readings(ctx, molecule, max_age.days)
+    level = readable_level(ctx, level_analyte, max_age.days, band)
+    evidence = [level_evidence(level.found, level.trough, band)] if level.found and band else []
+    evidence += [antibody_evidence(o, r, molecule) for o, r in readings]
+    return drug_level_verdict(level, band, [r for _, r in readings], tuple(evidence))
 
 
 @dataclass(frozen=True, slots=True)
-class _Level:
+class LevelReading:
     """The level the drug-level item reads, and what the note says about the others."""
 
     found: Latest | None
@@ -265,12 +271,13 @@ class _Level:
     trough: bool = True  # False: drawn too early, read only because it is already below target
 
 
-def _drug_level_verdict(
-    level: _Level,
+def drug_level_verdict(
+    level: LevelReading,
     band: Band | None,
     readings: Sequence[AntibodyReading],
     evidence: tuple[EvidenceItem, ...],
 ) -> RuleResult:
+    """The drug-level item's verdict: antibodies first, then the level against the band."""
     detected = [r.reason for r in readings if r.state is AntibodyState.DETECTED]
     unreadable = [r.reason for r in readings if r.state is AntibodyState.UNKNOWN]
     if detected:
@@ -280,20 +287,20 @@ def _drug_level_verdict(
     antibody_note = _antibody_note(readings, unreadable)
     if level.found is None or band is None:
         note = level.note or "No trough level on record."
-        return RuleResult(UNKNOWN, evidence, _join(note, antibody_note))
+        return RuleResult(UNKNOWN, evidence, join_notes(note, antibody_note))
     found = level.found
     if found.stale:
         what = "Trough" if level.trough else "Level"
-        note = f"{what} is {found.age_days} days old."
-        return RuleResult(UNKNOWN, evidence, _join(note, antibody_note))
+        note = f"{what} is {count(found.age_days, 'day')} old."
+        return RuleResult(UNKNOWN, evidence, join_notes(note, antibody_note))
     if below_band(found.observation, band):
-        return RuleResult(NOT_MET, evidence, _join(level.note, antibody_note))
+        return RuleResult(NOT_MET, evidence, join_notes(level.note, antibody_note))
     obs = found.observation
     if obs.below_limit or (obs.comparator is not None and band.position(obs.value) < 0):
         note = "A level reported as a bound cannot be compared with the target."
-        return RuleResult(UNKNOWN, evidence, _join(level.note, note, antibody_note))
+        return RuleResult(UNKNOWN, evidence, join_notes(level.note, note, antibody_note))
     result = UNKNOWN if unreadable else MET
-    return RuleResult(result, evidence, _join(level.note, antibody_note))
+    return RuleResult(result, evidence, join_notes(level.note, antibody_note))
 
 
 def _antibody_note(readings: Sequence[AntibodyReading], unreadable: Sequence[str]) -> str:
@@ -302,11 +309,13 @@ def _antibody_note(readings: Sequence[AntibodyReading], unreadable: Sequence[str
     return "" if readings else "No antibody result in the window."
 
 
-def _join(*notes: str) -> str:
+def join_notes(*notes: str) -> str:
+    """The non-empty notes, one after the other."""
     return " ".join(n for n in notes if n)
 
 
-def _level_evidence(found: Latest, trough: bool, band: Band) -> EvidenceItem:
+def level_evidence(found: Latest, trough: bool, band: Band) -> EvidenceItem:
+    """The level as evidence against the target band (named "not a trough" when it is not)."""
     obs = found.observation
     label = ANALYTES[obs.analyte].label
     return EvidenceItem(
@@ -320,22 +329,29 @@ def _level_evidence(found: Latest, trough: bool, band: Band) -> EvidenceItem:
     )
 
 
-def _readable_level(
-    ctx: RuleContext, analyte: Analyte, max_age_days: float, band: Band | None
-) -> _Level:
+def readable_level(
+    ctx: RuleContext,
+    analyte: Analyte,
+    max_age_days: float,
+    band: Band | None,
+    *,
+    since: date | None = None,
+) -> LevelReading:
     """The latest level that can be read against the target, and why later ones were not.
 
     A level drawn well before the next dose (peak or mid-interval: domain/sampling.py) is higher
     than the trough and is not read against the trough band, unless it is already below the
     band: the trough can only be lower, so it is read as below target and named. A level whose
     timing is unknown (no dosing data around it) is taken as reported (docs/clinical.md, "Drug
-    levels").
+    levels"). With *since*, only levels drawn on or after that day are read.
     """
     levels = sorted(
         (
             o
             for o in ctx.record.observations
-            if o.analyte is analyte and o.collected_at.date() <= ctx.on
+            if o.analyte is analyte
+            and o.collected_at.date() <= ctx.on
+            and (since is None or o.collected_at.date() >= since)
         ),
         key=lambda o: o.collected_at,
         reverse=True,
@@ -348,20 +364,22 @@ def _readable_level(
             if band is not None and below_band(level, band):
                 note = _below_note(level, band, timing.days_until)
                 found = latest((level,), analyte, ctx.on, max_age_days)
-                return _Level(found, _join(_passed_over_note(passed_over), note), trough=False)
+                return LevelReading(
+                    found, join_notes(_passed_over_note(passed_over), note), trough=False
+                )
             passed_over.append(
                 f"{level.display_value} {level.unit} on {level.collected_at:%d %b %Y}"
             )
             continue
         found = latest((level,), analyte, ctx.on, max_age_days)
-        return _Level(found, _passed_over_note(passed_over))
+        return LevelReading(found, _passed_over_note(passed_over))
     if passed_over:
-        return _Level(None, "No trough level: " + _passed_over_note(passed_over))
-    return _Level(None)
+        return LevelReading(None, "No trough level: " + _passed_over_note(passed_over))
+    return LevelReading(None)
 
 
 def _below_note(level: Observation, band: Band, days_until: int | None) -> str:
-    when = f"{days_until} days before the next dose" if days_until is not None else "early"
+    when = f"{count(days_until, 'day')} before the next dose" if days_until is not None else "early"
     return (
         f"{result_name(level.analyte)} {level.display_value} {level.unit} on "
         f"{level.collected_at:%d %b %Y} was drawn {when}, not as a trough, and is already "
@@ -384,7 +402,7 @@ def _sampling_rules(thresholds: Thresholds) -> SamplingRules | None:
         return None
 
 
-def _antibody_readings(
+def antibody_readings(
     ctx: RuleContext, molecule: str, max_age_days: float
 ) -> list[tuple[Observation, AntibodyReading]]:
     """Every antibody result to *molecule* (any route, or none named) in the window, newest first.
@@ -403,7 +421,7 @@ def _antibody_readings(
     return [(o, interpret(o, ctx.antibody_assays)) for o in chosen]
 
 
-def _antibody_evidence(obs: Observation, reading: AntibodyReading, molecule: str) -> EvidenceItem:
+def antibody_evidence(obs: Observation, reading: AntibodyReading, molecule: str) -> EvidenceItem:
     """E.g. ``Antibodies to infliximab 8 U/mL on 2026-10-01 (Antibodies detected) [S103]``."""
     if reading.assay is not None:
         sources = reading.assay.sources
@@ -422,7 +440,7 @@ def _antibody_evidence(obs: Observation, reading: AntibodyReading, molecule: str
 
 
 def _manual(_ctx: RuleContext, _item: ChecklistItemSpec) -> RuleResult:
-    return RuleResult(UNKNOWN, note="Answered by the team.")
+    return RuleResult(UNKNOWN, note=MANUAL_NOTE)
 
 
 RULES: dict[str, Rule] = {
@@ -435,6 +453,17 @@ RULES: dict[str, Rule] = {
     "drug_level": _drug_level,
     "manual": _manual,
 }
+
+
+def shown_answer(answer: ChecklistAnswer) -> ChecklistAnswer:
+    """*answer* as shown: an unanswered item stored by an earlier version says it awaits the team.
+
+    Earlier versions stored "Answered by the team." as the note of every manual item, answered
+    or not.
+    """
+    if answer.confirmed is None and answer.note in LEGACY_MANUAL_NOTES:
+        return replace(answer, note=MANUAL_NOTE)
+    return answer
 
 
 def evaluate_checklist(
@@ -463,6 +492,16 @@ class Overall(StrEnum):
             Overall.MET: "Objective remission met",
             Overall.NOT_MET: "Objective remission not met",
             Overall.INCOMPLETE: "Objective remission incomplete",
+        }[self]
+
+    def label_for(self, rereview: bool) -> str:
+        """The line for a de-escalation candidate, or for a re-review on the reduced regimen."""
+        if not rereview:
+            return self.label
+        return {
+            Overall.MET: "Remission held on the reduced regimen",
+            Overall.NOT_MET: "Remission not held on the reduced regimen",
+            Overall.INCOMPLETE: "Re-review incomplete",
         }[self]
 
 

@@ -34,6 +34,7 @@ from mdt_desktop.domain.regimens import (
     RegimenCatalogue,
     RegimenSpec,
 )
+from mdt_desktop.domain.rereview_checklist import REREVIEW_RULES
 from mdt_desktop.domain.risk import RULES as RISK_RULES
 from mdt_desktop.domain.risk import RiskFactorSpec
 from mdt_desktop.domain.site import (
@@ -138,6 +139,18 @@ class ClinicalConfig:
     freshness: tuple[FreshnessSpec, ...] = ()  # what the chase list needs (freshness.toml)
     time_zone: str = DEFAULT_TIME_ZONE  # the site's IANA zone (site.toml time_zone)
     antibody_assays: tuple[AntibodyAssay, ...] = ()  # positivity cut-offs (antibody_assays.toml)
+    # the checklist of a case listed for re-review after a de-escalation (checklist.toml
+    # [[rereview_items]], rules in domain/rereview_checklist.py)
+    rereview_checklist: tuple[ChecklistItemSpec, ...] = ()
+
+    def checklist_for(self, rereview: bool) -> tuple[ChecklistItemSpec, ...]:
+        """The re-review checklist for a re-review case, else the remission checklist."""
+        return self.rereview_checklist if rereview else self.checklist
+
+    @property
+    def checklist_labels(self) -> dict[str, str]:
+        """Every configured item's label by its key (both lists)."""
+        return {item.key: item.label for item in (*self.checklist, *self.rereview_checklist)}
 
 
 def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalConfig:
@@ -168,6 +181,15 @@ def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalCon
     checklist = _parse_checklist(
         data["checklist.toml"], names["checklist.toml"], thresholds, problems
     )
+    rereview_checklist = _parse_checklist(
+        data["checklist.toml"],
+        names["checklist.toml"],
+        thresholds,
+        problems,
+        section="rereview_items",
+        rules=REREVIEW_RULES,
+    )
+    _distinct_keys(checklist, rereview_checklist, names["checklist.toml"], problems)
     monitoring = _parse_monitoring(
         data["monitoring.toml"], names["monitoring.toml"], sources, problems
     )
@@ -201,6 +223,7 @@ def load_clinical_config(shipped: Path, site: Path | None = None) -> ClinicalCon
         freshness,
         zone,
         assays,
+        rereview_checklist,
     )
 
 
@@ -341,12 +364,19 @@ def _induction(
 
 
 def _parse_checklist(
-    data: Mapping[str, Any], where: str, thresholds: Thresholds, problems: Problems
+    data: Mapping[str, Any],
+    where: str,
+    thresholds: Thresholds,
+    problems: Problems,
+    *,
+    section: str = "items",
+    rules: Mapping[str, object] = RULES,
 ) -> tuple[ChecklistItemSpec, ...]:
+    """One list of checklist items (``[[items]]`` or ``[[rereview_items]]``) and its rules."""
     items: list[ChecklistItemSpec] = []
     seen: set[str] = set()
-    for index, entry in enumerate(data.get("items", [])):
-        here = f"{where} items[{index}]"
+    for index, entry in enumerate(data.get(section, [])):
+        here = f"{where} {section}[{index}]"
         try:
             spec = ChecklistItemSpec(
                 str(entry["key"]),
@@ -359,8 +389,8 @@ def _parse_checklist(
         except (KeyError, TypeError) as error:
             problems.add(here, f"{error}: required")
             continue
-        if spec.rule not in RULES:
-            problems.add(here, f"rule: {spec.rule!r} is not one of {sorted(RULES)}")
+        if spec.rule not in rules:
+            problems.add(here, f"rule: {spec.rule!r} is not one of {sorted(rules)}")
         if spec.key in seen:
             problems.add(here, f"key: {spec.key!r} appears twice")
         for key in spec.thresholds:
@@ -369,8 +399,20 @@ def _parse_checklist(
         seen.add(spec.key)
         items.append(spec)
     if not items:
-        problems.add(where, "items: the checklist has no items")
+        problems.add(where, f"{section}: the checklist has no items")
     return tuple(items)
+
+
+def _distinct_keys(
+    checklist: tuple[ChecklistItemSpec, ...],
+    rereview: tuple[ChecklistItemSpec, ...],
+    where: str,
+    problems: Problems,
+) -> None:
+    """Answers are stored by item key: the two lists must not share one."""
+    shared = sorted({i.key for i in checklist} & {i.key for i in rereview})
+    for key in shared:
+        problems.add(f"{where} rereview_items", f"key: {key!r} is also a key of [[items]]")
 
 
 def _parse_monitoring(

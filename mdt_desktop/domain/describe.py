@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.checklist import Overall
 from mdt_desktop.domain.enums import ChecklistResult
 from mdt_desktop.domain.identifiers import Identifiers
 from mdt_desktop.domain.identifiers import identity_line as shown_identity
 from mdt_desktop.domain.records import Patient
-from mdt_desktop.domain.regimens import RegimenLevel
+from mdt_desktop.domain.regimens import Regimen, RegimenLevel, interval_label
 from mdt_desktop.domain.summary import PatientSummary
 
 RESULT_TEXT = {
@@ -40,8 +42,29 @@ def diagnosis_line(patient: Patient, summary: PatientSummary) -> str:
     )
 
 
-def treatment_line(patient: Patient, summary: PatientSummary) -> str:
-    """Regimen with intensification date and duration, immunomodulator, surgery, smoking, EIMs."""
+def change_from(previous: Regimen, current: Regimen) -> str:
+    """What the regimen was, as far as it differs: ``every 6 weeks``, ``10 mg/kg every 8 weeks``."""
+    same_dose = (previous.drug, previous.dose_value, previous.dose_unit) == (
+        current.drug,
+        current.dose_value,
+        current.dose_unit,
+    )
+    if same_dose:
+        return interval_label(previous.interval_days)
+    return previous.dose_label if previous.drug is current.drug else previous.label
+
+
+def treatment_line(
+    patient: Patient, summary: PatientSummary, wrap: Callable[[str], str] = str
+) -> str:
+    """Regimen and how it came about, immunomodulator, surgery, smoking, EIMs.
+
+    An intensified regimen says since when and for how long; a reduced one since when and what
+    it was reduced from ("Infliximab IV 5 mg/kg every 8 weeks since 02 Mar 2026, de-escalated
+    from every 6 weeks"), so a re-review case never reads as an intensified candidate. *wrap*
+    is applied to text from feeds (surgery descriptions, extra-intestinal manifestations): the
+    documents isolate it for bidirectional text (domain/text.py).
+    """
     parts = []
     if summary.anti_tnf is None:
         parts.append("No anti-TNF maintenance regimen on the meeting date")
@@ -52,13 +75,18 @@ def treatment_line(patient: Patient, summary: PatientSummary) -> str:
                 f", intensified since {summary.intensified_since:%d %b %Y} "
                 f"({summary.months_intensified:.0f} months)"
             )
+        elif summary.de_escalated and summary.previous_regimen is not None:
+            since = summary.regimen_since or summary.anti_tnf.start
+            before = change_from(summary.previous_regimen, summary.anti_tnf.regimen)
+            regimen += f" since {since:%d %b %Y}, de-escalated from {before}"
         elif summary.level is not RegimenLevel.UNKNOWN:
-            regimen += f" ({summary.level.value} regimen since {summary.anti_tnf.start:%d %b %Y})"
+            since = summary.regimen_since or summary.anti_tnf.start
+            regimen += f" ({summary.level.value} regimen since {since:%d %b %Y})"
         parts.append(regimen)
     im = summary.immunomodulator
     parts.append(f"{DRUGS[im.drug].label} {im.regimen.dose_label}" if im else "no immunomodulator")
-    surgeries = ", ".join(f"{e.description} {e.occurred_on:%Y}" for e in summary.surgeries)
+    surgeries = ", ".join(f"{wrap(e.description)} {e.occurred_on:%Y}" for e in summary.surgeries)
     parts.append(f"surgery: {surgeries}" if surgeries else "no IBD surgery")
     parts.append(f"smoking: {patient.smoking.value}")
-    parts.append("EIMs: " + (", ".join(patient.extraintestinal) or "none"))
+    parts.append("EIMs: " + (", ".join(wrap(e) for e in patient.extraintestinal) or "none"))
     return " · ".join(parts)

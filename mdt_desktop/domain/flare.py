@@ -25,6 +25,7 @@ from mdt_desktop.domain.enums import Analyte, ChecklistResult, Comparator, IbdTy
 from mdt_desktop.domain.readings import latest, meets
 from mdt_desktop.domain.records import Observation, PatientRecord
 from mdt_desktop.domain.thresholds import Threshold, Thresholds
+from mdt_desktop.domain.wording import count
 
 MET, NOT_MET, UNKNOWN = ChecklistResult.MET, ChecklistResult.NOT_MET, ChecklistResult.UNKNOWN
 _NO_UNIT = frozenset({"score", "grade", "count"})  # "HBI 6", not "HBI 6 score"
@@ -190,20 +191,20 @@ class FlareAssessment:
     @property
     def headline(self) -> str:
         """One line for the table's tooltip and the top of the detail pane."""
-        count = f"{self.met} of {len(self.components)} flare components met"
+        met = f"{self.met} of {len(self.components)} flare components met"
         need = f"{self.required.value:g} needed [{', '.join(self.required.sources)}]"
         if self.status in (FlareStatus.FLARE, FlareStatus.PERSISTENT) and self.onset and self.as_of:
             days = (self.as_of - self.onset).days
-            lasting = f"for {days} days, since {day_text(self.onset)}"
+            lasting = f"for {count(days, 'day')}, since {day_text(self.onset)}"
             persistent = f"(persistent: {self.persistent.describe()})"
             tags = f"[{', '.join(sorted({*self.required.sources, *self.persistent.sources}))}]"
-            return f"{self.status.label}: {count} {lasting} {persistent} {tags}"
+            return f"{self.status.label}: {met} {lasting} {persistent} {tags}"
         label = self.status.label
         if self.status is FlareStatus.EARLY_WARNING:
             possible = self.required.met_by(self.met + self.unknown)
             label += f": calprotectin rising; {'flare unknown' if possible else 'no flare'}"
         unknown = f", {self.unknown} unknown" if self.unknown else ""
-        return f"{label}: {count}{unknown}; {need}"
+        return f"{label}: {met}{unknown}; {need}"
 
     def lines(self) -> tuple[str, ...]:
         """The headline, each component and the early warning: the evidence in full."""

@@ -1,5 +1,9 @@
 """The follow-up worklist: de-escalated patients in their first year, flags and planned checks.
 
+A patient whose de-escalation failed by re-escalation stays on the list for the recapture watch:
+until calprotectin and CRP are both back in range, or the recapture window has passed
+(``recapture_window``; docs/clinical.md, "Outcome audit").
+
 Plain Python. A row brings together the de-escalation episode (domain/outcomes.py), the flare
 flags (domain/flare.py), the patient's last contact (domain/contacts.py) and the monitoring plan's
 checks: each check is done when every analyte it names has a result within
@@ -28,7 +32,7 @@ from mdt_desktop.domain.flare import (
     reading_text,
 )
 from mdt_desktop.domain.history import months_between
-from mdt_desktop.domain.outcomes import CensorReason, Episode
+from mdt_desktop.domain.outcomes import CensorReason, Episode, FailureReason
 from mdt_desktop.domain.readings import latest
 from mdt_desktop.domain.records import Observation, PatientRecord, PlannedCheck
 from mdt_desktop.domain.regimens import Regimen
@@ -45,6 +49,7 @@ class FollowUpRules:
     tolerance: Threshold  # monitoring_check_tolerance
     failure_window: Threshold
     lost_after: Threshold  # lost_to_follow_up_after: no contact for longer = gone quiet
+    recapture: Threshold | None = None  # recapture_window: the watch after a re-escalation
 
     @classmethod
     def from_thresholds(cls, thresholds: Thresholds) -> FollowUpRules:
@@ -53,7 +58,14 @@ class FollowUpRules:
             thresholds["monitoring_check_tolerance"],
             thresholds["failure_window"],
             thresholds["lost_to_follow_up_after"],
+            thresholds.values.get("recapture_window"),
         )
+
+    def recapture_until(self, re_escalated: date) -> date | None:
+        """The last day of the recapture watch after a re-escalation on *re_escalated*."""
+        if self.recapture is None:
+            return None
+        return re_escalated + timedelta(days=round(self.recapture.days))
 
 
 # --- monitoring checks ------------------------------------------------------------------------
@@ -179,6 +191,28 @@ class FollowUpRow:
     last_contact: Contact | None = None  # the latest result, dose, procedure or MDT review
     seen: date | None = None  # the last contact, or the de-escalation when none came after it
     quiet: bool = False  # no contact for longer than lost_to_follow_up_after
+    re_escalated_on: date | None = None  # the de-escalation failed by re-escalation that day
+    recaptured: bool | None = None  # after a re-escalation: None while the watch is open
+    recaptured_on: date | None = None
+    recapture_until: date | None = None  # the last day of the recapture watch
+
+    @property
+    def watching_recapture(self) -> bool:
+        """Re-escalated, and recapture not yet reached nor ruled out."""
+        return self.re_escalated_on is not None and self.recaptured is None
+
+    @property
+    def recapture_text(self) -> str:
+        """E.g. ``Re-escalated 02 Mar 2027: recapture pending until 31 Aug 2027`` ('' if not)."""
+        if self.re_escalated_on is None:
+            return ""
+        head = f"Re-escalated {day_text(self.re_escalated_on)}"
+        if self.recaptured and self.recaptured_on is not None:
+            return f"{head}: recaptured on {day_text(self.recaptured_on)}"
+        if self.recaptured is False:
+            return f"{head}: not recaptured within the window"
+        until = f" until {day_text(self.recapture_until)}" if self.recapture_until else ""
+        return f"{head}: recapture pending{until}"
 
     @property
     def contact_text(self) -> str:
@@ -215,11 +249,33 @@ class FollowUpRow:
         return None
 
     @property
-    def priority(self) -> tuple[int, int, int, int, date]:
-        """Sort key: flags, gone quiet, overdue checks, unknowns; oldest de-escalation first."""
+    def priority(self) -> tuple[int, int, int, int, int, date]:
+        """Sort key: flags, recapture watch, gone quiet, overdue checks, unknowns; oldest first.
+
+        A flare already answered by a re-escalation is not a flag to act on: the row is watched
+        for recapture after the flags that still need the team.
+        """
         rank = self.status.rank
-        flagged = rank if rank >= FlareStatus.EARLY_WARNING.rank else 0
-        return (-flagged, -int(self.quiet), -self.overdue, -rank, self.since)
+        acted = self.re_escalated_on is not None
+        flagged = rank if rank >= FlareStatus.EARLY_WARNING.rank and not acted else 0
+        watched = int(self.watching_recapture)
+        return (-flagged, -watched, -int(self.quiet), -self.overdue, -rank, self.since)
+
+
+def in_recapture_watch(episode: Episode, as_of: date, rules: FollowUpRules) -> bool:
+    """Failed by re-escalation within the failure window, and the recapture window open on *as_of*.
+
+    docs/clinical.md, "Outcome audit": recapture is calprotectin and CRP back in range within
+    ``recapture_window`` of a re-escalation that failed the de-escalation (within
+    ``failure_window`` of its start, as the audit counts it).
+    """
+    failed_on = episode.failed_on
+    if episode.reason is not FailureReason.RE_ESCALATION or failed_on is None:
+        return False
+    if months_between(episode.start, failed_on) > rules.failure_window.value:
+        return False
+    until = rules.recapture_until(failed_on)
+    return failed_on <= as_of and until is not None and as_of <= until
 
 
 def in_first_year(episode: Episode, as_of: date, rules: FollowUpRules) -> bool:
@@ -259,6 +315,7 @@ def follow_up_row(
 
     patient = record.patient
     seen = min(seen_since(contact, episode.start), as_of)
+    re_escalated = episode.failed_on if episode.reason is FailureReason.RE_ESCALATION else None
     return FollowUpRow(
         hospital_number=patient.hospital_number,
         name=patient.display_name,
@@ -279,6 +336,10 @@ def follow_up_row(
         last_contact=contact,
         seen=seen,
         quiet=gone_quiet(seen, as_of, rules.lost_after),
+        re_escalated_on=re_escalated,
+        recaptured=episode.recaptured if re_escalated else None,
+        recaptured_on=episode.recaptured_on if re_escalated else None,
+        recapture_until=rules.recapture_until(re_escalated) if re_escalated else None,
     )
 
 

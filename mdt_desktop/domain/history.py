@@ -229,6 +229,39 @@ def regimen_steps(
     return steps
 
 
+@dataclass(frozen=True, slots=True)
+class RegimenStart:
+    """When a maintenance regimen began, and the change from the one before it in its course.
+
+    ``previous`` and ``change`` are None for the first regimen of a course.
+    """
+
+    since: date
+    previous: Regimen | None = None
+    change: RegimenChange | None = None
+
+
+def regimen_start(
+    periods: Sequence[MedicationPeriod], period: MedicationPeriod, catalogue: RegimenCatalogue
+) -> RegimenStart | None:
+    """When the regimen of maintenance *period* began and what it changed from.
+
+    A period restating the regimen before it (an EHR often splits one regimen into several
+    statements) continues it: the start is the first of the run and the change the one that
+    began the run. None when *period* is not a maintenance period of *periods*.
+    """
+    steps = regimen_steps(periods, catalogue)
+    index = next((i for i, step in enumerate(steps) if step.period == period), None)
+    if index is None:
+        return None
+    while index > 0 and steps[index].change is RegimenChange.UNCHANGED:
+        index -= 1
+    step = steps[index]
+    if step.change is None or index == 0:
+        return RegimenStart(step.period.start)
+    return RegimenStart(step.period.start, steps[index - 1].period.regimen, step.change)
+
+
 def last_steroid_end(periods: Iterable[MedicationPeriod], on: date) -> tuple[bool, date | None]:
     """Return (on steroids now, end of the last systemic steroid course before *on*)."""
     courses = [

@@ -23,6 +23,7 @@ from mdt_desktop.domain.enums import Drug, MeetingStatus, Outcome
 from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.domain.regimens import DAYS_PER_WEEK, Regimen
 from mdt_desktop.domain.thresholds import DAYS_PER_YEAR
+from mdt_desktop.domain.wording import count
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -278,7 +279,7 @@ def summary_headline(summary: MonthlySummary) -> list[tuple[str, str]]:
         ("Decisions", str(decided)),
         (
             "Results outstanding on the meeting dates",
-            f"{summary.outstanding_items} for {summary.outstanding_patients} patient(s)",
+            f"{summary.outstanding_items} for {count(summary.outstanding_patients, 'patient')}",
         ),
         (f"Actions overdue on {summary.as_of:%d %b %Y}", str(len(summary.actions_overdue))),
         (

@@ -59,6 +59,8 @@ class AuditFigures:
     km: KaplanMeier
     censored: dict[CensorReason, int] = field(default_factory=dict)
     stop_reasons: dict[EndReason, int] = field(default_factory=dict)  # of STOPPED_OTHER_REASON
+    # re-escalated, the recapture window still open without both markers back in range
+    recapture_pending: int = 0
 
     @property
     def lost_to_follow_up(self) -> int:
@@ -87,6 +89,7 @@ class AuditFigures:
             "failure_reasons": {r.value: self.failure_reasons.get(r, 0) for r in FailureReason},
             "re_escalated": self.re_escalated,
             "recaptured": self.recaptured,
+            "recapture_pending": self.recapture_pending,
             "km": [
                 {
                     "month": p.month,
@@ -130,6 +133,7 @@ def summarise(episodes: Sequence[Episode], rules: OutcomeRules) -> AuditFigures:
         km=km,
         censored=dict(censored),
         stop_reasons={reason: stops[reason] for reason in EndReason if reason in stops},
+        recapture_pending=sum(1 for e in re_escalated if e.recaptured is None),
     )
 
 

@@ -33,6 +33,8 @@ from mdt_desktop.domain.enums import (
 from mdt_desktop.domain.montreal import Montreal
 from mdt_desktop.domain.regimens import Intensity, Regimen
 
+UNITLESS = frozenset({"score", "grade", "count"})  # units a reading prints without
+
 
 def whole_years(start: date, end: date) -> int:
     """Return completed years from *start* to *end* (an age)."""
@@ -219,8 +221,12 @@ class EvidenceItem:
     stale: bool = False
 
     def as_text(self) -> str:
-        """Return a one-line reading, e.g. ``FCP 42 ug/g on 2026-10-02 (< 250 ug/g) [S43]``."""
-        parts = [self.label, f"{self.value} {self.unit}".strip()]
+        """Return a one-line reading, e.g. ``FCP 42 ug/g on 2026-10-02 (< 250 ug/g) [S43]``.
+
+        A score is printed without its unit ("Partial Mayo score 1", not "1 score").
+        """
+        unit = "" if self.unit in UNITLESS else self.unit
+        parts = [self.label, f"{self.value} {unit}".strip()]
         if self.on:
             parts.append(f"on {self.on.isoformat()}")
         if self.threshold:
@@ -376,6 +382,8 @@ class CaseSummary:
     # none of its own: see AttendeePosition.decision_id)
     positions: tuple[AttendeePosition, ...] = ()
     carried_from: CarriedFrom | None = None  # listed again from an earlier meeting
+    deferral_reason: str = ""  # why the chair deferred the case ('' when it was not deferred)
+    added_reason: str = ""  # why the case was listed (e.g. "Re-review after de-escalation …")
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,3 +399,4 @@ class MeetingRecord:
     signed_off_by: str | None = None
     signed_off_at: datetime | None = None
     chair_id: int | None = None
+    location: str = ""  # where the meeting is held, as the coordinator typed it

@@ -71,6 +71,9 @@ class DeEscalationDecision:
     effective: date  # the first day (first dose) of the new regimen
     target: Regimen | None
     checks: tuple[PlannedCheck, ...]  # the decision's monitoring plan (or the default one)
+    # the day of the dose the steady-state trough is drawn before (the plan's level check, else
+    # the default plan's: domain/monitoring.py); None when neither plans one
+    steady_state: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +153,14 @@ class Rereview:
             if self.last_review and self.last_review > decision.decided_on
             else ""
         )
+        flare = self.flare.lines()
+        if flare and flare[0] == self.summary:  # the tag's reason is the flare's headline
+            flare = flare[1:]
         return (
             head + since,
             f"{self.tag.label}: {self.summary}",
             *(c.text for c in self.checks),
-            *self.flare.lines(),
+            *flare,
         )
 
 

@@ -37,6 +37,7 @@ from mdt_desktop.domain.catalogue import ANALYTES, DRUGS, display_unit, molecule
 from mdt_desktop.domain.enums import Analyte, Drug, DrugClass, Evidence
 from mdt_desktop.domain.records import MedicationPeriod, Observation
 from mdt_desktop.domain.thresholds import Threshold, Thresholds
+from mdt_desktop.domain.wording import count
 
 WINDOW_KEYS = {"iv": "trough_window_iv", "sc": "trough_window_sc"}
 DRUG_WINDOW_PREFIX = "trough_window_"  # + a drug's value: that drug's own window
@@ -185,8 +186,8 @@ def _day(day: date) -> str:
     return f"{day:%d %b %Y}"
 
 
-def _days(count: int) -> str:
-    return f"{count} day{'' if count == 1 else 's'}"
+def _days(days: int) -> str:
+    return count(days, "day")
 
 
 def _rule(window: Threshold) -> str:

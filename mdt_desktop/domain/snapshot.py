@@ -2,9 +2,10 @@
 
 A ``CaseSnapshot`` holds the patient's record as it stood when the chair signed off (patient,
 medication periods, observations with units, original values, comparators and assays, events),
-the checklist answers with their evidence, the overall line, the relapse risk factors, and every
-version of the pharmacist's annotations on the patient's results. The patient summary is not
-stored: it is recomputed from the frozen record and the meeting date.
+the checklist answers with their evidence (the re-review checklist for a re-review case), the
+overall line, the relapse risk factors, every version of the pharmacist's annotations on the
+patient's results and, for a re-review case, the re-review (why the patient was back). The
+patient summary is not stored: it is recomputed from the frozen record and the meeting date.
 
 ``to_payload`` turns a snapshot into plain JSON values (ISO dates, enum values, lists) and
 ``from_payload`` reads it back into equal objects. The codec follows the dataclass fields, so a
@@ -29,6 +30,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from mdt_desktop.domain.checklist import Overall
 from mdt_desktop.domain.errors import MdtError
 from mdt_desktop.domain.records import Annotation, ChecklistAnswer, PatientRecord
+from mdt_desktop.domain.rereview import Rereview
 from mdt_desktop.domain.risk import RiskFinding
 
 FORMAT_VERSION = 1
@@ -52,6 +54,8 @@ class CaseSnapshot:
     risks: tuple[RiskFinding, ...]
     annotations: tuple[Annotation, ...] = ()  # every version on the patient's results
     decision_periods: tuple[int, ...] = ()  # medication periods the case's decision wrote
+    # the re-review after a de-escalation the case was (tag, reason and evidence), or None
+    rereview: Rereview | None = None
 
 
 @dataclass(frozen=True, slots=True)

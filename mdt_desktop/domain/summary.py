@@ -1,4 +1,11 @@
-"""The facts in a patient's header on the meeting screen, on the day of the meeting."""
+"""The facts in a patient's header on the meeting screen, on the day of the meeting.
+
+Besides the current anti-TNF regimen and how long it has been intensified, the summary says
+when the current regimen began and how it changed from the one before it in the same course:
+a patient listed for re-review after a de-escalation is on a reduced regimen "since 02 Mar
+2026, de-escalated from every 6 weeks", never "intensified for 25 months" (docs/clinical.md,
+"Medication episodes").
+"""
 
 from __future__ import annotations
 
@@ -12,10 +19,11 @@ from mdt_desktop.domain.history import (
     intensified_since,
     months_between,
     on_immunomodulator,
+    regimen_start,
 )
 from mdt_desktop.domain.readings import latest
 from mdt_desktop.domain.records import ClinicalEvent, MedicationPeriod, Observation, PatientRecord
-from mdt_desktop.domain.regimens import RegimenCatalogue, RegimenLevel
+from mdt_desktop.domain.regimens import Regimen, RegimenCatalogue, RegimenChange, RegimenLevel
 from mdt_desktop.domain.thresholds import DAYS_PER_YEAR
 
 
@@ -34,6 +42,14 @@ class PatientSummary:
     latest_calprotectin: Observation | None
     latest_crp: Observation | None
     latest_trough: Observation | None
+    regimen_since: date | None = None  # the first day of the current regimen (restatements joined)
+    previous_regimen: Regimen | None = None  # the one before it in the same course
+    change: RegimenChange | None = None  # how the current regimen differs from the previous
+
+    @property
+    def de_escalated(self) -> bool:
+        """True when the current regimen is a step down from the one before it."""
+        return self.change is RegimenChange.DE_ESCALATION
 
 
 def summarise(record: PatientRecord, on: date, regimens: RegimenCatalogue) -> PatientSummary:
@@ -42,6 +58,7 @@ def summarise(record: PatientRecord, on: date, regimens: RegimenCatalogue) -> Pa
     current = current_anti_tnf(periods, on, regimens)
     since = intensified_since(periods, on, regimens)
     level_analyte = DRUGS[current.drug].level_analyte if current else None
+    start = regimen_start(periods, current, regimens) if current else None
 
     def last(analyte: Analyte | None) -> Observation | None:
         if analyte is None:
@@ -61,4 +78,7 @@ def summarise(record: PatientRecord, on: date, regimens: RegimenCatalogue) -> Pa
         latest_calprotectin=last(Analyte.FAECAL_CALPROTECTIN),
         latest_crp=last(Analyte.CRP),
         latest_trough=last(level_analyte),
+        regimen_since=start.since if start else None,
+        previous_regimen=start.previous if start else None,
+        change=start.change if start else None,
     )

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from mdt_desktop.domain.catalogue import canonical_unit
 from mdt_desktop.domain.enums import Analyte, Comparator, Evidence
+from mdt_desktop.domain.wording import unit_text
 
 _E = TypeVar("_E", Analyte, Comparator, Evidence)
 
@@ -80,7 +81,7 @@ class Threshold:
     def describe(self) -> str:
         """Return e.g. ``< 250 ug/g`` or ``>= 6 months``."""
         prefix = f"{self.comparator} " if self.comparator else ""
-        return f"{prefix}{self.value:g} {self.unit}"
+        return f"{prefix}{unit_text(self.value, self.unit)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,8 @@ from mdt_desktop.domain.thresholds import Threshold
 from mdt_desktop.plots.outcomes import failure_reasons_figure, survival_figure
 from mdt_desktop.plots.style import PRINT
 from mdt_desktop.reports import audit_tables as tables
-from mdt_desktop.reports.case_section import text
 from mdt_desktop.reports.figures import DPI, image_flowable
+from mdt_desktop.reports.markup import text
 from mdt_desktop.reports.minutes import BuildOptions, Cancelled
 from mdt_desktop.reports.page import (
     MARGIN_X,

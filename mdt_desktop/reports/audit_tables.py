@@ -20,7 +20,7 @@ from mdt_desktop.domain.outcome_audit import (
 )
 from mdt_desktop.domain.published import PublishedResult
 from mdt_desktop.domain.thresholds import Source
-from mdt_desktop.reports.case_section import text
+from mdt_desktop.reports.markup import text
 from mdt_desktop.reports.styles import Styles, grid_style
 
 DASH = "–"

@@ -1,6 +1,9 @@
 """One case of the minutes or of an outcome letter.
 
-Who, the trends, checklist, risks, drug levels, decision, monitoring, actions and notes.
+Who, why a re-review case is back, the trends, checklist, risks, drug levels, decision,
+monitoring, actions and notes. Text from users and feeds goes through ``user_text`` (escaped
+and isolated for bidirectional text: reports/markup.py), the program's own words through
+``text``.
 """
 
 from __future__ import annotations
@@ -13,16 +16,20 @@ from reportlab.lib.units import cm
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 
 from mdt_desktop.domain.antibodies import AntibodyAssay
-from mdt_desktop.domain.catalogue import ANALYTES, display_unit
+from mdt_desktop.domain.catalogue import ANALYTES
 from mdt_desktop.domain.checklist import Overall
 from mdt_desktop.domain.describe import OVERALL_TEXT, RESULT_TEXT, diagnosis_line, treatment_line
 from mdt_desktop.domain.enums import CaseStatus, ChecklistResult, Outcome, Position
 from mdt_desktop.domain.positions import position_notes, tally
 from mdt_desktop.domain.records import Annotation, ChecklistAnswer, Decision, current_annotations
+from mdt_desktop.domain.regimens import Regimen
+from mdt_desktop.domain.rereview import RereviewTag
 from mdt_desktop.domain.sampling import SamplingRules
+from mdt_desktop.domain.text import isolate
 from mdt_desktop.reports.drug_levels import WINDOW_MONTHS, drug_level_table
 from mdt_desktop.reports.figures import image_flowable
 from mdt_desktop.reports.identity import Identities
+from mdt_desktop.reports.markup import text, user_text
 from mdt_desktop.reports.styles import BAD, GOOD, MUTED, Styles, grid_style
 from mdt_desktop.services.meetings import CaseDetail
 
@@ -37,16 +44,16 @@ POSITION_COLOUR = {
     Position.DISAGREE: BAD.hexval()[2:],
     Position.ABSTAIN: MUTED.hexval()[2:],
 }
+TAG_RESULT = {
+    RereviewTag.STABLE: ChecklistResult.MET,
+    RereviewTag.RELAPSING: ChecklistResult.NOT_MET,
+    RereviewTag.DATA_MISSING: ChecklistResult.UNKNOWN,
+}
 OVERALL_RESULT = {
     Overall.MET: ChecklistResult.MET,
     Overall.NOT_MET: ChecklistResult.NOT_MET,
     Overall.INCOMPLETE: ChecklistResult.UNKNOWN,
 }
-
-
-def text(value: str) -> str:
-    """Plain text made safe for a Paragraph (markup escaped, line breaks kept, units shown)."""
-    return escape(display_unit(value)).replace("\n", "<br/>")
 
 
 CONFLICT_HEAD = "Sources disagree:"
@@ -87,7 +94,8 @@ class CaseSection:
         self._assays = assays  # the antibody cut-offs antibody results are read against
 
     def _free(self, value: str) -> str:
-        return text(self._ids.free_text(self._d.case.patient, value))
+        """Free text about the patient: their own identifiers removed as the document says."""
+        return user_text(self._ids.free_text(self._d.case.patient, value))
 
     def _heading(self, markup: str) -> list[Flowable]:
         """A section heading that never ends a page: it moves on if little room is left."""
@@ -102,16 +110,17 @@ class CaseSection:
         patient = d.case.patient
         story: list[Flowable] = [
             Paragraph(
-                f"{d.case.position}. {text(self._ids.label(patient))}"
-                + (f" — {text(number)}" if (number := self._ids.number(patient)) else ""),
+                f"{d.case.position}. {user_text(self._ids.label(patient))}"
+                + (f" — {user_text(number)}" if (number := self._ids.number(patient)) else ""),
                 s.h1,
             ),
             Paragraph(text(self._ids.identity(patient, d.summary)), s.body),
             Paragraph(text(diagnosis_line(patient, d.summary)), s.body),
-            Paragraph(text(treatment_line(patient, d.summary)), s.body),
+            Paragraph(text(treatment_line(patient, d.summary, isolate)), s.body),
         ]
         if self._ids.warning:
             story.append(Paragraph(text(self._ids.warning), s.note))
+        story += self.listed()
         if png is not None:
             story += [Spacer(0, 4), image_flowable(png, self._width)]
         story += self.checklist()
@@ -125,13 +134,49 @@ class CaseSection:
         story += self.notes()
         return story
 
+    # --- why the case is listed -------------------------------------------------------------------
+
+    def listed(self) -> list[Flowable]:
+        """Why the case is on the list: a re-review with its reason and evidence, a carry-over."""
+        d, s = self._d, self._s
+        story: list[Flowable] = []
+        carried = d.case.carried_from
+        if carried is not None:
+            story.append(
+                Paragraph(
+                    f"Carried over from the MDT of {carried.meeting_date:%d %b %Y}: "
+                    f"{self._free(carried.reason)}",
+                    s.note,
+                )
+            )
+        review = d.rereview
+        if review is None:
+            return story
+        colour = RESULT_COLOUR[TAG_RESULT[review.tag]]
+        story.append(
+            Paragraph(
+                "Re-review after de-escalation — "
+                f"<font color='#{colour}'><b>{escape(review.tag.label)}</b></font>",
+                s.h2,
+            )
+        )
+        head, *rest = review.lines()
+        story.append(Paragraph(text(f"{review.reason}. {head}."), s.body))
+        story += [Paragraph(f"• {text(line)}", s.small) for line in rest]
+        return story
+
     # --- checklist and risks ----------------------------------------------------------------------
 
     def checklist(self) -> list[Flowable]:
         d = self._d
         overall = OVERALL_RESULT[d.overall]
+        title = (
+            "Re-review checklist — remission on the reduced regimen"
+            if d.rereview is not None
+            else "Remission checklist — objective remission"
+        )
         heading = self._heading(
-            "Remission checklist — objective remission: "
+            f"{title}: "
             f"<font color='#{RESULT_COLOUR[overall]}'>{escape(OVERALL_TEXT[d.overall])}</font>"
         )
         rows: list[list[Flowable]] = [
@@ -151,7 +196,9 @@ class CaseSection:
         team = ""
         if answer.confirmed is not None:
             when = f" {answer.answered_at:%d %b %Y}" if answer.answered_at else ""
-            team = f"{escape(RESULT_TEXT[answer.confirmed])} — {text(answer.answered_by or '')}"
+            team = (
+                f"{escape(RESULT_TEXT[answer.confirmed])} — {user_text(answer.answered_by or '')}"
+            )
             team += when
             if answer.override_reason:
                 team += f"<br/><i>{self._free(answer.override_reason)}</i>"
@@ -231,7 +278,7 @@ class CaseSection:
             self._p(f"{text(result)}<br/>{note.collected_at:%d %b %Y}"),
             self._p(escape(note.interpretation.label) + state),
             self._p(body or "—"),
-            self._p(f"{text(note.pharmacist)}<br/>{note.created_at:%d %b %Y %H:%M}"),
+            self._p(f"{user_text(note.pharmacist)}<br/>{note.created_at:%d %b %Y %H:%M}"),
         ]
 
     # --- decision ---------------------------------------------------------------------------------
@@ -241,20 +288,19 @@ class CaseSection:
         heading = self._heading("Decision")
         decision = case.decision
         if decision is None:
-            state = (
-                "Deferred to a later meeting without a decision."
-                if case.status is CaseStatus.DEFERRED
-                else "No decision has been recorded."
-            )
+            if case.status is not CaseStatus.DEFERRED:
+                return [*heading, Paragraph("No decision has been recorded.", s.body)]
+            reason = self._free(case.deferral_reason) or "no reason was recorded"
+            state = f"Deferred to a later meeting without a decision. Reason: {reason}"
             return [*heading, Paragraph(state, s.body)]
         story: list[Flowable] = [*heading, self._decision_table(decision)]
         versions = (*case.earlier_decisions, decision)
         for earlier, amender in pairwise(versions):
             story.append(
                 Paragraph(
-                    f"Amended after sign-off by {text(amender.decided_by)} on "
+                    f"Amended after sign-off by {user_text(amender.decided_by)} on "
                     f"{amender.decided_at:%d %b %Y %H:%M}: the decision recorded by "
-                    f"{text(earlier.decided_by)} on {earlier.decided_at:%d %b %Y %H:%M} "
+                    f"{user_text(earlier.decided_by)} on {earlier.decided_at:%d %b %Y %H:%M} "
                     f"({escape(earlier.outcome.label)}{_next_review(earlier)}) was corrected. "
                     f"Reason: {self._free(amender.amendment_reason)}",
                     s.note,
@@ -264,11 +310,14 @@ class CaseSection:
 
     def _decision_table(self, decision: Decision) -> Table:
         rows: list[tuple[str, str]] = [("Outcome", f"<b>{escape(decision.outcome.label)}</b>")]
-        if decision.outcome is Outcome.DE_ESCALATE and decision.target_regimen is not None:
+        if decision.outcome.changes_regimen and decision.target_regimen is not None:
             effective = (
                 f" from {decision.effective_date:%d %b %Y}" if decision.effective_date else ""
             )
             rows.append(("Target regimen", text(decision.target_regimen.label) + effective))
+            before = self._regimen_before(decision)
+            if before is not None:
+                rows.append(("Changes", text(_change_words(decision, before))))
         rows.append(("Rationale", self._free(decision.rationale) or "—"))
         rows.append(("Dissent", self._free(decision.dissent) or "None recorded"))
         if decision.next_review:
@@ -276,7 +325,7 @@ class CaseSection:
         rows.append(
             (
                 "Recorded by",
-                f"{text(decision.decided_by)}, {decision.decided_at:%d %b %Y %H:%M}",
+                f"{user_text(decision.decided_by)}, {decision.decided_at:%d %b %Y %H:%M}",
             )
         )
         table = Table(
@@ -285,6 +334,14 @@ class CaseSection:
         )
         table.setStyle(grid_style(header=False))
         return table
+
+    def _regimen_before(self, decision: Decision) -> Regimen | None:
+        """The regimen the decision changes from (the one the meeting reviewed)."""
+        summary = self._d.summary
+        current = summary.anti_tnf.regimen if summary.anti_tnf else None
+        if current is not None and current != decision.target_regimen:
+            return current
+        return summary.previous_regimen  # the change has already started on the meeting date
 
     # --- attendees' positions ---------------------------------------------------------------------
 
@@ -304,7 +361,7 @@ class CaseSection:
         ]
         rows += [
             [
-                self._p(text(p.name)),
+                self._p(user_text(p.name)),
                 self._p(text(p.role.label)),
                 self._p(
                     f"<font color='#{POSITION_COLOUR[p.position]}'>"
@@ -318,7 +375,7 @@ class CaseSection:
         table = Table(rows, colWidths=[w * self._width for w in widths], repeatRows=1)
         table.setStyle(grid_style(zebra=1))
         last = max(case.positions, key=lambda p: p.recorded_at)
-        by = f" by {text(last.recorded_by)}" if last.recorded_by else ""
+        by = f" by {user_text(last.recorded_by)}" if last.recorded_by else ""
         story: list[Flowable] = [*heading, table]
         story.append(Paragraph(f"Recorded{by}, {last.recorded_at:%d %b %Y %H:%M}.", self._s.note))
         story += [
@@ -335,7 +392,7 @@ class CaseSection:
             return []
         rows: list[list[Flowable]] = [[self._p(h, "cell_bold") for h in ("Check", "Due")]]
         rows += [
-            [self._p(text(check.label)), self._p(f"{check.due:%d %b %Y}")]
+            [self._p(user_text(check.label)), self._p(f"{check.due:%d %b %Y}")]
             for check in decision.monitoring
         ]
         table = Table(rows, colWidths=[0.8 * self._width, 0.2 * self._width], repeatRows=1)
@@ -356,7 +413,7 @@ class CaseSection:
             rows.append(
                 [
                     self._p(self._free(action.description)),
-                    self._p(text(action.owner)),
+                    self._p(user_text(action.owner)),
                     self._p(due),
                     self._p(done),
                 ]
@@ -373,12 +430,23 @@ class CaseSection:
         story: list[Flowable] = self._heading("Notes")
         story += [
             Paragraph(
-                f"<b>{text(n.author)}</b>, {n.created_at:%d %b %Y %H:%M}: {self._free(n.text)}",
+                f"<b>{user_text(n.author)}</b>, {n.created_at:%d %b %Y %H:%M}: "
+                f"{self._free(n.text)}",
                 self._s.body,
             )
             for n in notes
         ]
         return story
+
+
+def _change_words(decision: Decision, before: Regimen) -> str:
+    """E.g. ``Re-escalation from Infliximab IV 5 mg/kg every 8 weeks: the de-escalation fails``."""
+    if decision.outcome is Outcome.RE_ESCALATE:
+        return (
+            f"Re-escalation from {before.label}: the de-escalation ends as a failure on the "
+            "effective date, and the follow-up list watches for recapture"
+        )
+    return f"De-escalation from {before.label}"
 
 
 def _next_review(decision: Decision) -> str:

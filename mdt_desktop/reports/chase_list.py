@@ -26,7 +26,7 @@ from mdt_desktop.domain.enums import MeetingStatus
 from mdt_desktop.domain.freshness import Freshness
 from mdt_desktop.domain.thresholds import Source
 from mdt_desktop.reports.audit_tables import source_list
-from mdt_desktop.reports.case_section import text
+from mdt_desktop.reports.markup import text, user_text
 from mdt_desktop.reports.minutes import BuildOptions
 from mdt_desktop.reports.page import MARGIN_X, PAGE, DocumentInfo, PageMarks, write_pdf
 from mdt_desktop.reports.spreadsheet import neutralise
@@ -147,8 +147,8 @@ def _cells(row: ChaseRow, styles: Styles, *, repeat: bool) -> list[Flowable]:
         latest = f'<font color="#{BAD.hexval()[2:]}">{latest}</font>'
     return [
         Paragraph(str(row.position), who),
-        Paragraph(text(row.patient), who),
-        Paragraph(text(row.hospital_number), who),
+        Paragraph(user_text(row.patient), who),
+        Paragraph(user_text(row.hospital_number), who),
         Paragraph(text(row.item.label), styles.cell_bold if missing else styles.cell),
         Paragraph(latest, styles.cell),
         Paragraph(f"{row.item.needed_by:%d %b %Y}" if row.item.needed_by else "—", styles.cell),

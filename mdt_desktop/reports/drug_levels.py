@@ -13,16 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from html import escape
 
 from reportlab.platypus import Flowable, Paragraph, Table
 
 from mdt_desktop.domain.antibodies import AntibodyAssay, AntibodyState, interpret
-from mdt_desktop.domain.catalogue import DRUG_LEVEL_ANALYTES, display_unit
+from mdt_desktop.domain.catalogue import DRUG_LEVEL_ANALYTES
 from mdt_desktop.domain.enums import Analyte
 from mdt_desktop.domain.records import Observation, PatientRecord
 from mdt_desktop.domain.sampling import SampleTiming, SamplingRules, result_name, sample_timing
 from mdt_desktop.domain.thresholds import DAYS_PER_MONTH
+from mdt_desktop.reports.markup import text as _text
+from mdt_desktop.reports.markup import user_text
 from mdt_desktop.reports.styles import BAD, MUTED, grid_style
 
 WINDOW_MONTHS = 12
@@ -36,10 +37,6 @@ READING_WORDS = {
     AntibodyState.NOT_DETECTED: "Not detected",
     AntibodyState.UNKNOWN: "Unknown — cannot be read",
 }
-
-
-def _text(value: str) -> str:
-    return escape(display_unit(value)).replace("\n", "<br/>")
 
 
 def recent_levels(record: PatientRecord, meeting: date) -> list[Observation]:
@@ -83,7 +80,7 @@ def drug_level_rows(
         else:  # the verdict in bold: this one is not read against the trough target
             verdict, _, rest = timing.text.partition(":")
             when = f"<b>{_text(verdict)}:</b>{_text(rest)}"
-        assay = _text(o.assay) if o.assay else f"<font color='#{_GREY}'>not reported</font>"
+        assay = user_text(o.assay) if o.assay else f"<font color='#{_GREY}'>not reported</font>"
         result = _text(f"{result_name(o.analyte)} {o.display_value} {o.unit}")
         if o.analyte is Analyte.ANTI_DRUG_ANTIBODIES:
             result += f"<br/>{antibody_markup(o, assays)}"

@@ -2,9 +2,11 @@
 
 Built from the meeting as the services return it (for a signed-off meeting, what the meeting
 saw), for one case that has a decision: who the patient is (full identifiers: the letter goes to
-their doctor), what was decided and why, the new regimen and when it starts beside the old one,
-the monitoring plan with dates, when the MDT reviews again, and whom to contact (site.toml).
-It carries no other patient's identifiers and no plots. Written atomically like the minutes.
+their doctor), what was decided and why, the new regimen and when it starts beside the old one
+(a de-escalation, a further de-escalation or a re-escalation), the monitoring plan with dates,
+when the MDT reviews again, and whom to contact (site.toml). It carries no other patient's
+identifiers and no plots. Written atomically like the minutes; names and free text are escaped
+and isolated for bidirectional text (reports/markup.py).
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from mdt_desktop.domain.nhs import format_nhs_number
 from mdt_desktop.domain.records import Decision, MeetingRecord, Patient
 from mdt_desktop.domain.regimens import Regimen
 from mdt_desktop.domain.site import SiteContact
-from mdt_desktop.reports.case_section import text
+from mdt_desktop.domain.text import isolate
 from mdt_desktop.reports.fonts import REGULAR
+from mdt_desktop.reports.markup import text, user_text
 from mdt_desktop.reports.minutes import BuildOptions, BuiltDocument, Cancelled
 from mdt_desktop.reports.page import MARGIN_X, PAGE, DocumentInfo, PageMarks, write_pdf
 from mdt_desktop.reports.styles import BAD, Styles, grid_style, make_styles
@@ -122,7 +125,7 @@ def build_gp_letter(
     story = letter.story(addressee)
     title = f"Letter to the GP: MDT outcome, {meeting.meeting_date:%d %b %Y}"
     marks = PageMarks(
-        running_title=f"{title} · {hospital_number}",
+        running_title=f"{title} · {isolate(detail.case.patient.hospital_number)}",
         draft=meeting.status is not MeetingStatus.SIGNED_OFF,
     )
     info = DocumentInfo(title, SUBJECT, options.author, invariant=options.invariant)
@@ -181,7 +184,7 @@ class _Letter:
         site = self._site
         ours = [f"<b>{text(site.team)}</b>", *(text(line) for line in site.lines()[1:])]
         ours += [f"Tel {text(site.phone)}", text(site.email), "", f"{self._written:%d %B %Y}"]
-        theirs = "<br/>".join(text(line) for line in recipient.lines)
+        theirs = "<br/>".join(user_text(line) for line in recipient.lines)
         table = Table(
             [[Paragraph(theirs, self._s.body), Paragraph("<br/>".join(ours), self._right)]],
             colWidths=[0.55 * self._width, 0.45 * self._width],
@@ -204,7 +207,7 @@ class _Letter:
         facts = [
             ("Patient", f"<b>{_full_name(patient)}</b>"),
             ("Date of birth", f"{patient.date_of_birth:%d %b %Y}"),
-            ("Hospital number", text(patient.hospital_number)),
+            ("Hospital number", user_text(patient.hospital_number)),
             ("NHS number", nhs),
         ]
         cell, bold = self._s.cell, self._s.cell_bold
@@ -221,8 +224,8 @@ class _Letter:
         return (
             "The patient named above was discussed at the IBD anti-TNF de-escalation "
             f"multidisciplinary team meeting (MDT) on {meeting.meeting_date:%A %d %B %Y}, chaired "
-            f"by {text(meeting.chair)}. The MDT reviews patients on intensified anti-TNF "
-            "treatment for a possible dose reduction."
+            f"by {user_text(meeting.chair)}. The MDT reviews patients on intensified anti-TNF "
+            "treatment for a possible dose reduction, and patients whose dose was reduced."
         )
 
     # --- the decision -----------------------------------------------------------------------------
@@ -234,12 +237,12 @@ class _Letter:
             Paragraph(f"<b>{text(decision.outcome.label)}.</b> {self._in_words()}", self._s.body),
         ]
         if decision.rationale.strip():
-            story.append(Paragraph(f"<b>Why:</b> {text(decision.rationale)}", self._s.body))
+            story.append(Paragraph(f"<b>Why:</b> {user_text(decision.rationale)}", self._s.body))
         if self._d.case.earlier_decisions:
             story.append(
                 Paragraph(
                     f"This decision was amended after the meeting on "
-                    f"{decision.decided_at:%d %b %Y}: {text(decision.amendment_reason)}",
+                    f"{decision.decided_at:%d %b %Y}: {user_text(decision.amendment_reason)}",
                     self._s.note,
                 )
             )
@@ -249,7 +252,10 @@ class _Letter:
         decision = self._decision
         drug = self._drug_name()
         return {
-            Outcome.DE_ESCALATE: f"The team agreed to reduce the dose of {drug} (de-escalation).",
+            Outcome.DE_ESCALATE: f"The team agreed to reduce the dose of {drug} (de-escalation)"
+            + (", a further step down from a reduced dose." if self._further() else "."),
+            Outcome.RE_ESCALATE: f"The team agreed to increase the dose of {drug} again "
+            "(re-escalation): the lower dose has not kept the disease in remission.",
             Outcome.CONTINUE_INTENSIFIED: f"The team agreed to continue {drug} at the current, "
             "intensified dose without change for now.",
             Outcome.STOP_ANTI_TNF: f"The team agreed to stop {drug}.",
@@ -265,7 +271,16 @@ class _Letter:
 
     def _new_regimen(self) -> Regimen | None:
         decision = self._decision
-        return decision.target_regimen if decision.outcome is Outcome.DE_ESCALATE else None
+        return decision.target_regimen if decision.outcome.changes_regimen else None
+
+    def _further(self) -> bool:
+        """True when a de-escalation steps down from a regimen already reduced."""
+        summary = self._d.summary
+        return (
+            summary.de_escalated
+            and summary.anti_tnf is not None
+            and (summary.anti_tnf.regimen != self._new_regimen())
+        )
 
     def _old_regimen(self) -> Regimen | None:
         """The regimen the meeting reviewed (before the change, even once the change started)."""
@@ -358,7 +373,7 @@ class _Letter:
     def _signature(self) -> list[Flowable]:
         meeting, decision = self._meeting, self._decision
         signed = (
-            f"Signed-off record ({text(meeting.signed_off_by or '')}, "
+            f"Signed-off record ({user_text(meeting.signed_off_by or '')}, "
             f"{meeting.signed_off_at:%d %b %Y})"
             if meeting.status is MeetingStatus.SIGNED_OFF and meeting.signed_off_at
             else "Not signed off"
@@ -370,7 +385,7 @@ class _Letter:
                     Spacer(0, 6),
                     Paragraph("Yours sincerely,", self._s.body),
                     Spacer(0, 18),
-                    Paragraph(f"<b>{text(meeting.chair)}</b>", self._s.body),
+                    Paragraph(f"<b>{user_text(meeting.chair)}</b>", self._s.body),
                     Paragraph("Chair, IBD anti-TNF de-escalation MDT", self._s.body),
                     Spacer(0, 4),
                     Paragraph(signed + recorded, self._s.note),
@@ -389,7 +404,7 @@ class _Letter:
 
 def _full_name(patient: Patient) -> str:
     """``Given FAMILY`` as letters address a patient (the record prints ``FAMILY, Given``)."""
-    return text(f"{patient.given_name} {patient.family_name.upper()}")
+    return user_text(f"{patient.given_name} {patient.family_name.upper()}")
 
 
 def _plain() -> TableStyle:

@@ -1,6 +1,7 @@
 """The parts of the minutes about the meeting itself: header, attendance, summary, sign-off.
 
-Also the actions of earlier meetings still open at this one.
+Also the actions of earlier meetings still open at this one. Names, places, reasons and other
+text from users are escaped and isolated (reports/markup.py).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from mdt_desktop.domain.enums import AttendanceStatus, CaseStatus, MeetingStatus
 from mdt_desktop.domain.records import AttendanceEntry, MeetingRecord
-from mdt_desktop.reports.case_section import text
 from mdt_desktop.reports.identity import Identities
+from mdt_desktop.reports.markup import text, user_text
 from mdt_desktop.reports.styles import BAD, Styles, grid_style
 from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
 
@@ -35,7 +36,8 @@ def header(
     """Title and the meeting's facts."""
     rows = [
         ("Meeting", f"{meeting.meeting_date:%A %d %B %Y}"),
-        ("Chair", text(meeting.chair)),
+        *((("Location", user_text(meeting.location)),) if meeting.location.strip() else ()),
+        ("Chair", user_text(meeting.chair)),
         ("Status", STATUS_TEXT[meeting.status]),
         ("Cases", str(len(meeting.cases))),
         ("Produced", f"{generated:%d %b %Y %H:%M} by MDT Desktop"),
@@ -63,7 +65,7 @@ def attendance(
         for entry in sorted(entries, key=lambda e: (order[e.status], e.name)):
             rows.append(
                 [
-                    Paragraph(text(entry.name), styles.cell),
+                    Paragraph(user_text(entry.name), styles.cell),
                     Paragraph(text(entry.role.label), styles.cell),
                     Paragraph(
                         "Present" if entry.status is AttendanceStatus.PRESENT else "Apologies",
@@ -101,9 +103,9 @@ def open_actions(
         if action.overdue(day):
             status = f"<font color='#{BAD.hexval()[2:]}'><b>{status}</b></font>"
         cells = [
-            text(identities.label(patient)) + (f"<br/>{text(number)}" if number else ""),
-            text(identities.free_text(patient, action.description)),
-            text(action.owner),
+            user_text(identities.label(patient)) + (f"<br/>{user_text(number)}" if number else ""),
+            user_text(identities.free_text(patient, action.description)),
+            user_text(action.owner),
             f"{action.due:%d %b %Y}" if action.due else "—",
             f"{action.from_meeting_date:%d %b %Y}",
             status,
@@ -143,12 +145,12 @@ def summary(
     for detail, number in zip(board.cases, numbers, strict=True):
         cells = [
             str(detail.case.position),
-            identities.label(detail.case.patient),
-            *((number,) if show_numbers else ()),
-            _regimen(detail),
-            _decision(detail),
+            user_text(identities.label(detail.case.patient)),
+            *((user_text(number),) if show_numbers else ()),
+            text(_regimen(detail)),
+            _decision(detail, identities),
         ]
-        rows.append([Paragraph(text(cell), styles.cell) for cell in cells])
+        rows.append([Paragraph(cell, styles.cell) for cell in cells])
     widths = [0.05, 0.25, 0.15, 0.3, 0.25] if show_numbers else [0.05, 0.3, 0.35, 0.3]
     table = Table(rows, colWidths=[w * width for w in widths], repeatRows=1)
     table.setStyle(grid_style(zebra=1))
@@ -156,27 +158,39 @@ def summary(
 
 
 def _regimen(detail: CaseDetail) -> str:
+    """The regimen, and for a re-review case that it is one (with its tag)."""
     anti_tnf = detail.summary.anti_tnf
-    return anti_tnf.regimen.label if anti_tnf else "No anti-TNF regimen"
+    regimen = anti_tnf.regimen.label if anti_tnf else "No anti-TNF regimen"
+    review = detail.rereview
+    if review is None:
+        return regimen
+    return f"{regimen} · re-review: {review.tag.label.lower()}"
 
 
-def _decision(detail: CaseDetail) -> str:
-    decision = detail.case.decision
+def _decision(detail: CaseDetail, identities: Identities) -> str:
+    """The decision as markup: outcome, target and start; a deferral with its reason."""
+    case = detail.case
+    decision = case.decision
     if decision is None:
-        return "Deferred" if detail.case.status is CaseStatus.DEFERRED else "No decision yet"
+        if case.status is not CaseStatus.DEFERRED:
+            return "No decision yet"
+        reason = identities.free_text(case.patient, case.deferral_reason)
+        return "Deferred" + (f": {user_text(reason)}" if reason.strip() else "")
     label = decision.outcome.label
     if decision.target_regimen is not None:
         label += f" to {decision.target_regimen.dose_label}"
-    if detail.case.earlier_decisions:
+        if decision.effective_date is not None:
+            label += f" from {decision.effective_date:%d %b %Y}"
+    if case.earlier_decisions:
         label += " (amended)"
-    return label
+    return text(label)
 
 
 def sign_off(meeting: MeetingRecord, styles: Styles) -> list[Flowable]:
     """Who signed the minutes off and when, or that they are a draft."""
     if meeting.status is MeetingStatus.SIGNED_OFF and meeting.signed_off_at:
         body = (
-            f"Signed off by <b>{text(meeting.signed_off_by or '')}</b> (chair) on "
+            f"Signed off by <b>{user_text(meeting.signed_off_by or '')}</b> (chair) on "
             f"{meeting.signed_off_at:%A %d %B %Y at %H:%M}. From sign-off the meeting's "
             "record is read-only; later corrections appear above as amendments with their reason."
         )

@@ -22,10 +22,12 @@ from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus
 from mdt_desktop.domain.errors import MdtError, NotFoundError
 from mdt_desktop.domain.records import AttendanceEntry, MeetingRecord
 from mdt_desktop.domain.sampling import SamplingRules
+from mdt_desktop.domain.text import isolate
 from mdt_desktop.reports import meeting_section as meeting_parts
-from mdt_desktop.reports.case_section import CaseSection, text
+from mdt_desktop.reports.case_section import CaseSection
 from mdt_desktop.reports.figures import PlotRenderer, picture_from_png, plot_data
 from mdt_desktop.reports.identity import FullIdentities, Identities
+from mdt_desktop.reports.markup import text, user_text
 from mdt_desktop.reports.page import (
     MARGIN_X,
     PAGE,
@@ -129,7 +131,7 @@ def build_letter(
         Paragraph("Outcome of the IBD multidisciplinary team meeting", styles.title),
         Paragraph(
             f"The case below was discussed at the {_heading(meeting)}, chaired by "
-            f"{text(meeting.chair)}. This letter is for filing in the patient's record.",
+            f"{user_text(meeting.chair)}. This letter is for filing in the patient's record.",
             styles.body,
         ),
     ]
@@ -204,7 +206,7 @@ class _Document:
     def write(self, story: list[Flowable], path: Path) -> BuiltDocument:
         meeting = self.board.meeting
         marks = PageMarks(
-            running_title=f"{self.pdf_title} · chair {meeting.chair}",
+            running_title=f"{self.pdf_title} · chair {isolate(meeting.chair)}",
             confidentiality=self.identities.confidentiality,
             draft=meeting.status is not MeetingStatus.SIGNED_OFF,
         )

@@ -26,7 +26,8 @@ from mdt_desktop.domain.summary_tables import (
     reduction_row,
     savings_rows,
 )
-from mdt_desktop.reports.case_section import text
+from mdt_desktop.domain.wording import count
+from mdt_desktop.reports.markup import text, user_text
 from mdt_desktop.reports.minutes import BuildOptions
 from mdt_desktop.reports.page import MARGIN_X, PAGE, DocumentInfo, PageMarks, write_pdf
 from mdt_desktop.reports.spreadsheet import neutralise
@@ -103,8 +104,7 @@ def outstanding_text(items: int, patients: int) -> str:
     """E.g. ``3 results, 2 patients`` or ``none``."""
     if not items:
         return "none"
-    results = "1 result" if items == 1 else f"{items} results"
-    return f"{results}, {patients} patient{'s' if patients != 1 else ''}"
+    return f"{count(items, 'result')}, {count(patients, 'patient')}"
 
 
 def _decisions(summary: MonthlySummary, styles: Styles, width: float) -> list[Flowable]:
@@ -167,8 +167,9 @@ def _table(
         bold = (header and index == 0) or (total and index == len(rows) - 1)
         style = styles.cell_bold if bold else styles.cell
         right = ParagraphStyle(f"{style.name}-right", parent=style, alignment=TA_RIGHT)
+        markup = text if index == 0 and header else user_text  # cells may hold typed text
         line = [
-            Paragraph(text(cell), right if column >= first_numeric else style)
+            Paragraph(markup(cell), right if column >= first_numeric else style)
             for column, cell in enumerate(row)
         ]
         if not header:  # a list of label and value: the labels in bold

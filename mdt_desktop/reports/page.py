@@ -15,6 +15,7 @@ from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
@@ -26,6 +27,27 @@ MARGIN_X = 16 * mm
 MARGIN_TOP = 20 * mm
 MARGIN_BOTTOM = 18 * mm
 CONFIDENTIAL = "Confidential — contains patient-identifiable information"
+
+
+DRAFT_MARK = "DRAFT — not signed off"
+ELLIPSIS = "…"
+
+
+def fit(line: str, font: str, size: float, room: float) -> str:
+    """*line* cut at the end (with "…") so it is no wider than *room* points in *font*.
+
+    A running title holds names typed by users: a long one must not run off the page.
+    """
+    if stringWidth(line, font, size) <= room:
+        return line
+    low, high = 0, len(line)
+    while low < high:  # the longest prefix that fits with the ellipsis
+        middle = (low + high + 1) // 2
+        if stringWidth(line[:middle] + ELLIPSIS, font, size) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return line[:low].rstrip() + ELLIPSIS
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +98,13 @@ def _stamp(canvas: Canvas, marks: PageMarks, number: int, total: int) -> None:
     canvas.setStrokeColor(MUTED)
     canvas.setLineWidth(0.4)
     top = height - MARGIN_TOP + 6 * mm
-    canvas.setFont(REGULAR, 8)
-    canvas.drawString(MARGIN_X, top, marks.running_title)
+    room = width - 2 * MARGIN_X
     if marks.draft:
         canvas.setFont(BOLD, 8)
-        canvas.drawRightString(width - MARGIN_X, top, "DRAFT — not signed off")
+        canvas.drawRightString(width - MARGIN_X, top, DRAFT_MARK)
+        room -= stringWidth(DRAFT_MARK, BOLD, 8) + 4 * mm
+    canvas.setFont(REGULAR, 8)
+    canvas.drawString(MARGIN_X, top, fit(marks.running_title, REGULAR, 8, room))
     canvas.line(MARGIN_X, top - 2 * mm, width - MARGIN_X, top - 2 * mm)
     bottom = MARGIN_BOTTOM - 9 * mm
     canvas.line(MARGIN_X, bottom + 4 * mm, width - MARGIN_X, bottom + 4 * mm)

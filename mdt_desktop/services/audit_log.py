@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mdt_desktop.models import AuditEventRow, MeetingRow, PatientRow
 from mdt_desktop.models.db import Database
@@ -54,7 +54,8 @@ class AuditLogService:
                 .limit(limit)
             )
             if hospital_number:
-                stmt = stmt.where(PatientRow.hospital_number == hospital_number.strip())
+                number = hospital_number.strip().lower()  # typed in any case
+                stmt = stmt.where(func.lower(PatientRow.hospital_number) == number)
             if meeting_id is not None:
                 stmt = stmt.where(AuditEventRow.meeting_id == meeting_id)
             if actor_id is not None:

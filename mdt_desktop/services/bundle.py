@@ -51,7 +51,7 @@ def meeting_services(db: Database, config: ClinicalConfig) -> MeetingServices:
     return MeetingServices(
         meetings=MeetingService(db, config),
         checklist=ChecklistService(db, config),
-        decisions=DecisionService(db),
+        decisions=DecisionService(db, config.regimens),
         notes=NoteService(db),
         annotations=AnnotationService(db),
         signoff=SignOffService(db, config),

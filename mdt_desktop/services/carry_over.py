@@ -112,7 +112,7 @@ class CarryOverService:
                         position=case.position,
                         patient=patient,
                         status=status,
-                        why=why_offered(status, outcome, _deferral_reason(session, case)),
+                        why=why_offered(status, outcome, deferral_reason(session, case)),
                         proposed=status is not CaseStatus.DISCUSSED,
                         blocked=blocked,
                     )
@@ -273,7 +273,7 @@ class _Writer:
         why = why_offered(
             CaseStatus(case.status),
             Outcome(decision.outcome) if decision else None,
-            _deferral_reason(session, case),
+            deferral_reason(session, case),
         )
         position = (
             session.scalar(
@@ -373,7 +373,7 @@ def _carried(session: Session, meeting: MeetingRow) -> dict[int, str]:
     return {case_id: f"already carried over to {day:%d %b %Y}" for case_id, day in rows}
 
 
-def _deferral_reason(session: Session, case: CaseReviewRow) -> str:
+def deferral_reason(session: Session, case: CaseReviewRow) -> str:
     """The reason the chair gave when deferring the case ('' if none is on record)."""
     if case.status != CaseStatus.DEFERRED.value:
         return ""

@@ -1,7 +1,9 @@
 """Recording the team's answer to a checklist item: confirm, override with a reason, or clear.
 
 The answer is stored with the automatic result and evidence it was given against, who gave it
-and when, and its audit row, in one transaction. A signed-off meeting refuses changes.
+and when, and its audit row, in one transaction. A signed-off meeting refuses changes. A case
+listed for re-review after a de-escalation answers the re-review checklist's items, every other
+case the remission checklist's (docs/clinical.md, "Checklist").
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import ChecklistResult
 from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.domain.records import ChecklistAnswer
+from mdt_desktop.domain.rereview_checklist import RereviewContext, evaluate_rereview_checklist
 from mdt_desktop.models import CaseReviewRow, ChecklistAnswerRow, ClinicianRow, PatientRow
 from mdt_desktop.models.db import Database
 from mdt_desktop.services.audit import Actor, record_audit
@@ -24,6 +27,7 @@ from mdt_desktop.services.guards import acting, case_row, still_open
 from mdt_desktop.services.mapping import evidence_to_json
 from mdt_desktop.services.patients import load_record
 from mdt_desktop.services.permissions import Permission
+from mdt_desktop.services.rereview import case_rereview
 
 MAX_REASON = 2000
 
@@ -42,7 +46,7 @@ class ChecklistService:
 
     def __init__(self, db: Database, config: ClinicalConfig) -> None:
         self._db = db
-        self._items = {item.key: item for item in config.checklist}
+        self._items = {item.key: item for item in (*config.checklist, *config.rereview_checklist)}
         self._config = config
 
     def answer(
@@ -78,14 +82,23 @@ class ChecklistService:
     def _evaluate(
         self, session: Session, case: CaseReviewRow, item: ChecklistItemSpec
     ) -> ChecklistAnswer:
-        patient = session.get_one(PatientRow, case.patient_id)
+        """The item's automatic result now; refused when it is not on this case's list."""
+        config = self._config
+        record = load_record(session.get_one(PatientRow, case.patient_id))
+        on = case.meeting.meeting_date
+        review = case_rereview(session, config, case.patient_id, on, record)
+        if item not in config.checklist_for(review is not None):
+            kind = "re-review" if review is not None else "remission"
+            raise ValidationError(
+                f"checklist item {item.key!r}: not on the {kind} checklist this case is read "
+                "against"
+            )
         context = RuleContext(
-            load_record(patient),
-            case.meeting.meeting_date,
-            self._config.thresholds,
-            self._config.regimens,
-            self._config.antibody_assays,
+            record, on, config.thresholds, config.regimens, config.antibody_assays
         )
+        if review is not None:
+            rereview_context = RereviewContext(context, review.decision)
+            return evaluate_rereview_checklist((item,), rereview_context)[0]
         return evaluate_checklist((item,), context)[0]
 
     @staticmethod

@@ -1,7 +1,10 @@
 """Recording the chair's decision for a case, its actions, and amendments after sign-off.
 
-Recording a de-escalation writes the new regimen into the medication history from its
-effective date (and ends the current period there). Changing the decision before sign-off
+Recording a de-escalation (also a further one, of a patient already on a reduced regimen) or a
+re-escalation (of a patient on a reduced regimen, back up) writes the target regimen into the
+medication history from its effective date and ends the current period there. A re-escalation
+thereby ends the de-escalation episode as a failure on that day and starts the recapture watch
+(domain/outcomes.py; docs/clinical.md, "Outcome audit"). Changing the decision before sign-off
 undoes that first; after sign-off a correction is an amendment: a new decision that points at
 the one it corrects, with a reason.
 """
@@ -15,7 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mdt_desktop.domain.catalogue import DRUGS
-from mdt_desktop.domain.consensus import ActionInput, DecisionInput, validate_decision
+from mdt_desktop.domain.consensus import (
+    ActionInput,
+    DecisionInput,
+    on_reduced_regimen,
+    validate_decision,
+)
 from mdt_desktop.domain.enums import (
     CaseStatus,
     Drug,
@@ -25,8 +33,8 @@ from mdt_desktop.domain.enums import (
     Outcome,
 )
 from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
-from mdt_desktop.domain.history import current_anti_tnf
-from mdt_desktop.domain.regimens import Regimen
+from mdt_desktop.domain.history import current_anti_tnf, regimen_start
+from mdt_desktop.domain.regimens import Regimen, RegimenCatalogue
 from mdt_desktop.models import (
     ActionRow,
     CaseReviewRow,
@@ -44,10 +52,15 @@ from mdt_desktop.services.permissions import Permission
 
 
 class DecisionService:
-    """Writes decisions and actions; one transaction per call."""
+    """Writes decisions and actions; one transaction per call.
 
-    def __init__(self, db: Database) -> None:
+    *regimens* (regimens.toml) tells a reduced regimen by the drug's standard one and
+    recognises induction; without it a regimen is reduced only when a de-escalation reached it.
+    """
+
+    def __init__(self, db: Database, regimens: RegimenCatalogue | None = None) -> None:
         self._db = db
+        self._regimens = regimens or RegimenCatalogue({})
 
     def record(
         self, case_id: int, decision: DecisionInput, actor: Actor, *, at: datetime | None = None
@@ -60,8 +73,8 @@ class DecisionService:
             still_open(meeting, "its decisions")
             chair = acting(session, actor, Permission.RECORD_DECISION)
             the_chair(meeting, chair, "record decisions")
-            current = _current_regimen(case, meeting.meeting_date)
-            validate_decision(decision, current, meeting.meeting_date)
+            current, reduced = _current_regimen(case, meeting.meeting_date, self._regimens)
+            validate_decision(decision, current, meeting.meeting_date, reduced=reduced)
             existing = _original(case)
             before = _snapshot(existing) if existing else None
             settled = existing is not None and _history_moved_on(session, case, existing)
@@ -159,9 +172,8 @@ class DecisionService:
                 )
             chair = acting(session, actor, Permission.RECORD_DECISION)
             latest = _latest(case)
-            validate_decision(
-                decision, _current_regimen(case, meeting.meeting_date), meeting.meeting_date
-            )
+            current, reduced = _current_regimen(case, meeting.meeting_date, self._regimens)
+            validate_decision(decision, current, meeting.meeting_date, reduced=reduced)
             # A correction of the record must not rewrite treatment that was given since:
             # once the medication history has moved on, it is left as it is.
             settled = _history_moved_on(session, case, latest)
@@ -228,8 +240,9 @@ class DecisionService:
         chair: ClinicianRow,
         now: datetime,
     ) -> None:
-        """A de-escalation ends the current anti-TNF period and starts the target regimen."""
-        if decision.outcome != Outcome.DE_ESCALATE.value or decision.effective_date is None:
+        """A de- or re-escalation ends the current anti-TNF period and starts the target regimen."""
+        outcome = Outcome(decision.outcome)
+        if not outcome.changes_regimen or decision.effective_date is None:
             return
         effective = decision.effective_date
         current = _current_period(case, case.meeting.meeting_date)
@@ -249,7 +262,7 @@ class DecisionService:
             start_date=effective,
             end_date=None,
             phase="maintenance",
-            reason=f"MDT decision of {case.meeting.meeting_date:%d %b %Y}: de-escalation",
+            reason=f"MDT decision of {case.meeting.meeting_date:%d %b %Y}: {CHANGE_WORDS[outcome]}",
             source=f"decision {decision.id}",
             created_at=now,
             decision_id=decision.id,
@@ -332,6 +345,7 @@ class DecisionService:
 
 
 SETTLED = "left as given: it changed after the decision"
+CHANGE_WORDS = {Outcome.DE_ESCALATE: "de-escalation", Outcome.RE_ESCALATE: "re-escalation"}
 
 
 def _history_moved_on(session: Session, case: CaseReviewRow, decision: DecisionRow) -> bool:
@@ -462,9 +476,25 @@ def _current_period(case: CaseReviewRow, on: date) -> MedicationPeriodRow | None
     return next((p for p in rows if p.id == period.id), None) if period else None
 
 
-def _current_regimen(case: CaseReviewRow, on: date) -> Regimen | None:
-    period = _current_period(case, on)
-    return medication_from_row(period).regimen if period else None
+def _current_regimen(
+    case: CaseReviewRow, on: date, regimens: RegimenCatalogue
+) -> tuple[Regimen | None, bool]:
+    """The regimen the meeting reviewed, and whether it is a reduced one (may be re-escalated)."""
+    row = _current_period(case, on)
+    if row is None:
+        return None, False
+    own = {d.id for d in case.decisions}
+    session = Session.object_session(case)
+    assert session is not None
+    periods = [
+        medication_from_row(p)
+        for p in session.get_one(PatientRow, case.patient_id).medications
+        if p.decision_id not in own
+    ]
+    period = next(p for p in periods if p.id == row.id)
+    start = regimen_start(periods, period, regimens)
+    change = start.change if start else None
+    return period.regimen, on_reduced_regimen(period.regimen, change, regimens)
 
 
 def _open_meeting(session: Session, meeting: MeetingRow, actor: Actor, now: datetime) -> None:

@@ -1,5 +1,8 @@
 """The follow-up worklist: de-escalated patients in their first year, and listing one for the MDT.
 
+A patient re-escalated within the window stays on the worklist for the recapture watch
+(domain/followup.py, ``in_recapture_watch``).
+
 ``worklist`` reads everything it needs in a handful of queries (no query per patient): the
 patients whose anti-TNF regimen changed within the failure window, their histories (recorded
 doses included), the MDT meetings that discussed them (contacts, docs/clinical.md, "Loss to
@@ -37,6 +40,7 @@ from mdt_desktop.domain.followup import (
     FollowUpRules,
     follow_up_row,
     in_first_year,
+    in_recapture_watch,
     worklist_order,
 )
 from mdt_desktop.domain.monitoring import monitoring_plan
@@ -70,6 +74,7 @@ from mdt_desktop.services.mapping import (
     patient_from_row,
 )
 from mdt_desktop.services.meeting_admin import MeetingAdminService
+from mdt_desktop.services.patients import find_patient
 from mdt_desktop.services.permissions import Permission
 
 LISTING_REASON = "Follow-up after de-escalation"
@@ -121,7 +126,10 @@ class FollowUpService:
         for patient_id, record in records.items():
             contact = last_contact(record, on, reviews.get(patient_id, ()))
             for episode in episodes(record, on, self._outcomes):
-                if in_first_year(episode, on, self._rules):
+                watched = in_first_year(episode, on, self._rules) or in_recapture_watch(
+                    episode, on, self._rules
+                )
+                if watched:
                     key = (patient_id, episode.drug, episode.start)
                     checks, source = self._plan(record, episode, plans.get(key))
                     rows.append(
@@ -315,11 +323,10 @@ def _next_meeting(session: Session, day: date) -> MeetingRef | None:
 
 
 def _is_listed(session: Session, meeting_id: int, hospital_number: str) -> bool:
+    patient = find_patient(session, hospital_number)
     found = session.scalar(
-        select(CaseReviewRow.id)
-        .join(PatientRow, CaseReviewRow.patient_id == PatientRow.id)
-        .where(
-            CaseReviewRow.meeting_id == meeting_id, PatientRow.hospital_number == hospital_number
+        select(CaseReviewRow.id).where(
+            CaseReviewRow.meeting_id == meeting_id, CaseReviewRow.patient_id == patient.id
         )
     )
     return found is not None

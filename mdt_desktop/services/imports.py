@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mdt_desktop.domain.errors import MdtError, ValidationError
+from mdt_desktop.domain.wording import count
 from mdt_desktop.importers.codes import CodeTable
 from mdt_desktop.importers.detect import read_file
 from mdt_desktop.importers.model import ParsedFile, Problem
@@ -77,9 +78,10 @@ class ImportReport:
             return f"{len(self.problems)} problem(s); nothing was imported."
         if self.new_records == 0:
             return (
-                f"Everything is already stored ({self.already_stored} record(s)); nothing to add."
+                f"Everything is already stored ({count(self.already_stored, 'record')}); "
+                "nothing to add."
             )
-        what = f"{self.new_records} record(s) for {self.patients} patient(s)"
+        what = f"{count(self.new_records, 'record')} for {count(self.patients, 'patient')}"
         if dry_run:
             return f"Dry run: would add {what}; {self.already_stored} already stored."
         return f"Added {what}; {self.already_stored} already stored ({self.seconds:.1f} s)."

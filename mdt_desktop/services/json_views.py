@@ -259,6 +259,8 @@ def _case(case: CaseSummary) -> dict[str, Any]:
         "earlier_decisions": [_decision(d) for d in case.earlier_decisions],
         "positions": [_position(p, case.decision) for p in case.positions],
         "carried_over_from": _carried(case.carried_from),
+        "added_reason": case.added_reason or None,
+        "deferral_reason": case.deferral_reason or None,
     }
 
 
@@ -280,15 +282,23 @@ def frozen_evidence_json(detail: CaseDetail) -> dict[str, Any]:
 
 
 def rereview_json(detail: CaseDetail) -> dict[str, Any]:
-    """Per case: the re-review after an earlier de-escalation that is due (or null)."""
+    """Per case: the re-review after an earlier de-escalation that is due (or null).
+
+    ``checklist_kind`` says which checklist the case is read against: ``rereview`` or
+    ``remission`` (docs/clinical.md, "Checklist").
+    """
     review = detail.rereview
     if review is None:
-        return {"rereview": None}
+        return {"rereview": None, "checklist_kind": "remission"}
     return {
+        "checklist_kind": "rereview",
         "rereview": {
             "tag": review.tag.value,
+            "tag_label": review.tag.label,
             "reason": review.reason,
             "summary": review.summary,
+            "lines": list(review.lines()),
+            "target_regimen": review.decision.target.label if review.decision.target else None,
             "decided_on": _iso(review.decision.decided_on),
             "effective": _iso(review.decision.effective),
             "checks": [
@@ -301,7 +311,7 @@ def rereview_json(detail: CaseDetail) -> dict[str, Any]:
                 }
                 for c in review.checks
             ],
-        }
+        },
     }
 
 
@@ -331,6 +341,7 @@ def meeting_json(meeting: MeetingRecord, details: Sequence[CaseDetail] = ()) -> 
         "date": _iso(meeting.meeting_date),
         "status": meeting.status.value,
         "chair": meeting.chair,
+        "location": meeting.location or None,
         "attendance": [
             {
                 "name": a.name,

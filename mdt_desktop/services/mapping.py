@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from mdt_desktop.domain.checklist import shown_answer
 from mdt_desktop.domain.enums import (
     Analyte,
     ChecklistResult,
@@ -251,7 +252,7 @@ def evidence_from_json(items: list[dict[str, Any]]) -> tuple[EvidenceItem, ...]:
 
 def checklist_from_row(row: ChecklistAnswerRow, label: str) -> ChecklistAnswer:
     """Return a stored checklist answer, labelled from the configuration."""
-    return ChecklistAnswer(
+    answer = ChecklistAnswer(
         item_key=row.item_key,
         label=label,
         automatic=ChecklistResult(row.automatic),
@@ -262,6 +263,7 @@ def checklist_from_row(row: ChecklistAnswerRow, label: str) -> ChecklistAnswer:
         answered_by=row.answered_by.name if row.answered_by else None,
         answered_at=row.answered_at,
     )
+    return shown_answer(answer)
 
 
 def monitoring_to_json(plan: tuple[PlannedCheck, ...]) -> list[dict[str, Any]]:

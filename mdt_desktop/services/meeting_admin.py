@@ -22,7 +22,7 @@ from mdt_desktop.domain.checklist import (
 )
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Role
-from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
+from mdt_desktop.domain.errors import RefusedError, ValidationError
 from mdt_desktop.domain.history import intensified_since, months_between
 from mdt_desktop.domain.records import Patient, PatientRecord
 from mdt_desktop.models import (
@@ -38,6 +38,7 @@ from mdt_desktop.models.db import Database
 from mdt_desktop.services.audit import Actor, record_audit
 from mdt_desktop.services.guards import acting, case_row, meeting_row, still_open
 from mdt_desktop.services.mapping import medication_from_row, observation_from_row, patient_from_row
+from mdt_desktop.services.patients import find_patient
 from mdt_desktop.services.permissions import Permission
 from mdt_desktop.services.rereview import RereviewSuggestion, rereview_suggestions
 
@@ -123,11 +124,7 @@ class MeetingAdminService:
             who = acting(session, actor, Permission.PREPARE_MEETING)
             meeting = meeting_row(session, meeting_id)
             still_open(meeting, "its candidate list")
-            patient = session.scalar(
-                select(PatientRow).where(PatientRow.hospital_number == hospital_number.strip())
-            )
-            if patient is None:
-                raise NotFoundError(f"No patient with hospital number {hospital_number.strip()!r}.")
+            patient = find_patient(session, hospital_number)
             listed = session.scalar(
                 select(CaseReviewRow.id).where(
                     CaseReviewRow.meeting_id == meeting.id, CaseReviewRow.patient_id == patient.id
@@ -165,6 +162,26 @@ class MeetingAdminService:
                 after={"position": position, "reason": reason},
             )
             return case.id
+
+    def listed_elsewhere(self, meeting_id: int, hospital_number: str) -> list[date]:
+        """The other meetings not yet signed off that list the patient, earliest first.
+
+        The preparation dialog warns (it does not refuse): a patient may rightly be listed
+        twice, but usually one of the two listings is a mistake.
+        """
+        with self._db.read() as session:
+            patient = find_patient(session, hospital_number)
+            rows = session.scalars(
+                select(MeetingRow.meeting_date)
+                .join(CaseReviewRow, CaseReviewRow.meeting_id == MeetingRow.id)
+                .where(
+                    CaseReviewRow.patient_id == patient.id,
+                    MeetingRow.id != meeting_id,
+                    MeetingRow.status != MeetingStatus.SIGNED_OFF.value,
+                )
+                .order_by(MeetingRow.meeting_date)
+            )
+            return list(rows)
 
     def remove_candidate(self, case_id: int, actor: Actor) -> None:
         """Take a case off the list (not once it has a decision); the rest close up."""

@@ -1,10 +1,13 @@
 """Reading meetings: the picker list, one meeting with its cases, and the meeting screen's board.
 
 Checklists of meetings that are not signed off are evaluated live on the meeting date (new data
-counts) and merged with the team's stored answers. A signed-off meeting shows the evidence frozen
-at sign-off (record, checklist, risk factors, annotations: domain/snapshot.py), so later imports
-never change it; each case lists what the live record holds that the decision did not see. A
-meeting signed off before snapshots existed shows its stored checklist with the live record.
+counts) and merged with the team's stored answers. A case listed for re-review after a
+de-escalation (services/rereview.py) is read against the re-review checklist, every other case
+against the remission checklist (docs/clinical.md, "Checklist"). A signed-off meeting shows the
+evidence frozen at sign-off (record, checklist, risk factors, annotations, the re-review:
+domain/snapshot.py), so later imports never change it; each case lists what the live record
+holds that the decision did not see. A meeting signed off before snapshots existed shows its
+stored checklist with the live record.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from mdt_desktop.domain.checklist import (
     RuleContext,
     evaluate_checklist,
     objective_remission,
+    shown_answer,
 )
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import AttendanceStatus, CaseStatus, MeetingStatus, Role
@@ -47,6 +51,7 @@ from mdt_desktop.domain.records import (
 )
 from mdt_desktop.domain.regimens import RegimenCatalogue
 from mdt_desktop.domain.rereview import Rereview
+from mdt_desktop.domain.rereview_checklist import RereviewContext, evaluate_rereview_checklist
 from mdt_desktop.domain.risk import RiskFinding, applicable_risks
 from mdt_desktop.domain.snapshot import CaseSnapshot, SnapshotStamp, from_payload
 from mdt_desktop.domain.summary import PatientSummary, summarise
@@ -64,7 +69,7 @@ from mdt_desktop.models import (
     SnapshotFigureRow,
 )
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.carry_over import carried_from
+from mdt_desktop.services.carry_over import carried_from, deferral_reason
 from mdt_desktop.services.mapping import (
     action_from_row,
     annotation_from_row,
@@ -108,7 +113,8 @@ class CaseDetail:
     annotations: tuple[Annotation, ...] = ()  # every version of every annotation of the patient
     snapshot: SnapshotStamp | None = None  # the evidence frozen at sign-off this was built from
     new_data: tuple[NewData, ...] = ()  # in the live record but not in what the decision saw
-    rereview: Rereview | None = None  # due back after an earlier de-escalation (live cases only)
+    # due back after an earlier de-escalation: for a signed-off case, as frozen at sign-off
+    rereview: Rereview | None = None
 
     @property
     def frozen(self) -> bool:
@@ -125,11 +131,17 @@ class MeetingBoard:
     open_actions: tuple[OpenAction, ...] = ()  # from earlier meetings (services/open_actions.py)
 
     def index_of(self, hospital_number: str) -> int | None:
-        """Return the position in the list of the case of *hospital_number*, if listed."""
-        for index, detail in enumerate(self.cases):
-            if detail.case.patient.hospital_number == hospital_number.strip():
-                return index
-        return None
+        """Return the position in the list of the case of *hospital_number*, if listed.
+
+        Hospital numbers are matched in any case ("rx001" finds "RX001"); an exact match wins
+        when two listed numbers differ only in case.
+        """
+        wanted = hospital_number.strip()
+        numbers = [detail.case.patient.hospital_number for detail in self.cases]
+        if wanted in numbers:
+            return numbers.index(wanted)
+        folded = [index for index, n in enumerate(numbers) if n.casefold() == wanted.casefold()]
+        return folded[0] if len(folded) == 1 else None
 
 
 class MeetingService:
@@ -138,7 +150,7 @@ class MeetingService:
     def __init__(self, db: Database, config: ClinicalConfig) -> None:
         self._db = db
         self._config = config
-        self._labels = {item.key: item.label for item in config.checklist}
+        self._labels = config.checklist_labels
 
     def list_meetings(self) -> list[MeetingListItem]:
         """Return every meeting, newest first."""
@@ -183,13 +195,17 @@ class MeetingService:
             row = self._row(session, meeting_id)
             frozen = stored_snapshots(session, meeting_id=row.id) if _signed(row) else {}
             records: dict[int, PatientRecord] = {}
-            meeting = self._load(session, row, records, all_records=True, frozen=frozen)
+            reviews: Rereviews = {}
+            meeting = self._load(
+                session, row, records, all_records=True, frozen=frozen, rereviews=reviews
+            )
             if as_signed and row.signed_off_at is not None and _signed(row):
                 meeting = _actions_as_signed(session, meeting, row.signed_off_at)
             return MeetingBoard(
                 meeting,
                 tuple(
-                    self._full(session, case, records, meeting, frozen) for case in meeting.cases
+                    self._full(session, case, records, meeting, frozen, reviews)
+                    for case in meeting.cases
                 ),
                 open_actions_for(session, row),
             )
@@ -203,11 +219,18 @@ class MeetingService:
             meeting_row = self._row(session, case.meeting_id)
             frozen = stored_snapshots(session, case_id=case.id) if _signed(meeting_row) else {}
             records: dict[int, PatientRecord] = {}
+            reviews: Rereviews = {}
             summary = self._case(
-                session, case, meeting_row, records, all_records=True, frozen=frozen.get(case.id)
+                session,
+                case,
+                meeting_row,
+                records,
+                all_records=True,
+                frozen=frozen.get(case.id),
+                rereviews=reviews,
             )
             meeting = self._meeting_record(session, meeting_row, (summary,))
-            return self._full(session, summary, records, meeting, frozen)
+            return self._full(session, summary, records, meeting, frozen, reviews)
 
     def frozen_figures(self, meeting_id: int, name: str) -> dict[int, bytes]:
         """The figure *name* frozen at sign-off for each case of the meeting (case id -> bytes)."""
@@ -228,6 +251,7 @@ class MeetingService:
         records: dict[int, PatientRecord],
         meeting: MeetingRecord,
         frozen: dict[int, tuple[SnapshotStamp, CaseSnapshot]],
+        rereviews: Rereviews,
     ) -> CaseDetail:
         """The detail of *case*: from its snapshot when it has one, else from the live record."""
         live = records[case.patient.id or 0]
@@ -239,16 +263,16 @@ class MeetingService:
             return frozen_detail(
                 case, snapshot, meeting.status, self._config.regimens, stamp=stamp, new_data=new
             )
-        detail = self._detail(
-            case, live, meeting, patient_annotations(session, case.patient.id or 0)
-        )
-        return replace(
-            detail,
-            new_data=imported_since_decision(session, case),
-            rereview=case_rereview(
+        if case.id in rereviews:
+            review = rereviews[case.id]
+        else:
+            review = case_rereview(
                 session, self._config, case.patient.id or 0, meeting.meeting_date, live
-            ),
+            )
+        detail = self._detail(
+            case, live, meeting, patient_annotations(session, case.patient.id or 0), review
         )
+        return replace(detail, new_data=imported_since_decision(session, case))
 
     def _detail(
         self,
@@ -256,18 +280,21 @@ class MeetingService:
         record: PatientRecord,
         meeting: MeetingRecord,
         annotations: tuple[Annotation, ...],
+        review: Rereview | None = None,
     ) -> CaseDetail:
         config = self._config
         on = meeting.meeting_date
+        items = config.checklist_for(review is not None)
         return CaseDetail(
             case=case,
             record=record,
             summary=summarise(record, on, config.regimens),
-            overall=objective_remission(config.checklist, case.checklist),
+            overall=objective_remission(items, case.checklist),
             risks=applicable_risks(config.risk_factors, record, on, config.thresholds),
             meeting_date=on,
             meeting_status=meeting.status,
             annotations=annotations,
+            rereview=review,
         )
 
     @staticmethod
@@ -315,6 +342,7 @@ class MeetingService:
         *,
         all_records: bool = False,
         frozen: dict[int, tuple[SnapshotStamp, CaseSnapshot]] | None = None,
+        rereviews: Rereviews | None = None,
     ) -> MeetingRecord:
         cases = session.scalars(
             select(CaseReviewRow)
@@ -330,7 +358,13 @@ class MeetingService:
         frozen = frozen or {}
         summaries = tuple(
             self._case(
-                session, c, meeting, records, all_records=all_records, frozen=frozen.get(c.id)
+                session,
+                c,
+                meeting,
+                records,
+                all_records=all_records,
+                frozen=frozen.get(c.id),
+                rereviews=rereviews,
             )
             for c in cases
         )
@@ -363,6 +397,7 @@ class MeetingService:
             signed_off_by=meeting.signed_off_by.name if meeting.signed_off_by else None,
             signed_off_at=meeting.signed_off_at,
             chair_id=meeting.chair_id,
+            location=meeting.location or "",
         )
 
     def _case(
@@ -374,7 +409,12 @@ class MeetingService:
         *,
         all_records: bool,
         frozen: tuple[SnapshotStamp, CaseSnapshot] | None = None,
+        rereviews: Rereviews | None = None,
     ) -> CaseSummary:
+        """One case; a live one's checklist is evaluated now (a re-review case's own list).
+
+        The re-review a live case is due (or None) is kept in *rereviews* by case id.
+        """
         patient = session.get_one(PatientRow, case.patient_id)
         live = meeting.status != MeetingStatus.SIGNED_OFF.value
         if (live or all_records) and patient.id not in records:
@@ -383,7 +423,13 @@ class MeetingService:
             checklist_from_row(a, self._labels.get(a.item_key, a.item_key)) for a in case.checklist
         )
         if live:
-            stored = self._live_checklist(records[patient.id], meeting.meeting_date, stored)
+            live_record = records[patient.id]
+            review = case_rereview(
+                session, self._config, patient.id, meeting.meeting_date, live_record
+            )
+            if rereviews is not None:
+                rereviews[case.id] = review
+            stored = self._live_checklist(live_record, meeting.meeting_date, stored, review)
         amended = {d.amends_id for d in case.decisions if d.amends_id}
         current = [d for d in case.decisions if d.id not in amended]
         annotations = session.execute(
@@ -411,20 +457,22 @@ class MeetingService:
             ),
             positions=positions_for(session, case.decisions, current[-1] if current else None),
             carried_from=carried_from(session, case.id),
+            deferral_reason=deferral_reason(session, case),
+            added_reason=case.added_reason or "",
         )
         return frozen_case(summary, frozen[1]) if frozen else summary
 
     def _live_checklist(
-        self, record: PatientRecord, on: date, stored: tuple[ChecklistAnswer, ...]
+        self,
+        record: PatientRecord,
+        on: date,
+        stored: tuple[ChecklistAnswer, ...],
+        review: Rereview | None = None,
     ) -> tuple[ChecklistAnswer, ...]:
         """Evaluate the checklist now (data may have changed) and keep the team's answers."""
-        config = self._config
-        context = RuleContext(
-            record, on, config.thresholds, config.regimens, config.antibody_assays
-        )
         answers = {a.item_key: a for a in stored}
         merged = []
-        for answer in evaluate_checklist(self._config.checklist, context):
+        for answer in evaluate_case_checklist(self._config, record, on, review):
             team = answers.get(answer.item_key)
             if team is not None and team.confirmed is not None:
                 answer = replace(
@@ -436,6 +484,21 @@ class MeetingService:
                 )
             merged.append(answer)
         return tuple(merged)
+
+
+Rereviews = dict[int, Rereview | None]  # the re-review due for each live case, by case id
+
+
+def evaluate_case_checklist(
+    config: ClinicalConfig, record: PatientRecord, on: date, review: Rereview | None
+) -> tuple[ChecklistAnswer, ...]:
+    """The automatic checklist of one case on *on*: the re-review list for a re-review case."""
+    context = RuleContext(record, on, config.thresholds, config.regimens, config.antibody_assays)
+    if review is not None:
+        return evaluate_rereview_checklist(
+            config.rereview_checklist, RereviewContext(context, review.decision)
+        )
+    return evaluate_checklist(config.checklist, context)
 
 
 def patient_annotations(session: Session, patient_id: int) -> tuple[Annotation, ...]:
@@ -480,7 +543,7 @@ def frozen_case(case: CaseSummary, snapshot: CaseSnapshot) -> CaseSummary:
     return replace(
         case,
         patient=snapshot.record.patient,
-        checklist=snapshot.checklist,
+        checklist=tuple(shown_answer(a) for a in snapshot.checklist),
         annotations=current_annotations(own),
     )
 
@@ -507,6 +570,7 @@ def frozen_detail(
         annotations=snapshot.annotations,
         snapshot=stamp,
         new_data=new_data,
+        rereview=snapshot.rereview,
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from mdt_desktop.domain.enums import CaseStatus, MeetingStatus, Outcome
-from mdt_desktop.domain.errors import NotFoundError
+from mdt_desktop.domain.errors import NotFoundError, ValidationError
 from mdt_desktop.domain.records import PatientRecord
 from mdt_desktop.models import CaseReviewRow, DecisionRow, MeetingRow, PatientRow
 from mdt_desktop.models.db import Database
@@ -71,11 +71,34 @@ class PatientService:
 
     @staticmethod
     def _find(session: Session, hospital_number: str) -> PatientRow:
-        number = hospital_number.strip()
-        row = session.scalar(select(PatientRow).where(PatientRow.hospital_number == number))
-        if row is None:
-            raise NotFoundError(f"No patient with hospital number {number!r}.")
-        return row
+        return find_patient(session, hospital_number)
+
+
+def find_patient(session: Session, hospital_number: str) -> PatientRow:
+    """The patient of *hospital_number*, typed in any case ("rx001" finds "RX001").
+
+    An exact match wins; two numbers that differ only in case are refused as ambiguous.
+
+    Raises:
+        NotFoundError: no patient has that number.
+        ValidationError: several patients have it in different cases.
+    """
+    number = hospital_number.strip()
+    exact = session.scalar(select(PatientRow).where(PatientRow.hospital_number == number))
+    if exact is not None:
+        return exact
+    found = session.scalars(
+        select(PatientRow).where(func.lower(PatientRow.hospital_number) == number.lower())
+    ).all()
+    if not found:
+        raise NotFoundError(f"No patient with hospital number {number!r}.")
+    if len(found) > 1:
+        numbers = ", ".join(sorted(p.hospital_number for p in found))
+        raise ValidationError(
+            f"hospital number {number!r}: {len(found)} patients match in different case "
+            f"({numbers}); type it exactly"
+        )
+    return found[0]
 
 
 def load_record(row: PatientRow) -> PatientRecord:

@@ -19,10 +19,12 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import Outcome
 from mdt_desktop.domain.monitoring import monitoring_plan
-from mdt_desktop.domain.records import Decision, Patient, PatientRecord
+from mdt_desktop.domain.records import Decision, Patient, PatientRecord, PlannedCheck
+from mdt_desktop.domain.regimens import Regimen
 from mdt_desktop.domain.rereview import (
     DeEscalationDecision,
     Rereview,
@@ -110,6 +112,8 @@ def _latest_de_escalations(
 
     Only meetings recent enough for a re-review to still be possible are read; an amended
     decision counts as its last amendment (amended away from de-escalation, it no longer counts).
+    A later decision to re-escalate closes the de-escalation: the team has seen its failure,
+    and what follows is the recapture watch of the follow-up list, not a re-review.
     """
     reach = rules.first_year + timedelta(days=round(2 * rules.follow_up.tolerance.days))
     stmt = (
@@ -128,29 +132,46 @@ def _latest_de_escalations(
     for row, patient_id, decided_on in session.execute(stmt):
         newest[row.case_review_id] = (patient_id, decided_on, row)  # later amendments win
     latest: dict[int, tuple[date, Decision]] = {}
-    for patient_id, decided_on, row in newest.values():
+    for patient_id, decided_on, row in sorted(newest.values(), key=lambda n: (n[1], n[2].id)):
         if row.outcome == Outcome.DE_ESCALATE.value and row.effective_date is not None:
-            latest[patient_id] = (decided_on, decision_from_row(row))  # ordered by meeting date
+            latest[patient_id] = (decided_on, decision_from_row(row))
+        elif row.outcome == Outcome.RE_ESCALATE.value:
+            latest.pop(patient_id, None)
     return latest
 
 
 def _plan(
     config: ClinicalConfig, record: PatientRecord, decided_on: date, decision: Decision
 ) -> DeEscalationDecision | None:
-    """The decision's re-checks: its own monitoring plan, else the default one."""
+    """The decision's re-checks: its own monitoring plan, else the default one.
+
+    The steady-state trough is the plan's first check of the target drug's level, else the
+    default plan's (docs/clinical.md, "Flare and monitoring after de-escalation").
+    """
     effective, target = decision.effective_date, decision.target_regimen
     if effective is None:
         return None
-    checks = decision.monitoring
-    if not checks and target is not None:
-        checks = monitoring_plan(
+    default: tuple[PlannedCheck, ...] = ()
+    if target is not None:
+        default = monitoring_plan(
             config.monitoring,
             effective,
             target.drug,
             record.patient.ibd_type,
             target.interval_days,
         )
-    return DeEscalationDecision(decided_on, effective, target, checks)
+    checks = decision.monitoring or default
+    steady = _level_check(checks, target) or _level_check(default, target)
+    return DeEscalationDecision(decided_on, effective, target, checks, steady)
+
+
+def _level_check(checks: tuple[PlannedCheck, ...], target: Regimen | None) -> date | None:
+    """The due date of the first planned check of the target drug's level, if any."""
+    analyte = DRUGS[target.drug].level_analyte if target is not None else None
+    if analyte is None:
+        return None
+    due = [c.due for c in checks if analyte.value in c.analytes]
+    return min(due) if due else None
 
 
 def _last_reviews(session: Session, patient_ids: list[int], before: date) -> dict[int, date]:

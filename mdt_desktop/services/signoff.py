@@ -1,31 +1,35 @@
 """Signing off a meeting: readiness, freezing what the meeting saw, and the lock.
 
-One transaction: each case's checklist is stored with its evidence, each case gets its snapshot
-(record, checklist, risk factors, annotations) and plot image (services/snapshots.py), each with
-its audit row, then the meeting is locked. A failure anywhere writes nothing.
+One transaction: each case's checklist is stored with its evidence (the re-review checklist for
+a case listed for re-review after a de-escalation), each case gets its snapshot (record,
+checklist, risk factors, annotations, the re-review) and plot image (services/snapshots.py),
+each with its audit row, then the meeting is locked. A failure anywhere writes nothing. A
+meeting cannot be signed off before its own date (domain/consensus.py, ``too_early``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from mdt_desktop.domain.checklist import RuleContext, evaluate_checklist
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.consensus import CaseState, Quorum, quorum, sign_off_problems
 from mdt_desktop.domain.enums import AttendanceStatus, CaseStatus, MeetingStatus, Role
 from mdt_desktop.domain.errors import RefusedError
 from mdt_desktop.domain.records import AttendanceEntry, PatientRecord
+from mdt_desktop.domain.rereview import Rereview
 from mdt_desktop.models import CaseReviewRow, ChecklistAnswerRow, MeetingRow, PatientRow
 from mdt_desktop.models.db import Database
 from mdt_desktop.services.audit import Actor, AuditBatch, record_audit
 from mdt_desktop.services.guards import acting, meeting_row, still_open, the_chair
 from mdt_desktop.services.mapping import evidence_to_json
+from mdt_desktop.services.meetings import evaluate_case_checklist
 from mdt_desktop.services.patients import load_record
 from mdt_desktop.services.permissions import Permission
+from mdt_desktop.services.rereview import case_rereview
 from mdt_desktop.services.snapshots import (
     AUDIT_ACTION,
     AUDIT_ENTITY,
@@ -61,10 +65,14 @@ class SignOffService:
         self._db = db
         self._config = config
 
-    def readiness(self, meeting_id: int) -> Readiness:
-        """What still stops sign-off (every case discussed or deferred, attendance recorded)."""
+    def readiness(self, meeting_id: int, *, on: date | None = None) -> Readiness:
+        """What still stops sign-off on *on* (today by default).
+
+        Every case discussed or deferred, attendance recorded, and the meeting's date reached:
+        "This meeting is dated 27 Jan 2027; it can be signed off from that day".
+        """
         with self._db.read() as session:
-            return _readiness(session, meeting_row(session, meeting_id))
+            return _readiness(session, meeting_row(session, meeting_id), on or date.today())
 
     def sign_off(
         self,
@@ -85,7 +93,7 @@ class SignOffService:
             still_open(meeting, "the meeting")
             chair = acting(session, actor, Permission.SIGN_OFF)
             the_chair(meeting, chair, "sign the meeting off")
-            readiness = _readiness(session, meeting)
+            readiness = _readiness(session, meeting, now.date())
             if not readiness.ready:
                 raise RefusedError(
                     "The meeting cannot be signed off yet:\n  " + "\n  ".join(readiness.problems)
@@ -97,8 +105,13 @@ class SignOffService:
             for number, case in enumerate(meeting.cases):
                 report(number, total, f"Freezing the evidence of case {case.position}")
                 record = load_record(session.get_one(PatientRow, case.patient_id))
-                self._freeze(session, case, meeting, record, now, audit, actor)
-                snapshot = capture(session, case, meeting, self._config, at=now, record=record)
+                review = case_rereview(
+                    session, self._config, case.patient_id, meeting.meeting_date, record
+                )
+                self._freeze(session, case, meeting, record, review, now, audit, actor)
+                snapshot = capture(
+                    session, case, meeting, self._config, at=now, record=record, rereview=review
+                )
                 frozen = store(session, case, meeting, snapshot, figures)
                 audit.add(
                     actor,
@@ -138,26 +151,18 @@ class SignOffService:
         case: CaseReviewRow,
         meeting: MeetingRow,
         record: PatientRecord,
+        review: Rereview | None,
         now: datetime,
         audit: AuditBatch,
         actor: Actor,
     ) -> None:
         """Store every checklist item with the evidence the meeting saw (answers are kept).
 
-        Each item stored or refreshed here is a change to the clinical record, so each gets
-        its audit row ("freeze") with the automatic result and evidence it now holds.
+        A re-review case stores the re-review checklist. Each item stored or refreshed here is
+        a change to the clinical record, so each gets its audit row ("freeze") with the
+        automatic result and evidence it now holds.
         """
-        config = self._config
-        answers = evaluate_checklist(
-            config.checklist,
-            RuleContext(
-                record,
-                meeting.meeting_date,
-                config.thresholds,
-                config.regimens,
-                config.antibody_assays,
-            ),
-        )
+        answers = evaluate_case_checklist(self._config, record, meeting.meeting_date, review)
         stored = {row.item_key: row for row in case.checklist}
         for answer in answers:
             row = stored.get(answer.item_key)
@@ -191,7 +196,7 @@ class SignOffService:
             )
 
 
-def _readiness(session: Session, meeting: MeetingRow) -> Readiness:
+def _readiness(session: Session, meeting: MeetingRow, today: date) -> Readiness:
     cases = [
         CaseState(
             case.position,
@@ -205,4 +210,7 @@ def _readiness(session: Session, meeting: MeetingRow) -> Readiness:
         AttendanceEntry(a.clinician_id, a.clinician.name, Role(a.role), AttendanceStatus(a.status))
         for a in meeting.attendance
     ]
-    return Readiness(tuple(sign_off_problems(cases, bool(attendance))), quorum(attendance))
+    problems = sign_off_problems(
+        cases, bool(attendance), meeting_date=meeting.meeting_date, today=today
+    )
+    return Readiness(tuple(problems), quorum(attendance))

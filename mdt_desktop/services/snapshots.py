@@ -27,6 +27,7 @@ from mdt_desktop.domain.records import (
     Decision,
     PatientRecord,
 )
+from mdt_desktop.domain.rereview import Rereview
 from mdt_desktop.domain.risk import applicable_risks
 from mdt_desktop.domain.snapshot import (
     FIGURE_MEDIA_TYPE,
@@ -51,7 +52,14 @@ from mdt_desktop.reports.figures import PlotRenderer, plot_data
 from mdt_desktop.services.mapping import checklist_from_row, decision_from_row
 from mdt_desktop.services.meetings import frozen_detail, patient_annotations
 from mdt_desktop.services.patients import load_record
+from mdt_desktop.services.rereview import case_rereview
 
+
+class Unset:
+    """No value given: the default is worked out (a re-review may well be None)."""
+
+
+UNSET = Unset()
 AUDIT_ACTION = "freeze"
 AUDIT_ENTITY = "case_snapshot"
 AUDIT_REASON = "Sign-off freezes the evidence the meeting saw"
@@ -117,28 +125,33 @@ def capture(
     at: datetime,
     record: PatientRecord | None = None,
     annotations: Sequence[Annotation] | None = None,
+    rereview: Rereview | Unset | None = UNSET,
 ) -> CaseSnapshot:
     """What the meeting saw for *case* now: record, stored checklist, risks, annotations.
 
     *record* and *annotations* default to the patient's as stored now; the demo passes the
-    record as it stood when its synthetic meeting was signed off.
+    record as it stood when its synthetic meeting was signed off. *rereview* defaults to the
+    re-review the case is due (services/rereview.py); its checklist is the re-review one.
     """
     if record is None:
         record = load_record(session.get_one(PatientRow, case.patient_id))
     if annotations is None:
         annotations = patient_annotations(session, case.patient_id)
+    if isinstance(rereview, Unset):
+        rereview = case_rereview(session, config, case.patient_id, meeting.meeting_date, record)
     checklist = stored_checklist(session, case.id, config)
     return CaseSnapshot(
         taken_at=at,
         meeting_date=meeting.meeting_date,
         record=record,
         checklist=checklist,
-        overall=objective_remission(config.checklist, checklist),
+        overall=objective_remission(config.checklist_for(rereview is not None), checklist),
         risks=applicable_risks(
             config.risk_factors, record, meeting.meeting_date, config.thresholds
         ),
         annotations=tuple(annotations),
         decision_periods=_decision_periods(session, case),
+        rereview=rereview,
     )
 
 
@@ -193,7 +206,7 @@ def stored_checklist(
     session: Session, case_id: int, config: ClinicalConfig
 ) -> tuple[ChecklistAnswer, ...]:
     """The case's stored checklist answers in the configured order, labelled."""
-    labels = {item.key: item.label for item in config.checklist}
+    labels = config.checklist_labels
     order = {key: index for index, key in enumerate(labels)}
     rows = session.scalars(
         select(ChecklistAnswerRow).where(ChecklistAnswerRow.case_review_id == case_id)

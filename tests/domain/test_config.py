@@ -120,3 +120,26 @@ def test_site_override_replaces_a_value_but_must_cite_a_source(shipped, tmp_path
     )
     with pytest.raises(ConfigurationError, match=r"site.thresholds.toml.*unknown source tag"):
         load_clinical_config(shipped, site)
+
+
+def test_the_re_review_checklist_is_its_own_list_with_its_own_rules(config, shipped):
+    assert [i.rule for i in config.rereview_checklist] == [
+        "flare",
+        "clinical_remission",
+        "calprotectin",
+        "crp",
+        "steady_state_level",
+        "monitoring_checks",
+        "manual",
+    ]
+    assert not {i.key for i in config.checklist} & {i.key for i in config.rereview_checklist}
+    _replace(
+        shipped / "checklist.toml", 'rule = "steady_state_level"', 'rule = "time_on_intensified"'
+    )
+    _replace(shipped / "checklist.toml", 'key = "rereview_crp"', 'key = "crp"')
+    with pytest.raises(ConfigurationError) as caught:
+        load_clinical_config(shipped)
+    text = str(caught.value)
+    assert "rereview_items[4]" in text
+    assert "rule: 'time_on_intensified' is not one of" in text  # a candidate's rule: not here
+    assert "key: 'crp' is also a key of [[items]]" in text

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.checklist import Overall
 from mdt_desktop.domain.enums import (
     Analyte,
@@ -37,6 +38,7 @@ from mdt_desktop.domain.records import (
     Patient,
     PatientRecord,
 )
+from mdt_desktop.domain.regimens import Regimen
 from mdt_desktop.domain.risk import RiskFinding
 from mdt_desktop.domain.snapshot import (
     FORMAT_VERSION,
@@ -205,6 +207,16 @@ def _strategy(kind: Any) -> st.SearchStrategy[Any]:
         return st.lists(_strategy(get_args(kind)[0]), max_size=3).map(tuple)
     if kind is type(None):
         return st.none()
+    if kind is Regimen:  # a regimen validates itself: positive dose, the drug's own unit
+        return st.sampled_from(list(DRUGS)).flatmap(
+            lambda drug: st.builds(
+                Regimen,
+                st.just(drug),
+                st.floats(0.5, 200),
+                st.sampled_from(list(DRUGS[drug].dose_units)),
+                st.integers(1, 120),
+            )
+        )
     if is_dataclass(kind):
         hints = get_type_hints(kind)
         return st.builds(kind, **{f.name: _strategy(hints[f.name]) for f in fields(kind)})

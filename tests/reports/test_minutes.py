@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from mdt_desktop.domain.enums import AttendanceStatus
 from mdt_desktop.domain.nhs import format_nhs_number
+from mdt_desktop.domain.text import without_isolates
 from mdt_desktop.models.db import open_database
 from mdt_desktop.reports.identity import PseudonymousIdentities
 from mdt_desktop.reports.minutes import BuildOptions, Cancelled, build_letter, build_minutes
@@ -62,7 +63,8 @@ def pseudo_pdf(signed, config, tmp_path_factory):
 
 
 def pages_text(path: Path) -> list[str]:
-    return [page.extract_text() for page in PdfReader(path).pages]
+    """Each page's text as a reader sees it (the invisible bidi isolates taken out)."""
+    return [without_isolates(page.extract_text()) for page in PdfReader(path).pages]
 
 
 def identifiers(detail) -> list[str]:

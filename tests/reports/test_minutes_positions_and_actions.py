@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import AttendanceStatus, Outcome, Position, Role
 from mdt_desktop.domain.positions import PositionInput
+from mdt_desktop.domain.text import without_isolates
 from mdt_desktop.reports.identity import PseudonymousIdentities
 from mdt_desktop.reports.minutes import BuildOptions, build_minutes
 from mdt_desktop.reports.pseudonym import Pseudonymiser
@@ -28,7 +29,8 @@ FIXED = BuildOptions(author="Test", generated=datetime(2026, 11, 24, 9, 0), inva
 
 
 def text_of(path) -> str:
-    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(path).pages))
+    text = " ".join(p.extract_text() for p in PdfReader(path).pages)
+    return re.sub(r"\s+", " ", without_isolates(text))  # the bidi isolates print as nothing
 
 
 @pytest.fixture

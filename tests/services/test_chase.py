@@ -175,6 +175,10 @@ def test_the_coordinator_saves_the_pdf_and_csv_and_both_are_audited(
     assert "Confidential" in text
     assert "Trough level (infliximab)" in text
     assert "What counts" in text
+    # a printed list cites its published sources, never the program's own design documents
+    assert "docs/" not in text
+    assert "issue 8" not in text.lower()
+    assert "laboratories usually report the two as a panel" in text
     csv_file = service.save(chase, tmp_path / "chase.csv", coordinator)
     with csv_file.path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))

@@ -137,7 +137,7 @@ def test_the_target_must_be_a_lower_intensity_of_the_same_drug(setup):
         (DecisionInput(Outcome.CONTINUE_INTENSIFIED, "  "), "rationale"),
         (
             DecisionInput(Outcome.CONTINUE_INTENSIFIED, "x", target=current),
-            "only a de-escalation changes the regimen",
+            "only a de-escalation or a re-escalation changes the regimen",
         ),
     ]
     for decision, message in bad:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mdt_desktop.domain.enums import EndReason, IbdType, MeetingStatus
 from mdt_desktop.domain.history import months_between
-from mdt_desktop.domain.outcomes import CensorReason
+from mdt_desktop.domain.outcomes import CensorReason, FailureReason
 from mdt_desktop.services.followup import FollowUpService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.outcomes import OutcomeService
@@ -48,16 +48,27 @@ def test_every_de_escalation_decided_is_an_episode_and_no_other_decision_is(demo
     assert de_escalations > 0
 
 
-def test_the_worklist_holds_the_first_year_episodes_that_have_not_failed(demo_db, config):
+def test_the_worklist_holds_the_first_year_episodes_not_failed_and_the_re_escalated(
+    demo_db, config
+):
     audit = OutcomeService(demo_db, config).audit(AS_OF)
     window = audit.rules.failure_months
     # Still on the reduced regimen (not failed, not stopped for another reason; a patient gone
-    # quiet stays on the list, flagged) and in the first year by the calendar.
+    # quiet stays on the list, flagged) and in the first year by the calendar; or re-escalated
+    # within the first year and watched for recapture (6 months, recapture_window).
     on_it = {CensorReason.FOLLOWED_TO_AUDIT_DATE, CensorReason.LOST_TO_FOLLOW_UP}
     expected = {
         e.hospital_number
         for e in audit.episodes
         if e.censor_reason in on_it and months_between(e.start, AS_OF) <= window
+    }
+    expected |= {
+        e.hospital_number
+        for e in audit.episodes
+        if e.reason is FailureReason.RE_ESCALATION
+        and e.failed_within(window)  # a failure the audit counts, within 12 months
+        and e.failed_on is not None
+        and 0 <= (AS_OF - e.failed_on).days <= round(audit.rules.recapture_months * 30.4375)
     }
     rows = FollowUpService(demo_db, config).worklist(AS_OF)
     assert {row.hospital_number for row in rows} == expected

@@ -10,13 +10,14 @@ from sqlalchemy import event, select
 from mdt_desktop.domain.enums import Drug
 from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
 from mdt_desktop.domain.flare import FlareStatus
-from mdt_desktop.domain.followup import FollowUpRules, in_first_year
-from mdt_desktop.domain.outcomes import OutcomeRules, episodes
+from mdt_desktop.domain.followup import FollowUpRules, in_first_year, in_recapture_watch
+from mdt_desktop.domain.outcomes import FailureReason, OutcomeRules, episodes
 from mdt_desktop.domain.records import Administration
 from mdt_desktop.models import AuditEventRow, PatientRow
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.followup import LISTING_REASON, FollowUpService
 from mdt_desktop.services.meetings import MeetingService
+from mdt_desktop.services.outcomes import OutcomeService
 from mdt_desktop.services.patients import PatientService
 from mdt_desktop.services.roster import RosterService
 from tests.conftest import AS_OF
@@ -47,7 +48,10 @@ def expected_patients(db, config):
     found = set()
     for number in numbers:
         record = PatientService(db).get_record(number)
-        if any(in_first_year(e, AS_OF, rules) for e in episodes(record, AS_OF, outcome_rules)):
+        if any(
+            in_first_year(e, AS_OF, rules) or in_recapture_watch(e, AS_OF, rules)
+            for e in episodes(record, AS_OF, outcome_rules)
+        ):
             found.add(number)
     return found
 
@@ -57,22 +61,44 @@ def test_worklist_lists_the_de_escalated_patients_in_their_first_year(service, d
     assert {r.hospital_number for r in rows} == expected_patients(demo_db, config)
     assert len(rows) >= 5
     for row in rows:
-        assert 0 <= row.months <= 12
+        # months since the de-escalation: at most 12, or re-escalated within 12 (then watched)
+        end = row.re_escalated_on or AS_OF
+        assert 0 <= (end - row.since).days / 30.4375 <= 12
         assert row.after.intensity.value < row.before.intensity.value
         assert row.checks  # every row is followed against a plan
+        assert (row.re_escalated_on is None) is (row.recapture_text == "")
     assert [r.priority for r in rows] == sorted(r.priority for r in rows)
 
 
-def test_failed_de_escalations_are_left_out(service, demo_db, config):
+def test_failed_de_escalations_are_left_out_unless_watched_for_recapture(service, demo_db, config):
     outcome_rules = OutcomeRules.from_config(config)
     failed = {
-        e.hospital_number
-        for number in ("DEMO10017", "DEMO10064")
+        number: e
+        for number in ("DEMO10017",)
         for e in episodes(PatientService(demo_db).get_record(number), AS_OF, outcome_rules)
         if e.failed
     }
-    assert failed  # the demo re-escalates one and gives another steroids
-    assert not failed & {r.hospital_number for r in service.worklist(AS_OF)}
+    assert failed["DEMO10017"].reason is FailureReason.RE_ESCALATION  # the demo re-escalates it
+    rows = {r.hospital_number: r for r in service.worklist(AS_OF)}
+    audit = OutcomeService(demo_db, config).audit(AS_OF)
+    other_failures = {
+        e.hospital_number
+        for e in audit.episodes
+        if e.failed and e.reason is not FailureReason.RE_ESCALATION
+    }
+    assert other_failures  # steroids, surgery…: the failure is final, nothing to watch
+    assert not other_failures & set(rows)
+    re_escalated = failed["DEMO10017"].failed_on
+    # re-escalated within the recapture window (6 months): watched until it closes
+    assert re_escalated + timedelta(days=round(6 * 30.4375)) >= AS_OF
+    watched = rows["DEMO10017"]
+    assert watched.re_escalated_on == re_escalated
+    assert watched.recapture_until == re_escalated + timedelta(days=183)
+    if watched.recaptured is None:
+        assert watched.recapture_text == (
+            f"Re-escalated {re_escalated:%d %b %Y}: recapture pending until "
+            f"{re_escalated + timedelta(days=183):%d %b %Y}"
+        )
 
 
 def test_checks_come_from_the_decision_or_else_the_default_plan(service):

@@ -19,6 +19,7 @@ from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.chase import ChaseService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.monthly_summary import MonthlySummaryService
+from mdt_desktop.services.open_actions import OpenActionService
 from mdt_desktop.services.patients import PatientService
 from mdt_desktop.services.roster import RosterService
 from tests.conftest import AS_OF
@@ -232,3 +233,23 @@ def test_the_pdf_is_reproducible(service, tmp_path):
     first = service.save(summary, tmp_path / "a.pdf", None, options).path.read_bytes()
     second = service.save(summary, tmp_path / "b.pdf", None, options).path.read_bytes()
     assert first == second
+
+
+def test_overdue_actions_agree_with_the_meeting_screen_on_the_same_reference_date(
+    service, demo_db, config
+):
+    # The meeting screen counts an earlier meeting's action overdue when it was due before the
+    # meeting date and is not done; the summary, when due before "Actions overdue on" and not
+    # done by the end of that day. On the same day (the planned meeting's, 25 Nov 2026) they
+    # count the same actions.
+    meetings = MeetingService(demo_db, config)
+    planned = meetings.get(meetings.find_id(AS_OF.strftime("%Y-%m")))
+    on = planned.meeting_date
+    listed = OpenActionService(demo_db).for_meeting(planned.id)
+    screen = {a.id for a in listed if a.overdue(on)}
+    summary = service.summary("2026-11", on)
+    assert screen  # the demo has overdue actions at its planned meeting
+    assert len(summary.actions_overdue) == len(screen)
+    assert {(a.hospital_number, a.due) for a in summary.actions_overdue} == {
+        (a.patient.hospital_number, a.due) for a in listed if a.id in screen
+    }
