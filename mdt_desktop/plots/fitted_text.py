@@ -45,6 +45,7 @@ class FittedLabel(Text):
             fontsize=fontsize,
             color=color,
             zorder=6,
+            parse_math=False,  # doses and units may come from a feed: "$" is never mathtext
         )
         self.candidates = tuple(candidates)
         self.box = box

@@ -18,6 +18,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from mdt_desktop.domain.antibodies import AntibodyState
+from mdt_desktop.domain.catalogue import ANALYTES
 from mdt_desktop.domain.enums import Analyte, Comparator, EventKind
 from mdt_desktop.plots.artists import CENSORED_SIZE, HOLLOW_FACE
 from mdt_desktop.plots.biomarkers import BLOOD_PANELS
@@ -25,6 +26,7 @@ from mdt_desktop.plots.case_data import CasePlotData
 from mdt_desktop.plots.fitted_text import text_width
 from mdt_desktop.plots.levels import (
     DETECTED_SIZE,
+    MARKERS,
     UNKNOWN_SIZE,
     QuestionDisc,
     antibody_states,
@@ -131,8 +133,9 @@ def _event_entries(data: CasePlotData, style: PlotStyle) -> Iterator[KeyEntry]:
 
 def _symbol_entries(data: CasePlotData, style: PlotStyle) -> Iterator[KeyEntry]:
     palette = style.palette
-    series = level_series(data)  # which trough has which marker is in the panel's header
+    series = level_series(data)
     shown = [o for a in _plotted_analytes(data) for o in data.observations(a)]
+    yield from _filled_entries(data, style)
     bound = style.marker_size * CENSORED_SIZE
     if any(o.below_limit for o in shown):
         yield KeyEntry("Below assay limit", "marker", HOLLOW_FACE, palette.series, "v", bound)
@@ -149,12 +152,29 @@ def _symbol_entries(data: CasePlotData, style: PlotStyle) -> Iterator[KeyEntry]:
     if states[AntibodyState.UNKNOWN]:
         size = style.marker_size * UNKNOWN_SIZE
         yield KeyEntry("Antibodies: unknown", "unknown", HOLLOW_FACE, palette.text, "o", size)
-    if any(non_troughs(data, obs) for obs in series.values()):
-        yield KeyEntry("Not a trough", "marker", HOLLOW_FACE, palette.series, "o")
+    hollow = [a for a, obs in series.items() if non_troughs(data, obs)]
+    if hollow:  # in the shape of the first drug that has one
+        yield KeyEntry("Not a trough", "marker", HOLLOW_FACE, palette.series, MARKERS[hollow[0]])
     annotated = [*antibodies, *(o for obs in series.values() for o in obs)]
     if any(data.annotation_for(o) for o in annotated):
         size = style.marker_size * KEY_RING_SIZE
         yield KeyEntry("Pharmacist note", "marker", "none", palette.annotation, "o", size)
+
+
+def _filled_entries(data: CasePlotData, style: PlotStyle) -> Iterator[KeyEntry]:
+    """A filled circle is a result; a filled trough of another shape names its drug.
+
+    Infliximab troughs share the circle with every other result (their panel says what they
+    are); adalimumab troughs are squares, so the two drugs stay apart when both are shown.
+    """
+    colour = style.palette.series
+    shapes = {a: MARKERS.get(a, "o") for a in _plotted_analytes(data)}
+    exact = {a for a in shapes if any(o.comparator is None for o in data.observations(a))}
+    if any(shapes[a] == "o" for a in exact):
+        yield KeyEntry("Result", "marker", colour, colour, "o")
+    for analyte in sorted(exact, key=list(shapes).index):
+        if shapes[analyte] != "o":
+            yield KeyEntry(ANALYTES[analyte].label, "marker", colour, colour, shapes[analyte])
 
 
 def _plotted_analytes(data: CasePlotData) -> list[Analyte]:

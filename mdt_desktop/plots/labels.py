@@ -17,6 +17,31 @@ from mdt_desktop.domain.thresholds import Band, Threshold
 HOVER_WIDTH = 64  # characters per line of free text in a hover box
 
 _COMPARATOR_TEXT = (("<=", "≤"), (">=", "≥"))
+_ISOLATE, _POP = "\u2068", "\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
+_OPENERS = frozenset("\u2066\u2067\u2068")
+
+
+def isolated(text: str) -> str:
+    """*text* as one Unicode directional isolate, the isolates inside it balanced first.
+
+    For hover lines that carry text from people or feeds (a source, an assay, a reason, a note,
+    a pharmacist's name): a right-to-left name or a stray direction mark then cannot reorder
+    the rest of the line, nor turn the line's direction (Unicode Standard Annex #9). The rule
+    the screens follow (mdt_desktop/views/plain_text.py), without Qt. Only for text shown by
+    Qt: matplotlib has no bidirectional layout and would draw the marks.
+    """
+    if not text:
+        return text
+    depth, kept = 0, []
+    for char in text:
+        if char in _OPENERS:
+            depth += 1
+        elif char == _POP:
+            if depth == 0:
+                continue  # unmatched: it would end the isolate early
+            depth -= 1
+        kept.append(char)
+    return _ISOLATE + "".join(kept) + _POP * depth + _POP
 
 
 def display_date(day: date | datetime) -> str:
@@ -69,10 +94,10 @@ def observation_lines(observation: Observation, name: str | None = None) -> list
         display_date(observation.collected_at),
     ]
     if observation.source:
-        lines.append(f"Source: {observation.source}")
+        lines.append(isolated(f"Source: {observation.source}"))
     reported = reported_text(observation)
     if reported:
-        lines.append(reported)
+        lines.append(isolated(reported))
     return lines
 
 
@@ -88,7 +113,11 @@ def reported_text(observation: Observation) -> str:
 
 
 def wrapped(text: str, prefix: str = "") -> list[str]:
-    """Return *prefix* + *text* wrapped for a hover box (no lines for empty text)."""
+    """Return *prefix* + *text* wrapped for a hover box, each line isolated (none for '').
+
+    A word longer than a line is broken, so one 400-character word cannot widen the box.
+    """
     if not text.strip():
         return []
-    return textwrap.wrap(f"{prefix}{text}", HOVER_WIDTH, break_on_hyphens=False)
+    lines = textwrap.wrap(f"{prefix}{text}", HOVER_WIDTH, break_on_hyphens=False)
+    return [isolated(line) for line in lines]

@@ -1,18 +1,19 @@
 """The drug-level panel: anti-TNF troughs against their target bands, antibodies, annotations.
 
 Troughs (infliximab ``o``, adalimumab ``s``) are drawn in µg/mL against the band configured for
-their analyte. Anti-drug antibodies are not on the trough scale: their units belong to one assay
-and are never compared across assays, so they sit in a row along the top of the panel (x = date,
-y = axes fraction). Each is read by domain/antibodies.py against the configured assay cut-offs
-and the laboratory's flag (docs/clinical.md, "Antibodies"), and drawn in one of three ways: a
-filled vermillion ``X`` with its value when detected, a small hollow grey circle when not, and a
-bold black ``?`` in a white disc, with its value, when the result cannot be read (unknown: no
-cut-off and no flag, or the two disagree). Pharmacist annotations ring the annotated point.
+their analyte; the key names the square, and each level's hover names its marker. Anti-drug
+antibodies are not on the trough scale: their units belong to one assay and are never compared
+across assays, so they sit in a row along the top of the panel (x = date, y = axes fraction). Each
+is read by domain/antibodies.py against the configured assay cut-offs and the laboratory's flag
+(docs/clinical.md, "Antibodies"), and drawn in one of three ways: a filled vermillion ``X`` with its
+value when detected, a small hollow grey circle when not, and a bold black ``?`` in a white disc,
+with its value, when the result cannot be read (unknown: no cut-off and no flag, or the two
+disagree). Pharmacist annotations ring the annotated point.
 
-A level that was not taken as a trough (domain/sampling.py: too far before the next scheduled
-dose) is drawn hollow, so the chair does not read it against the trough target band; its hover
-says when it was taken, and that it is below target when it already is (the trough can only be
-lower; docs/clinical.md, "Drug levels"). Levels whose timing is unknown keep the filled marker.
+A level that was not taken as a trough (domain/sampling.py: too far before the next scheduled dose)
+is drawn hollow, so the chair does not read it against the trough target band; its hover says when
+it was taken, and that it is below target when it already is (the trough can only be lower;
+docs/clinical.md, "Drug levels"). Levels whose timing is unknown keep the filled marker.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from mdt_desktop.plots.labels import (
     band_range,
     band_text,
     display_date,
+    isolated,
     observation_lines,
     source_tags,
     value_text,
@@ -80,6 +82,8 @@ EMPTY = "No drug levels in this window"
 NO_TROUGH = "No trough levels in this window"
 MARKERS = {Analyte.INFLIXIMAB_LEVEL: "o", Analyte.ADALIMUMAB_LEVEL: "s"}
 MARKER_GLYPHS = {"o": "●", "s": "■"}
+HOLLOW_GLYPHS = {"o": "○", "s": "□"}
+MARKER_NAMES = {"o": "circle", "s": "square"}
 ROW_BELOW_TOP = 8.0  # points from the top of the panel to the antibody row (at scale 1)
 ROW_CLEARANCE = 13.0  # points between the antibody row and the highest trough (at scale 1)
 DETECTED_SIZE = 1.4  # the detected-antibody X, relative to the data markers
@@ -281,8 +285,9 @@ def _trough_hover(
     for o, timing in zip(observations, timings(data, observations), strict=True):
         lines = observation_lines(o, result_name(o.analyte))  # a level, trough or not
         if o.assay:
-            lines.append(f"Assay: {o.assay}")
+            lines.append(isolated(f"Assay: {o.assay}"))
         lines.append(timing.text)
+        lines.append(marker_line(o, timing.timing))
         if band is not None and timing.timing is SampleTiming.NOT_TROUGH and below_band(o, band):
             lines.insert(
                 1,
@@ -302,6 +307,23 @@ def _trough_hover(
             HoverPoint(axes_index, date_number(o.collected_at), o.value, "\n".join(lines), o.id)
         )
     return points
+
+
+def marker_line(observation: Observation, timing: SampleTiming) -> str:
+    """What the level's marker on the plot means, e.g. ``Marker ■ (filled square): adalimumab``.
+
+    The same words as the key: troughs are filled (infliximab a circle, adalimumab a square),
+    levels that are not troughs hollow, bounds hollow triangles.
+    """
+    if observation.comparator is not None:
+        if observation.below_limit:
+            return "Marker ▽ (hollow triangle): below the assay limit"
+        return "Marker △ (hollow triangle): above the assay range"
+    shape = MARKERS.get(observation.analyte, "o")
+    if timing is SampleTiming.NOT_TROUGH:
+        return f"Marker {HOLLOW_GLYPHS[shape]} (hollow {MARKER_NAMES[shape]}): not a trough"
+    drug = _molecule(observation.analyte).lower()
+    return f"Marker {MARKER_GLYPHS[shape]} (filled {MARKER_NAMES[shape]}): {drug}"
 
 
 def antibody_reading(data: CasePlotData, observation: Observation) -> AntibodyReading:
@@ -474,6 +496,7 @@ def _value_beside(
         color=colour,
         fontweight=weight,
         zorder=6,
+        parse_math=False,  # the value and unit come from the laboratory: never mathtext
     )
 
 
@@ -499,13 +522,13 @@ def antibody_hover(data: CasePlotData, o: Observation) -> str:
     lines = [f"Anti-drug antibodies: {STATE_WORDS[reading.state]} ({value_text(o)})"]
     lines += wrapped(display_unit(reading.reason), "Reading: ")
     if o.assay:
-        lines.append(f"Assay: {o.assay}")
+        lines.append(isolated(f"Assay: {o.assay}"))
     if o.target_drug:
         lines.append(f"Target drug: {molecule_of(o.target_drug)} (any route or product)")
     lines.append(display_date(o.collected_at))
     lines.append(timings(data, [o])[0].text)
     if o.source:
-        lines.append(f"Source: {o.source}")
+        lines.append(isolated(f"Source: {o.source}"))
     lines.append("Units belong to this assay: do not compare across assays.")
     lines += annotation_lines(data.annotation_for(o))
     return "\n".join(lines)
@@ -516,7 +539,7 @@ def annotation_lines(annotation: Annotation | None) -> list[str]:
     if annotation is None:
         return []
     lines = [
-        f"Pharmacist ({annotation.pharmacist}, {display_date(annotation.created_at)}): "
+        f"Pharmacist ({isolated(annotation.pharmacist)}, {display_date(annotation.created_at)}): "
         f"{annotation.interpretation.label}"
     ]
     lines += wrapped(annotation.comment)

@@ -45,7 +45,7 @@ from mdt_desktop.domain.regimens import (
 from mdt_desktop.plots.artists import clear_data, meeting_line, put, vertical_line
 from mdt_desktop.plots.case_data import CasePlotData, HoverPoint, PlannedRegimen, date_number
 from mdt_desktop.plots.fitted_text import FittedLabel
-from mdt_desktop.plots.labels import display_date, wrapped
+from mdt_desktop.plots.labels import display_date, isolated, wrapped
 from mdt_desktop.plots.panel import empty_note, prepare_time_axis, style_axes
 from mdt_desktop.plots.style import Palette, PlotStyle
 
@@ -491,7 +491,7 @@ def _event_colours(look: EventLook, palette: Palette, healing: bool | None) -> t
 def event_hover(event: ClinicalEvent) -> str:
     """Return e.g. ``Endoscopy: Flexible sigmoidoscopy`` / date / healing."""
     name = EVENT_LOOKS[event.kind].label if event.kind in EVENT_LOOKS else "Flare"
-    lines = [f"{name}: {event.description}" if event.description else name]
+    lines = [isolated(f"{name}: {event.description}") if event.description else name]
     lines.append(display_date(event.occurred_on))
     if event.kind is EventKind.ENDOSCOPY:
         lines.append(

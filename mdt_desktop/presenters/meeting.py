@@ -49,6 +49,9 @@ class MeetingPresenter(QObject):
     # done, total, what: a long write's progress (sign-off draws every case's plots); emitted
     # from the worker thread, so receivers on the GUI thread get it queued
     progress_reported = Signal(int, int, str)
+    # a write or a reload has begun or ended: whatever a view prepared in advance (the next and
+    # previous cases' plots) may be stale and must be dropped; emitted before the new case shows
+    invalidated = Signal()
 
     def __init__(
         self, services: MeetingServices, runner: Runner, parent: QObject | None = None
@@ -76,6 +79,14 @@ class MeetingPresenter(QObject):
             return None
         return self._board.cases[self._index]
 
+    def neighbours(self) -> tuple[CaseDetail, ...]:
+        """The cases either side of the current one, next first: what to prepare in advance."""
+        board = self._board
+        if board is None or self.current is None:
+            return ()
+        around = (self._index + 1, self._index - 1)
+        return tuple(board.cases[i] for i in around if 0 <= i < len(board.cases))
+
     # --- loading ---------------------------------------------------------------------------------
 
     def refresh_meetings(self) -> None:
@@ -89,6 +100,7 @@ class MeetingPresenter(QObject):
         self._generation += 1
         generation = self._generation
         self._wanted_case = case
+        self.invalidated.emit()
         self.busy_changed.emit(True)
         self._runner.submit(
             lambda: self.services.meetings.board(meeting_id),
@@ -110,6 +122,7 @@ class MeetingPresenter(QObject):
         self.busy_changed.emit(False)
         self._board = board
         self._index = -1
+        self.invalidated.emit()
         self.board_loaded.emit(board)
         wanted = board.index_of(self._wanted_case) if self._wanted_case else None
         if self._wanted_case and wanted is None:
@@ -242,8 +255,10 @@ class MeetingPresenter(QObject):
             self.status_reported.emit("Action updated.")
             if self._board is not None and self._board.meeting.id == meeting_id:
                 self._board = replace(self._board, open_actions=actions)
+                self.invalidated.emit()
                 self.open_actions_changed.emit(actions)
 
+        self.invalidated.emit()
         self.busy_changed.emit(True)
         self._runner.submit(job, finished, self._failed)
 
@@ -302,6 +317,7 @@ class MeetingPresenter(QObject):
             else:
                 self._replace_case(index, result)
 
+        self.invalidated.emit()
         self.busy_changed.emit(True)
         self._runner.submit(job, finished, self._failed)
 
@@ -316,6 +332,7 @@ class MeetingPresenter(QObject):
         cases = list(board.cases)
         cases[index] = detail
         self._board = replace(board, cases=tuple(cases))
+        self.invalidated.emit()
         if index == self._index:
             self.case_changed.emit(index, detail)
 

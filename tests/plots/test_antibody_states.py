@@ -97,14 +97,16 @@ def test_the_hover_names_the_state_and_why(config):
     _, points, _ = render(config)
     hovers = {p.x: p.text for p in points if p.text.startswith("Anti-drug antibodies")}
     assert hovers[date_number(POSITIVE.collected_at)].startswith(
-        "Anti-drug antibodies: detected (8 U/mL)\nReading: 8 U/mL: laboratory flag 'POS' [S103]"
+        "Anti-drug antibodies: detected (8 U/mL)\n"
+        "\u2068Reading: 8 U/mL: laboratory flag 'POS' [S103]\u2069"  # isolated: feed text in it
     )
     assert (
         "Target drug: infliximab (any route or product)"
         in hovers[date_number(POSITIVE.collected_at)]
     )
     assert hovers[date_number(NEGATIVE.collected_at)].startswith(
-        "Anti-drug antibodies: not detected (2.1 U/mL)\nReading: 2.1 U/mL: laboratory flag 'N'"
+        "Anti-drug antibodies: not detected (2.1 U/mL)\n"
+        "\u2068Reading: 2.1 U/mL: laboratory flag 'N'"
     )
     unknown = hovers[date_number(UNREADABLE.collected_at)]
     assert unknown.startswith("Anti-drug antibodies: unknown, cannot be read (2.1 U/mL)")
@@ -184,7 +186,8 @@ def test_a_single_dose_is_a_mark_not_a_bar(config):
     assert mark.get_ydata()[0] == Lane.BIOLOGIC.centre
     hover = next(p.text for p in points if p.text.startswith("Infliximab IV 10 mg/kg\n"))
     assert hover == (
-        "Infliximab IV 10 mg/kg\nSingle dose\nGiven 20 Nov 2025\nRescue infusion for a flare"
+        "Infliximab IV 10 mg/kg\nSingle dose\nGiven 20 Nov 2025\n"
+        "\u2068Rescue infusion for a flare\u2069"  # the reason as sent, bidi-isolated
     )
     assert "Single dose" in [e.label for e in key_entries(data, SCREEN)]
 

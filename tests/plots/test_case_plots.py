@@ -409,9 +409,10 @@ def test_events_are_marked_on_the_strip(config):
     assert any(same_color(face, PALETTE.healing) for face in faces)
     assert any(same_color(face, "white") for face in faces)
     hover = "\n\n".join(p.text for p in points)
-    assert "Endoscopy: Ileocolonoscopy\n01 Jul 2025\nMucosal healing" in hover
+    # the description is the feed's: its line is bidi-isolated (U+2068 ... U+2069)
+    assert "\u2068Endoscopy: Ileocolonoscopy\u2069\n01 Jul 2025\nMucosal healing" in hover
     assert "No mucosal healing" in hover
-    assert "Trial enrolment: DEMO-IBD-301" in hover
+    assert "\u2068Trial enrolment: DEMO-IBD-301\u2069" in hover
 
 
 @pytest.mark.parametrize(
@@ -463,7 +464,7 @@ def test_hover_points_carry_value_unit_date_and_source(config):
     _, points, _ = drawn(config)
     assert all(isinstance(p, HoverPoint) for p in points)
     fcp = next(p for p in points if p.text.startswith("Faecal calprotectin: 42"))
-    assert fcp.text == "Faecal calprotectin: 42 µg/g\n01 Oct 2026\nSource: test lab"
+    assert fcp.text == "Faecal calprotectin: 42 µg/g\n01 Oct 2026\n\u2068Source: test lab\u2069"
     assert fcp.axes_index == 0
     low = next(p for p in points if p.text.startswith("Faecal calprotectin: <20"))
     assert "below the assay limit" in low.text

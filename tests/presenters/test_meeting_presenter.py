@@ -79,3 +79,44 @@ def test_errors_from_services_reach_the_view(qtbot, presenter, demo_db, config):
     with qtbot.waitSignal(presenter.error_reported) as reported:
         presenter.answer("crp", ChecklistResult.MET, "")
     assert "signed off" in reported.args[0]
+
+
+# --- what views prepare in advance ----------------------------------------------------------
+
+
+def test_neighbours_are_the_next_then_the_previous_case(qtbot, presenter, demo_db, config):
+    assert presenter.neighbours() == ()  # no meeting open
+    presenter.open_meeting(meeting_id(demo_db, config, "2026-10"))
+    cases = presenter.board.cases
+    assert len(cases) == 6
+    assert presenter.neighbours() == (cases[1],)  # the first case has no previous one
+    presenter.select_case(2)
+    assert presenter.neighbours() == (cases[3], cases[1])
+    presenter.select_case(5)
+    assert presenter.neighbours() == (cases[4],)
+
+
+def test_every_write_and_reload_invalidates_what_was_prepared(qtbot, presenter, demo_db, config):
+    seen = []
+    presenter.invalidated.connect(lambda: seen.append(presenter.current))
+    presenter.open_meeting(meeting_id(demo_db, config, AS_OF.strftime("%Y-%m")))
+    assert len(seen) == 2  # the load began (nothing shown yet) and the new board arrived
+    assert seen == [None, None]  # both before the first case was shown
+    before = presenter.current
+    nurse = next(c for c in RosterService(demo_db).clinicians() if c.role.value == "ibd_nurse")
+    presenter.actor = Actor(nurse.id, nurse.name)
+    presenter.answer("life_events", ChecklistResult.MET, "No plans")
+    assert len(seen) == 4
+    assert seen[2] is before  # the write began
+    assert seen[3] is presenter.current  # the case was re-read, and is about to be shown
+    assert seen[3] is not before
+    presenter.reload()
+    assert len(seen) == 6
+
+
+def test_a_refused_write_invalidates_nothing(qtbot, presenter, demo_db, config):
+    presenter.open_meeting(meeting_id(demo_db, config, AS_OF.strftime("%Y-%m")))
+    seen = []
+    presenter.invalidated.connect(lambda: seen.append(True))
+    presenter.answer("life_events", ChecklistResult.MET, "")  # nobody is Acting as
+    assert seen == []
