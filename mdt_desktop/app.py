@@ -9,6 +9,8 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +24,7 @@ BROKEN_PYSIDE = (
     "6.12.0",
 )  # docs/architecture.md, reliability rules: aborts Python 3.11 after ~5,000 calls
 SCREENSHOT_TIMEOUT_MS = 60_000
+PROGRESS_POLL_MS = 50  # how often the progress window looks whether the work is done
 READY_ENV = "MDT_REPORT_READY"  # benchmarks: print the wall-clock time the first case is painted
 
 
@@ -45,7 +48,10 @@ def _check_qt() -> None:
 
 
 def _database_for(args: argparse.Namespace, target: Target) -> Target:
-    """With --demo, build a fresh demo database and open that instead."""
+    """With --demo, build a fresh demo database and open that instead.
+
+    Building takes up to a minute: a window says so at once (not for screenshots).
+    """
     if not args.demo:
         return target
     from mdt_desktop.cli import Target as TargetType
@@ -53,9 +59,45 @@ def _database_for(args: argparse.Namespace, target: Target) -> Target:
     from mdt_desktop.demo import build_demo
     from mdt_desktop.paths import demo_database_path
 
-    path = args.db if args.db is not None else demo_database_path()
-    build_demo(Path(path), clinical_config(), force=True)
-    return TargetType(Path(path), None)
+    path = Path(args.db if args.db is not None else demo_database_path())
+    config = clinical_config()
+    if args.screenshot is not None:
+        build_demo(path, config, force=True)
+    else:
+        with_progress(
+            lambda: build_demo(path, config, force=True),
+            f"Building the demo database ({path.name}): 120 synthetic patients, their results "
+            "and four meetings. This takes up to a minute.",
+        )
+    return TargetType(path, None)
+
+
+def with_progress(work: Callable[[], object], text: str) -> None:
+    """Run *work* on a thread while a progress window shows *text*; raise what it raised.
+
+    The window appears at once and stays responsive (it is painted while the work runs).
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    dialog = QProgressDialog(text, "", 0, 0)
+    dialog.setWindowTitle("MDT Desktop")
+    dialog.setCancelButton(None)
+    dialog.setMinimumDuration(0)
+    dialog.setMinimumWidth(460)
+    dialog.show()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo") as pool:
+        future = pool.submit(work)
+        loop = QEventLoop()
+        timer = QTimer()
+        timer.setInterval(PROGRESS_POLL_MS)
+        timer.timeout.connect(lambda: loop.quit() if future.done() else None)
+        timer.start()
+        if not future.done():
+            loop.exec()
+        timer.stop()
+        dialog.close()
+        future.result()
 
 
 def run(args: argparse.Namespace, target: Target) -> int:
@@ -127,7 +169,7 @@ def _interactive(
 ) -> int:
     from mdt_desktop.views.user_picker import UserPickerDialog
 
-    window.resize(*_size(args.size, default=(1366, 768)))
+    window.place_on_screen(_size(args.size, default=(0, 0)) if args.size else None)
     window.show()
     if args.presentation:
         _once(window.case_painted, lambda: window.start_presentation())

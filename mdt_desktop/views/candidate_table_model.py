@@ -12,13 +12,14 @@ from PySide6.QtGui import QColor, QFont
 
 from mdt_desktop.domain.catalogue import display_unit
 from mdt_desktop.domain.describe import OVERALL_TEXT
-from mdt_desktop.domain.enums import ChecklistResult
+from mdt_desktop.domain.enums import CaseStatus, ChecklistResult
 from mdt_desktop.domain.identifiers import Identifiers, patient_name, search_text
 from mdt_desktop.domain.readings import below_band, meets
 from mdt_desktop.domain.records import Observation
 from mdt_desktop.domain.sampling import SampleTiming, SamplingRules, sample_timing
 from mdt_desktop.domain.thresholds import Thresholds
 from mdt_desktop.services.meetings import CaseDetail
+from mdt_desktop.views.case_notice import deferral_reason
 from mdt_desktop.views.display import (
     BAD,
     HIGH,
@@ -26,9 +27,11 @@ from mdt_desktop.views.display import (
     OVERALL_COLOUR,
     carried_text,
 )
+from mdt_desktop.views.plain_text import tooltip, unformatted
 from mdt_desktop.views.rereview_tag import TAG_COLOUR, TAG_TINT, tag_text
 from mdt_desktop.views.row_model import Index, RowTableModel
 
+DEFERRED = "Deferred"
 SORT_ROLE = Qt.ItemDataRole.UserRole
 FILTER_ROLE = Qt.ItemDataRole.UserRole + 1  # what the filter box matches (may be more than shown)
 
@@ -119,7 +122,7 @@ class CandidateTableModel(RowTableModel[tuple[CaseDetail, tuple[Cell, ...]]]):
             SORT_ROLE: lambda: cell.sort if cell.sort is not None else cell.text,
             FILTER_ROLE: lambda: f"{cell.text} {cell.search}" if cell.search else cell.text,
             Qt.ItemDataRole.ForegroundRole: lambda: cell.colour,
-            Qt.ItemDataRole.ToolTipRole: lambda: display_unit(cell.tooltip) or None,
+            Qt.ItemDataRole.ToolTipRole: lambda: tooltip(display_unit(cell.tooltip)) or None,
             Qt.ItemDataRole.FontRole: lambda: _font(cell),
             Qt.ItemDataRole.BackgroundRole: lambda: cell.background,
             Qt.ItemDataRole.TextAlignmentRole: lambda: _alignment(index.column()),
@@ -133,7 +136,6 @@ class CandidateTableModel(RowTableModel[tuple[CaseDetail, tuple[Cell, ...]]]):
         case, summary, patient = detail.case, detail.summary, detail.case.patient
         regimen = summary.anti_tnf
         months = summary.months_intensified
-        decision = case.decision
         return (
             Cell(
                 str(case.position) + (" ↻" if case.carried_from else ""),
@@ -153,6 +155,7 @@ class CandidateTableModel(RowTableModel[tuple[CaseDetail, tuple[Cell, ...]]]):
             Cell(
                 regimen.regimen.short_label if regimen else "no anti-TNF",
                 tooltip=regimen.regimen.label if regimen else "",
+                search=regimen.regimen.label if regimen else "",
             ),
             Cell(
                 f"{months:.0f}" if months is not None else "—",
@@ -168,10 +171,7 @@ class CandidateTableModel(RowTableModel[tuple[CaseDetail, tuple[Cell, ...]]]):
             self._marker(summary.latest_crp, "crp_remission", "crp_max_age", detail.meeting_date),
             self._trough(summary.latest_trough, detail),
             self._remission(detail),
-            Cell(
-                decision.outcome.label if decision else "—",
-                tooltip=decision.rationale if decision else "No decision yet",
-            ),
+            _decision(detail),
             _rereview(detail),
         )
 
@@ -255,6 +255,21 @@ def _font(cell: Cell) -> QFont | None:
     return font
 
 
+def _decision(detail: CaseDetail) -> Cell:
+    """The decision's outcome; "Deferred" (with the reason) for a case put off without one."""
+    case = detail.case
+    if case.decision is not None:
+        return Cell(case.decision.outcome.label, tooltip=case.decision.rationale)
+    if case.status is CaseStatus.DEFERRED:
+        reason = deferral_reason(detail)
+        return Cell(
+            DEFERRED,
+            colour=MUTED,
+            tooltip=f"Deferred: {reason}" if reason else "Deferred without a decision",
+        )
+    return Cell("—", tooltip="No decision yet")
+
+
 def _rereview(detail: CaseDetail) -> Cell:
     """The re-review tag of a patient due back after a de-escalation (blank otherwise)."""
     review = detail.rereview
@@ -278,15 +293,43 @@ def _alignment(column: int) -> Qt.AlignmentFlag:
 
 
 class CandidateFilterModel(QSortFilterProxyModel):
-    """Filters the candidate list on any column, case-insensitively; sorts on raw values.
+    """Filters the candidate list by words, in any order and case; sorts on raw values.
 
-    The filter matches the full name even when the room screen shows initials, so the chair
-    can still find a patient by surname without the name appearing in the list.
+    Every word typed must occur in the row: a name as the list shows it ("fletcher, jack") or
+    in any order ("jack fletcher"), a hospital number in any case, the drug as abbreviated or
+    named ("IFX", "infliximab"), or any other cell. The filter matches the full name even when
+    the room screen shows initials, so the chair can still find a patient by surname without
+    the name appearing in the list.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setFilterKeyColumn(-1)
-        self.setFilterRole(FILTER_ROLE)
         self.setSortRole(SORT_ROLE)
+        self._words: tuple[str, ...] = ()
+
+    def set_words(self, text: str) -> None:
+        """Show only the rows that contain every word of *text* (empty: every row)."""
+        words = filter_words(text)
+        if words != self._words:
+            self.beginFilterChange()
+            self._words = words
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return self._words
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        if not self._words:
+            return True
+        model = self.sourceModel()
+        text = " ".join(
+            str(model.index(source_row, column, source_parent).data(FILTER_ROLE) or "")
+            for column in range(model.columnCount(source_parent))
+        ).casefold()
+        return all(word in text for word in self._words)
+
+
+def filter_words(text: str) -> tuple[str, ...]:
+    """The words of a filter text, case-folded; commas and invisible marks do not count."""
+    return tuple(unformatted(text).replace(",", " ").casefold().split())

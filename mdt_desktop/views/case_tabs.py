@@ -67,6 +67,26 @@ class CaseTabs(QTabWidget):
         self.addTab(self.decision, "Decision")
         self.addTab(self.levels, "Drug levels")
         self.addTab(self.notes, "Notes && actions")
+        self.tabBar().setAccessibleName("Case tabs")
+
+    def focus_order(self) -> list[QWidget]:
+        """The tabs' controls in the order Tab visits them (only the open tab's are visible)."""
+        return [
+            *self.checklist.focus_order(),
+            *self.risks.focus_order(),
+            *self.decision.focus_order(),
+            *self.levels.focus_order(),
+            *self.notes.focus_order(),
+        ]
+
+    def clear_case(self) -> None:
+        """No case is shown: every tab empty, nothing can be recorded."""
+        self._detail = None
+        self.checklist.clear()
+        self.risks.show_risks(())
+        self.decision.clear_case()
+        self.levels.clear()
+        self.notes.clear_case()
 
     def set_roster(self, roster: list[Clinician]) -> None:
         """The roster changed (members added, renamed or deactivated)."""
@@ -85,7 +105,9 @@ class CaseTabs(QTabWidget):
         """Fill every tab for *detail* and enable what *viewer* may do."""
         self._detail = detail
         self._viewer = viewer
-        self.checklist.show_checklist(detail.case.checklist, detail.overall)
+        self.checklist.show_checklist(
+            detail.case.checklist, detail.overall, rereview=detail.rereview is not None
+        )
         self.risks.show_risks(detail.risks)
         self.decision.show_case(
             detail,
@@ -97,6 +119,11 @@ class CaseTabs(QTabWidget):
         self.notes.keeper.track(lambda: self.draft_key("note"))
         self.notes.show_case(detail, today)
         self._set_access(meeting)
+
+    @property
+    def detail(self) -> CaseDetail | None:
+        """The case the tabs show (None: none)."""
+        return self._detail
 
     def refresh_access(self, meeting: MeetingRecord, viewer: Viewer) -> None:
         """The user changed: re-evaluate what they may do."""

@@ -33,6 +33,7 @@ from mdt_desktop.domain.chase import ChaseList, ChaseNotice, ChaseRow, headline,
 from mdt_desktop.domain.chase import overdue_text as overdue_cell
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.freshness import Freshness
+from mdt_desktop.domain.wording import count
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.chase import ChaseService
 from mdt_desktop.views.candidate_table_model import SORT_ROLE
@@ -326,10 +327,11 @@ class ChaseNoticeButton(QPushButton):
         if notice is None:
             return
         self.setText(f"⚑ {notice.text}")
-        when = "today" if notice.days_to_go == 0 else f"in {notice.days_to_go} day(s)"
+        when = "today" if notice.days_to_go == 0 else f"in {count(notice.days_to_go, 'day')}"
         self.setToolTip(
-            f"The MDT of {notice.meeting_date:%d %b %Y} is {when}: {notice.items} result(s) to "
-            f"chase for {notice.patients} patient(s). Click to open the chase list."
+            f"The MDT of {notice.meeting_date:%d %b %Y} is {when}: "
+            f"{count(notice.items, 'result')} to chase for {count(notice.patients, 'patient')}. "
+            "Click to open the chase list."
         )
 
     def _on_clicked(self) -> None:

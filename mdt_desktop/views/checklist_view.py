@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from mdt_desktop.domain.catalogue import display_unit
-from mdt_desktop.domain.checklist import Overall
+from mdt_desktop.domain.checklist import LEGACY_MANUAL_NOTES, MANUAL_NOTE, Overall
 from mdt_desktop.domain.describe import RESULT_TEXT
 from mdt_desktop.domain.enums import ChecklistResult
 from mdt_desktop.domain.records import ChecklistAnswer
@@ -33,7 +34,11 @@ from mdt_desktop.views.display import (
     RESULT_COLOUR,
     css,
 )
+from mdt_desktop.views.focus import one_tab_stop, tab_leaves
+from mdt_desktop.views.plain_text import breakable, isolate, markup, tooltip
 from mdt_desktop.views.row_model import Index, RowTableModel
+
+ANSWER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 class ChecklistTableModel(RowTableModel[ChecklistAnswer]):
@@ -57,7 +62,7 @@ class ChecklistTableModel(RowTableModel[ChecklistAnswer]):
         if role == Qt.ItemDataRole.ForegroundRole and column == 0:
             return RESULT_COLOUR[answer.effective]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return evidence_text(answer)
+            return tooltip(evidence_text(answer))
         return None
 
     @staticmethod
@@ -82,27 +87,34 @@ class ChecklistTableModel(RowTableModel[ChecklistAnswer]):
                     + (f", {first.on:%d %b %Y}" if first.on else "")
                     + stale
                 )
-            return answer.note
+            return shown_note(answer)
         if answer.answered_by and answer.answered_at:
             return f"{answer.answered_by} {answer.answered_at:%d %b %H:%M}"
         return ""
 
 
+def shown_note(answer: ChecklistAnswer) -> str:
+    """The item's note as it stands: "to be answered" only while nobody has answered it."""
+    awaiting = answer.note == MANUAL_NOTE or answer.note in LEGACY_MANUAL_NOTES
+    if awaiting:
+        return MANUAL_NOTE if answer.confirmed is None else ""
+    return answer.note
+
+
 def evidence_text(answer: ChecklistAnswer) -> str:
-    """All the facts behind one answer, one per line."""
+    """All the facts behind one answer, one per line (names and reasons bidi-isolated)."""
     lines = [f"Automatic: {RESULT_TEXT[answer.automatic]}"]
     lines += [e.as_text() for e in answer.evidence]
-    if answer.note:
-        lines.append(answer.note)
+    lines.append(shown_note(answer))
     if answer.confirmed is not None:
         lines.append(
-            f"Team: {RESULT_TEXT[answer.confirmed]} — {answer.answered_by or ''} "
+            f"Team: {RESULT_TEXT[answer.confirmed]} — {isolate(answer.answered_by or '')} "
             f"{answer.answered_at:%d %b %Y %H:%M}"
             if answer.answered_at
             else ""
         )
     if answer.override_reason:
-        lines.append(f"Reason / note: {answer.override_reason}")
+        lines.append(f"Reason / note: {isolate(answer.override_reason)}")
     return display_unit("\n".join(line for line in lines if line))
 
 
@@ -121,11 +133,12 @@ class AnswerDialog(QDialog):
         super().__init__(parent)
         self._answer = answer
         self.setWindowTitle(f"Checklist: {answer.label}")
-        facts = QLabel(escape(evidence_text(answer)).replace("\n", "<br>"))
+        facts = QLabel("<br>".join(markup(line) for line in evidence_text(answer).split("\n")))
+        facts.setTextFormat(Qt.TextFormat.RichText)
         facts.setWordWrap(True)
-        self.met = QRadioButton("Met")
-        self.not_met = QRadioButton("Not met")
-        self.clear = QRadioButton("Clear the team's answer (back to automatic)")
+        self.met = QRadioButton("&Met")
+        self.not_met = QRadioButton("&Not met")
+        self.clear = QRadioButton("&Clear the team's answer (back to automatic)")
         group = QButtonGroup(self)
         for button in (self.met, self.not_met, self.clear):
             group.addButton(button)
@@ -138,7 +151,10 @@ class AnswerDialog(QDialog):
             "Reason or note (required to contradict the automatic result)"
         )
         self.reason.setFixedHeight(70)
+        self.reason.setAccessibleName("Reason or note")
+        tab_leaves(self.reason)
         self.problem = QLabel()
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
         self.problem.setStyleSheet("color:#a4161a")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -200,6 +216,10 @@ class ChecklistPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setAccessibleName("Remission checklist")
+        self.table.setToolTip("Space confirms the automatic result; Enter answers with a reason")
+        one_tab_stop(self.table)
+        self.table.installEventFilter(self)
         self.details = QLabel()
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.PlainText)
@@ -207,9 +227,14 @@ class ChecklistPanel(QWidget):
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.confirm_button = QPushButton("Confirm")
+        self.confirm_button.setAccessibleName("Confirm the automatic result")
         self.confirm_button.setToolTip("Confirm the automatic result (Space)")
         self.answer_button = QPushButton("Answer…")
+        self.answer_button.setAccessibleName("Answer the checklist item")
         self.answer_button.setToolTip("Answer or override with a reason (Enter)")
+        self.title = QLabel()
+        self.title.setObjectName("checklistTitle")
+        self._set_title(rereview=False)
         self.overall = QLabel()
         self.overall.setObjectName("overallLine")
         self._arrange()
@@ -223,7 +248,7 @@ class ChecklistPanel(QWidget):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("<b>Remission checklist</b>"))
+        layout.addWidget(self.title)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.details)
         layout.addLayout(buttons)
@@ -235,40 +260,88 @@ class ChecklistPanel(QWidget):
         self.confirm_button.clicked.connect(self._on_confirm)
         self.answer_button.clicked.connect(self._on_answer)
 
-    def show_checklist(self, answers: tuple[ChecklistAnswer, ...], overall: Overall) -> None:
+    def focus_order(self) -> list[QWidget]:
+        """The table, then Confirm and Answer…."""
+        return [self.table, self.confirm_button, self.answer_button]
+
+    def clear(self) -> None:
+        """No case: no items, nothing to answer."""
+        self.model.set_answers(())
+        self.details.setText("")
+        self.overall.setText("")
+        self.set_editable(False, "No case selected.")
+
+    def _set_title(self, rereview: bool) -> None:
+        title = "Re-review checklist" if rereview else "Remission checklist"
+        self.title.setText(f"<b>{title}</b>")
+        self.table.setAccessibleName(title)
+
+    def show_checklist(
+        self, answers: tuple[ChecklistAnswer, ...], overall: Overall, rereview: bool = False
+    ) -> None:
+        """The items of a candidate's remission checklist, or of a re-review's own checklist."""
+        self._set_title(rereview)
         row = max(self.table.currentIndex().row(), 0)
         self.model.set_answers(answers)
         if answers:
             self.table.selectRow(min(row, len(answers) - 1))
         colour = css(OVERALL_COLOUR[overall])
         self.overall.setText(
-            f"<span style='color:{colour}; font-size:12pt'><b>{escape(overall.label)}</b></span>"
+            f"<span style='color:{colour}; font-size:12pt'>"
+            f"<b>{escape(overall.label_for(rereview))}</b></span>"
         )
 
     def set_editable(self, editable: bool, why: str) -> None:
         """Enable answering, or explain why not (signed off, read-only, no user chosen)."""
-        for button in (self.confirm_button, self.answer_button):
+        tips = {
+            self.confirm_button: "Confirm the automatic result (Space)",
+            self.answer_button: "Answer or override with a reason (Enter)",
+        }
+        for button, tip in tips.items():
             button.setEnabled(editable)
-            button.setToolTip(button.toolTip() if editable else why)
+            button.setToolTip(tip if editable else why)
 
     def selected(self) -> ChecklistAnswer | None:
         row = self.table.currentIndex().row()
         return self.model.answer(row) if 0 <= row < self.model.rowCount() else None
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Space confirms and Enter answers the selected item (the table would take them)."""
+        if (
+            watched is self.table
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and self._on_key(event)
+        ):
+            return True
+        return super().eventFilter(watched, event)
+
     def keyPressEvent(self, event: Any) -> None:
-        if self.answer_button.isEnabled() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self._on_answer()
-        elif self.confirm_button.isEnabled() and event.key() == Qt.Key.Key_Space:
-            self._on_confirm()
-        else:
+        if not (isinstance(event, QKeyEvent) and self._on_key(event)):
             super().keyPressEvent(event)
+
+    def _on_key(self, event: QKeyEvent) -> bool:
+        """Space: confirm; Enter: answer; True when the key was used."""
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
+        if not plain:
+            return False
+        if event.key() in ANSWER_KEYS and self.answer_button.isEnabled():
+            self._on_answer()
+            return True
+        if event.key() == Qt.Key.Key_Space and self.confirm_button.isEnabled():
+            self._on_confirm()
+            return True
+        return False
 
     def _on_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             self.details.setText("")
             return
         answer = self.model.answer(current.row())
-        self.details.setText(evidence_text(answer))
+        self.details.setText(breakable(evidence_text(answer)))
 
     def _on_confirm(self) -> None:
         answer = self.selected()

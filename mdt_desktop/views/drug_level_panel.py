@@ -48,6 +48,8 @@ from mdt_desktop.drafts import DraftStore
 from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.display import MUTED
 from mdt_desktop.views.draft_keeper import DraftKeeper
+from mdt_desktop.views.focus import tab_leaves
+from mdt_desktop.views.plain_text import breakable, isolate, set_plain, tooltip
 from mdt_desktop.views.row_model import Index, RowTableModel
 
 SHOWN = (*DRUG_LEVEL_ANALYTES, Analyte.ANTI_DRUG_ANTIBODIES)
@@ -148,10 +150,12 @@ class LevelTableModel(RowTableModel[tuple[Observation, Annotation | None]]):
         self, obs: Observation, note: Annotation | None, timing: Sampling | None, column: int
     ) -> str | None:
         if column == self.ASSAY:
-            return obs.assay or NO_ASSAY_TIP
+            return tooltip(obs.assay or NO_ASSAY_TIP)
         if column == self.TIMING:
-            return timing.text if timing else None
-        return f"{note.comment}\n{note.recommendation}".strip() if note is not None else None
+            return tooltip(timing.text) if timing else None
+        if note is None:
+            return None
+        return tooltip(f"{note.comment}\n{note.recommendation}".strip()) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,10 +187,14 @@ class AnnotationDialog(QDialog):
             self.interpretation.addItem(item.label, item.value)
         start = previous.interpretation if previous else suggested
         self.interpretation.setCurrentIndex(self.interpretation.findData(start.value))
+        self.interpretation.setAccessibleName("Interpretation")
         self.comment = QPlainTextEdit(previous.comment if previous else "")
+        self.comment.setAccessibleName("Comment")
         self.recommendation = QPlainTextEdit(previous.recommendation if previous else "")
+        self.recommendation.setAccessibleName("Recommendation")
         for box in (self.comment, self.recommendation):
             box.setFixedHeight(70)
+        tab_leaves(self.comment, self.recommendation)
         self.keeper = DraftKeeper(
             drafts, {"comment": self.comment, "recommendation": self.recommendation}, self
         )
@@ -202,11 +210,12 @@ class AnnotationDialog(QDialog):
         form = QFormLayout(self)
         form.addRow(
             "Result",
-            QLabel(
+            set_plain(
+                QLabel(),
                 display_unit(
                     f"{ANALYTES[obs.analyte].label} {obs.display_value} {obs.unit} on "
                     f"{obs.collected_at:%d %b %Y}"
-                )
+                ),
             ),
         )
         form.addRow("Interpretation", self.interpretation)
@@ -272,23 +281,19 @@ class DrugLevelPanel(QWidget):
         self._annotations: tuple[Annotation, ...] = ()
         self.model = LevelTableModel(self)
         self.table = QTableView()
+        self.table.setAccessibleName("Drug levels and antibodies")
+        self.table.setTabKeyNavigation(False)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        # Assay names are long: a fixed, elided column (the tooltip and the line below show it)
-        header.setSectionResizeMode(LevelTableModel.ASSAY, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(
-            LevelTableModel.ASSAY, self.fontMetrics().horizontalAdvance("M" * ASSAY_EMS)
-        )
+        self._fit_columns()
         self.history = QLabel()
         self.history.setWordWrap(True)
         self.history.setTextFormat(Qt.TextFormat.PlainText)
         self.history.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.annotate_button = QPushButton("Annotate…")
+        self.annotate_button.setAccessibleName("Annotate the result")
         buttons = QHBoxLayout()
         buttons.addWidget(self.annotate_button)
         buttons.addStretch(1)
@@ -304,6 +309,42 @@ class DrugLevelPanel(QWidget):
         self.table.doubleClicked.connect(lambda _i: self._on_annotate())
         self.annotate_button.clicked.connect(self._on_annotate)
         self.set_editable(False, "")
+
+    def _fit_columns(self) -> None:
+        """Every column in the tab's width, none cut off unseen.
+
+        Date and value keep their width; the result's name takes what is left; timing,
+        interpretation, assay and pharmacist have fixed widths and are elided ("…"), whole in
+        their tooltips and in the lines under the table.
+        """
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(self.fontMetrics().horizontalAdvance("M" * 3))
+        fitted = {
+            0: QHeaderView.ResizeMode.ResizeToContents,
+            2: QHeaderView.ResizeMode.ResizeToContents,
+        }
+        for column in range(len(LevelTableModel.HEADERS)):
+            mode = fitted.get(column, QHeaderView.ResizeMode.Interactive)
+            header.setSectionResizeMode(column, mode)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        em = self.fontMetrics().horizontalAdvance("M")
+        for column, ems in ((3, 8), (4, 9), (LevelTableModel.ASSAY, ASSAY_EMS - 3), (6, 8)):
+            header.resizeSection(column, ems * em)
+
+    def focus_order(self) -> list[QWidget]:
+        """The results, then Annotate…."""
+        return [self.table, self.annotate_button]
+
+    def clear(self) -> None:
+        """No case: no results, nothing to annotate."""
+        self._annotations = ()
+        self.model.set_results([], ())
+        self.history.setText("")
+        self.set_editable(False, "No case selected.")
 
     def show_case(self, detail: CaseDetail) -> None:
         """List the case's results; stay on the selected one if it is still listed."""
@@ -350,7 +391,7 @@ class DrugLevelPanel(QWidget):
         lines = [
             f"{result_name(obs.analyte)} {display_unit(obs.display_value + ' ' + obs.unit)}, "
             f"sampled {obs.collected_at:%d %b %Y %H:%M}",
-            f"Assay: {obs.assay or 'not reported by the laboratory'}",
+            f"Assay: {isolate(obs.assay) if obs.assay else 'not reported by the laboratory'}",
             timing.text if timing else "Sample timing unknown.",
         ]
         if obs.analyte is Analyte.ANTI_DRUG_ANTIBODIES:
@@ -364,11 +405,11 @@ class DrugLevelPanel(QWidget):
         for version in versions:
             state = "" if version.id in current_ids else " (superseded)"
             lines.append(
-                f"{version.created_at:%d %b %Y %H:%M} {version.pharmacist}{state}: "
-                f"{version.interpretation.label}. {version.comment} "
-                f"{version.recommendation}".strip()
+                f"{version.created_at:%d %b %Y %H:%M} {isolate(version.pharmacist)}{state}: "
+                f"{version.interpretation.label}. {isolate(version.comment)} "
+                f"{isolate(version.recommendation)}".strip()
             )
-        self.history.setText("\n".join(lines))
+        self.history.setText(breakable("\n".join(lines)))
 
     def _on_annotate(self) -> None:
         index = self.table.currentIndex()

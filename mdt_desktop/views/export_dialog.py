@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain.enums import MeetingStatus
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.identifiers import Identifiers, patient_label
+from mdt_desktop.domain.wording import count
 from mdt_desktop.reports.minutes import BuildOptions, Cancelled
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.exports import ExportKind, ExportRequest, ExportResult, ExportService
@@ -54,7 +55,6 @@ DEMO_CONTACT = (
     "in the user configuration folder."
 )
 OFFERED = tuple(k for k in ExportKind if k is not ExportKind.PSEUDONYMISED)  # = minutes + choice
-_HINTS = (NOBODY, NOT_ALLOWED, NO_IDENTIFIERS, NO_DECISION)  # why Export is disabled
 CANCELLED = "Cancelled; nothing was written."
 NOTICE_STYLE = "background:#fff3cd; color:#5c4400; padding:6px;"  # as the read-only notice
 _DRAFT_OF = {
@@ -110,11 +110,10 @@ def describe(
 ) -> str:
     """What was written and with which identifiers, for the status line."""
     seconds = f"{result.seconds:.1f} s"
-    pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+    pages = count(result.pages, "page")
     carrying = f"Patient identifiers: {identifiers.short}."
     if kind.into_folder:
-        count = len(result.files)
-        letters = f"{count} letter{'s' if count != 1 else ''}"
+        letters = count(len(result.files), "letter")
         return f"Wrote {letters} ({pages}) into the folder {target.name} in {seconds}. {carrying}"
     if kind is ExportKind.SPREADSHEET:
         return f"Wrote {target.name} in {seconds}. {carrying}"
@@ -184,7 +183,7 @@ class ExportDialog(QDialog):
         status = meeting.status.value.replace("_", " ")
         self.heading = QLabel(
             f"<b>MDT of {meeting.meeting_date:%A %d %B %Y}</b> · {status} · "
-            f"{len(self._board.cases)} cases"
+            f"{count(len(self._board.cases), 'case')}"
         )
         self.kinds = QButtonGroup(self)
         self.kind_buttons: dict[ExportKind, QRadioButton] = {}
@@ -232,15 +231,26 @@ class ExportDialog(QDialog):
         self.progress.setSizePolicy(keep_place)
         self.progress.hide()  # idle, an empty bar looks like a text box
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # file names are the user's
         self.status.setObjectName("exportStatus")
         self.status.setWordWrap(True)
         self.status.setMinimumHeight(2 * self.fontMetrics().lineSpacing())
         self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.problem = QLabel()
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
         self.problem.setObjectName("exportProblem")
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet(f"color:{css(BAD)}")
         self.problem.hide()  # shown with a message only: an empty line would push the status down
+        # Why Export is greyed out, always beside it (the status line may hold the last result).
+        self.blocked_note = QLabel()
+        self.blocked_note.setObjectName("exportBlocked")
+        self.blocked_note.setWordWrap(True)
+        self.blocked_note.setStyleSheet(f"color:{css(MUTED)}")
+        keep = self.blocked_note.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.blocked_note.setSizePolicy(keep)
+        self.blocked_note.hide()
         self.buttons = QDialogButtonBox()
         self.export_button = self.buttons.addButton(
             "&Export", QDialogButtonBox.ButtonRole.ActionRole
@@ -280,6 +290,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.status)
         layout.addStretch(1)
+        layout.addWidget(self.blocked_note)
         layout.addWidget(self.buttons)
         hint = self.sizeHint()  # room for a two-line error without squeezing the rest
         self.resize(max(hint.width(), 560), hint.height() + 2 * self.fontMetrics().lineSpacing())
@@ -561,11 +572,8 @@ class ExportDialog(QDialog):
         blocked = self._why_not or self._blocked()
         self.export_button.setEnabled(not busy and not blocked)
         self.export_button.setToolTip(blocked or "Write what is chosen to the path above")
+        self.blocked_note.setText(f"Export is not available: {blocked}" if blocked else "")
+        self.blocked_note.setVisible(bool(blocked) and not busy)
         self.open_button.setEnabled(not busy and self._written is not None)
         self.cancel_button.setEnabled(not (busy and self.task.cancel_requested()))
         self.cancel_button.setText("Close" if not busy and self._written else "Cancel")
-        shown = self.status.text()
-        if blocked and not busy and (not shown or shown in _HINTS):
-            self._show_status(blocked, MUTED)
-        elif not blocked and shown in _HINTS:
-            self.status.clear()

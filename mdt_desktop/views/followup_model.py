@@ -1,8 +1,10 @@
 """The follow-up worklist as a Qt table model, and how its flags and checks look.
 
 Statuses are a symbol and a word with a restrained colour (views/display.py), never colour alone;
-every cell's tooltip carries the evidence behind it. The last column is the patient's last
-contact, flagged when they have gone quiet (docs/clinical.md, "Loss to follow-up").
+every cell's tooltip carries the evidence behind it. A patient re-escalated since the
+de-escalation shows the recapture watch in the status column (docs/clinical.md, "Outcome
+audit"). The last column is the patient's last contact, flagged when they have gone quiet
+(docs/clinical.md, "Loss to follow-up").
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from mdt_desktop.domain.followup import CheckState, CheckStatus, FollowUpRow
 from mdt_desktop.domain.identifiers import Identifiers, patient_name, search_text
 from mdt_desktop.domain.records import Observation
 from mdt_desktop.domain.regimens import Regimen, short_interval
+from mdt_desktop.domain.text import isolate
 from mdt_desktop.domain.thresholds import Thresholds
 from mdt_desktop.views.candidate_table_model import SORT_ROLE, Cell
 from mdt_desktop.views.display import BAD, GOOD, HIGH, MUTED
@@ -61,6 +64,7 @@ COMPONENT_TEXT = {  # a flare component that is met is bad news
 }
 _RIGHT = (4, 5, 6, 7, 10)  # numbers
 QUIET_TEXT = "⊘ Quiet"
+RE_ESCALATED = "↑ Re-escalated"
 LOST_KEY = "lost_to_follow_up_after"
 
 
@@ -161,12 +165,7 @@ class FollowUpTableModel(RowTableModel[tuple[FollowUpRow, tuple[Cell, ...]]]):
             self._marker(row, Analyte.FAECAL_CALPROTECTIN, row.calprotectin),
             self._marker(row, Analyte.CRP, row.crp),
             self._level(row.level),
-            Cell(
-                status_text(row),
-                row.status.rank,
-                STATUS_COLOUR[row.status],
-                "\n".join(row.flare.lines()),
-            ),
+            _status(row),
             _next_check(row),
             Cell(
                 f"{row.overdue} ✗" if row.overdue else "0",
@@ -232,8 +231,24 @@ class FollowUpTableModel(RowTableModel[tuple[FollowUpRow, tuple[Cell, ...]]]):
         )
 
 
+def _status(row: FollowUpRow) -> Cell:
+    """The flag, or for a re-escalated patient the recapture watch, with the evidence."""
+    evidence = "\n".join(row.flare.lines())
+    if row.re_escalated_on is None:
+        return Cell(status_text(row), row.status.rank, STATUS_COLOUR[row.status], evidence)
+    colour = HIGH if row.recaptured is None else GOOD if row.recaptured else BAD
+    return Cell(status_text(row), -1, colour, f"{row.recapture_text}\n{evidence}")
+
+
 def status_text(row: FollowUpRow) -> str:
-    """E.g. ``▲ Flare``, or ``✓ No flare (1 unknown)`` when a component had no recent result."""
+    """E.g. ``▲ Flare``, or ``✓ No flare (1 unknown)`` when a component had no recent result.
+
+    A re-escalated patient: ``↑ Re-escalated · recapture pending`` (or recaptured, or not).
+    """
+    if row.re_escalated_on is not None:
+        if row.recaptured is None:
+            return f"{RE_ESCALATED} · recapture pending"
+        return f"{RE_ESCALATED} · {'recaptured' if row.recaptured else 'not recaptured'}"
     unknown = row.flare.unknown
     if row.status is FlareStatus.NONE and unknown:
         return f"{STATUS_TEXT[row.status]} ({unknown} unknown)"
@@ -283,6 +298,17 @@ def _line(symbol: str, colour: QColor | None, text: str) -> str:
     return f"<li><span{style}><b>{symbol}</b></span> {escape(display_unit(text))}</li>"
 
 
+def _recapture_html(row: FollowUpRow) -> str:
+    """The recapture watch after a re-escalation ('' for a patient still de-escalated)."""
+    if row.re_escalated_on is None:
+        return ""
+    return (
+        f"<h4>{RE_ESCALATED}: the de-escalation failed</h4>"
+        f"<p>{escape(row.recapture_text)}. Recaptured means faecal calprotectin and CRP both "
+        "back in range within the recapture window after the re-escalation.</p>"
+    )
+
+
 def detail_html(row: FollowUpRow, identifiers: Identifiers = Identifiers.FULL) -> str:
     """The selected patient: the regimen change, the flare evidence and every planned check."""
     listed = (
@@ -298,12 +324,13 @@ def detail_html(row: FollowUpRow, identifiers: Identifiers = Identifiers.FULL) -
         "".join(_line(CHECK_SYMBOL[c.state], CHECK_COLOUR[c.state], c.text) for c in row.checks)
         or "<li>No checks planned.</li>"
     )
+    name = escape(isolate(patient_name(row, identifiers)))  # typed names keep the line in order
     return (
-        f"<h3>{escape(patient_name(row, identifiers))} · {escape(row.hospital_number)} · "
-        f"{row.diagnosis.label}</h3>"
+        f"<h3>{name} · {escape(isolate(row.hospital_number))} · {row.diagnosis.label}</h3>"
         f"<p>{escape(display_unit(f'{row.before.label} → {row.after.label}'))}"
         f" since {row.since:%d %b %Y} ({row.months:.1f} months). {listed}</p>"
         f"<p>{'⊘ Gone quiet. ' if row.quiet else ''}Last contact: {escape(row.contact_text)}.</p>"
+        f"{_recapture_html(row)}"
         f'<h4 style="color:{status}">{STATUS_TEXT[row.status]}</h4>'
         f"<p>{escape(display_unit(flare.headline))}</p><ul>{components}"
         f"{_line(warning_symbol, None, flare.early_warning.text)}</ul>"

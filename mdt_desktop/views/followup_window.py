@@ -35,6 +35,7 @@ from mdt_desktop.domain.flare import FlareStatus
 from mdt_desktop.domain.followup import FollowUpRow
 from mdt_desktop.domain.identifiers import Identifiers
 from mdt_desktop.domain.thresholds import Thresholds
+from mdt_desktop.domain.wording import count
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.followup import FollowUpService, MeetingRef
 from mdt_desktop.views.candidate_table_model import SORT_ROLE
@@ -55,7 +56,7 @@ SAMPLES = {  # column widths: what a typical cell holds, plus some air
     5: "Calpro",
     6: "CRP",
     7: "Level",
-    8: "✓ No flare (1 unknown)",
+    8: "↑ Re-escalated · recapture pending",
     9: "○ 18 Jan · pMayo, FCP, CRP",
     10: "Overdue",
     11: "25 Nov",
@@ -135,6 +136,7 @@ class FollowUpWindow(QDialog):
         self.details.setAccessibleName("Selected patient")
         self.details.setPlaceholderText("Select a patient to see the evidence and the checks.")
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # messages name hospital numbers
         self.status.setObjectName("followUpStatus")
         self.status.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -297,13 +299,20 @@ class FollowUpWindow(QDialog):
     # --- helpers ----------------------------------------------------------------------------------
 
     def _heading(self, rows: list[FollowUpRow]) -> str:
-        flagged = sum(1 for r in rows if r.status.rank >= FlareStatus.EARLY_WARNING.rank)
+        watched = [r for r in rows if r.re_escalated_on is not None]
+        flagged = sum(
+            1
+            for r in rows
+            if r.status.rank >= FlareStatus.EARLY_WARNING.rank and r.re_escalated_on is None
+        )
         overdue = sum(1 for r in rows if r.overdue)
         quiet = sum(1 for r in rows if r.quiet)
-        when = f"{self._today:%d %b %Y}" if self._today else "today"
+        when = f"{self._today:%d %b %Y}" if self._today else f"today, {date.today():%d %b %Y}"
+        patients = count(len(rows), "patient")
         return (
-            f"<b>{len(rows)} patients</b> de-escalated within the last year, as of {when} · "
-            f"{flagged} flagged · {quiet} gone quiet · {overdue} with overdue checks"
+            f"<b>{patients}</b> de-escalated within the last year, as of {when} · "
+            f"{flagged} flagged · {len(watched)} re-escalated, watched for recapture · "
+            f"{quiet} gone quiet · {overdue} with overdue checks"
         )
 
     def _show_status(self, text: str, colour: QColor) -> None:

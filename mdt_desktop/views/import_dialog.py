@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from mdt_desktop.domain.errors import user_message
+from mdt_desktop.domain.wording import count
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.imports import (
     ImportCancelled,
@@ -328,7 +329,7 @@ class ImportDialog(QDialog):
         self.problem_model.set_rows(report.problems)
         self.notes.clear()
         for file in report.files:
-            self.notes.addItem(f"{file.name}: {file.format}, {file.records} record(s)")
+            self.notes.addItem(f"{file.name}: {file.format}, {count(file.records, 'record')}")
             self.notes.addItems([f"    {note}" for note in file.notes])
         self._retitle_tabs()
         # Wrapped reasons need rows sized to them: affordable for the first screenfuls only.

@@ -8,10 +8,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -19,21 +20,22 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
-    QSizePolicy,
     QSplitter,
-    QTableView,
-    QTabWidget,
+    QStackedWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from mdt_desktop.domain.carry_over import CarryOverResult
 from mdt_desktop.domain.config import ClinicalConfig
+from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import MeetingStatus, Role
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.identifiers import Identifiers
 from mdt_desktop.domain.records import Clinician, current_annotations
+from mdt_desktop.domain.wording import count
 from mdt_desktop.drafts import DraftStore
 from mdt_desktop.plots.case_data import planned_regimen
 from mdt_desktop.plots.case_plots import CasePlotData, TimeWindow
@@ -48,9 +50,12 @@ from mdt_desktop.services.signoff import Readiness
 from mdt_desktop.views.audit_log_dialog import AuditLogDialog
 from mdt_desktop.views.candidate_table_model import CandidateFilterModel, CandidateTableModel
 from mdt_desktop.views.carry_over_dialog import CarryOverFlow
+from mdt_desktop.views.case_list import CaseListView, CaseSelection, ListingTabs
+from mdt_desktop.views.case_notice import CaseNotice
 from mdt_desktop.views.case_tabs import CaseTabs, Viewer
 from mdt_desktop.views.chase_window import ChaseNoticeButton, ChaseWindow
 from mdt_desktop.views.export_dialog import ExportDialog
+from mdt_desktop.views.focus import chain, one_tab_stop, show_focus_rings
 from mdt_desktop.views.followup_window import FollowUpWindow
 from mdt_desktop.views.import_dialog import IMPORT_NOT_ALLOWED, NOBODY_CHOSEN, ImportDialog
 from mdt_desktop.views.monthly_summary_window import MonthlySummaryWindow
@@ -58,16 +63,35 @@ from mdt_desktop.views.new_data_banner import NewDataBanner
 from mdt_desktop.views.open_actions_panel import ActionViewer, OpenActionsPanel
 from mdt_desktop.views.outcome_audit_window import OutcomeAuditWindow
 from mdt_desktop.views.patient_header import PatientHeader
-from mdt_desktop.views.plot_canvas import CasePlotCanvas
+from mdt_desktop.views.plain_text import ElidedLabel, isolate, plain_label
 from mdt_desktop.views.prepare_meeting_dialog import NewMeetingDialog, PrepareMeetingDialog
+from mdt_desktop.views.prepared_canvas import CasePrefetch, PreparedCaseCanvas
 from mdt_desktop.views.presentation_window import PresentationWindow
 from mdt_desktop.views.roster_dialog import RosterDialog
+from mdt_desktop.views.screen_fit import (
+    COMPACT_BELOW,
+    DEFAULT_SIZE,
+    PLOT_BLOOD_EXTRA,
+    PLOT_MIN_HEIGHT,
+    PLOT_USEFUL_HEIGHT,
+    TABS_SHARE,
+    ListSpace,
+    centred,
+    fit_within,
+    keep_plots_readable,
+    share,
+)
 from mdt_desktop.views.settings import ViewSettings
 from mdt_desktop.views.signoff_dialog import SignOffDialog
 from mdt_desktop.views.user_picker import roster_label
 from mdt_desktop.workers import ImmediateRunner, Runner
 
 ROOM_SCREEN_ON = "ROOM SCREEN · initials and hospital numbers only"
+HIDDEN_CASE = "No visible case selected"
+HIDDEN_CASE_DETAIL = (
+    "The filter hides the case that was open, so nothing can be recorded. Choose a case in "
+    "the list (↓ or a click), or clear the filter (Esc)."
+)
 ROOM_SCREEN_STYLE = "background:#1d4e89; color:white; padding:2px 8px; font-weight:bold;"
 
 
@@ -124,6 +148,9 @@ class MainWindow(QMainWindow):
         self.export_dialog: ExportDialog | None = None
         self.import_dialog: ImportDialog | None = None
         self._export_folder: Path | None = settings.export_folder()  # where the last one went
+        self._decision_pending = False  # a decision is being saved: a refusal goes on the form
+        self._placed = False  # the list and the plots have shared the height
+        self._refit_when_shown = False  # placed on the screen: fit again once the frame is known
         self.setWindowTitle(options.title)
         room = settings.room_screen() if options.room_screen is None else options.room_screen
         self._identifiers = Identifiers.INITIALS if room else Identifiers.FULL
@@ -134,6 +161,8 @@ class MainWindow(QMainWindow):
         self._arrange_widgets()
         self._connect_signals()
         self._restore_user()
+        self._order_tab_stops()
+        show_focus_rings()
 
     # --- construction ----------------------------------------------------------------------------
 
@@ -146,8 +175,10 @@ class MainWindow(QMainWindow):
         self.blood_action = QAction("Blood counts", self)
         self.blood_action.setCheckable(True)
         self.blood_action.setChecked(self._settings.blood_counts())
-        self.blood_action.setToolTip("Show white cells, haemoglobin and albumin")
+        self.blood_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
+        self.blood_action.setToolTip("Show white cells, haemoglobin and albumin (Ctrl+Shift+B)")
         self.room_action = QAction("Room screen: initials only", self)
+        self.room_action.setIconText("Room screen")
         self.room_action.setCheckable(True)
         self.room_action.setChecked(self._identifiers is Identifiers.INITIALS)
         self.room_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
@@ -169,6 +200,7 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             action.setData(window.value)
             action.setShortcut(QKeySequence(keys[window]))
+            action.setToolTip(f"Plot {window.label.lower()} up to the meeting ({keys[window]})")
             action.setChecked(window is chosen)
             self.window_actions.addAction(action)
         self.addAction(self.filter_action)
@@ -200,6 +232,14 @@ class MainWindow(QMainWindow):
         meeting.addSeparator()
         meeting.addAction(self.present_action)
         meeting.addAction(self.room_action)
+        view = self.menuBar().addMenu("&View")  # everything on the tool bar, by keyboard too
+        view.addAction(self.filter_action)
+        view.addSeparator()
+        for action in self.window_actions.actions():
+            view.addAction(action)
+        view.addAction(self.blood_action)
+        view.addSeparator()
+        view.addAction(self.room_action)
         tools = self.menuBar().addMenu("&Tools")
         self.import_action = _menu_action(
             tools,
@@ -243,13 +283,22 @@ class MainWindow(QMainWindow):
             action.setEnabled(self._admin is not None)
 
     def _create_toolbar(self) -> None:
+        """The meeting and the plot options; who is acting sits at the menu bar's right end.
+
+        There it is always visible: a tool bar too narrow for its items (200 % scaling on a
+        laptop) hides the last ones behind a chevron.
+        """
         bar = QToolBar("Meeting")
+        bar.setObjectName("meetingToolBar")
         bar.setMovable(False)
         self.addToolBar(bar)
         self.meeting_picker = QComboBox()
         self.meeting_picker.setAccessibleName("Meeting")
-        self.meeting_picker.setMinimumContentsLength(28)
-        bar.addWidget(QLabel(" Meeting: "))
+        self.meeting_picker.setMinimumContentsLength(31)
+        self.meeting_picker.setToolTip("The meeting shown (newest first)")
+        picker_label = QLabel(" &Meeting: ")
+        picker_label.setBuddy(self.meeting_picker)
+        bar.addWidget(picker_label)
         bar.addWidget(self.meeting_picker)
         bar.addSeparator()
         bar.addWidget(QLabel(" Window: "))
@@ -259,32 +308,48 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addAction(self.present_action)
         bar.addAction(self.room_action)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(spacer)
-        bar.addWidget(QLabel("Acting as: "))
+        for button in bar.findChildren(QToolButton):  # reached by their shortcuts and menus
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        acting = QWidget()
+        row = QHBoxLayout(acting)
+        row.setContentsMargins(6, 0, 6, 0)
+        label = QLabel("&Acting as:")
+        row.addWidget(label)
         self.user_picker = QComboBox()
         self.user_picker.setAccessibleName("Acting as")
+        self.user_picker.setMinimumContentsLength(18)
+        self.user_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        label.setBuddy(self.user_picker)
+        row.addWidget(self.user_picker)
+        self.acting_as = acting
+        self.menuBar().setCornerWidget(acting, Qt.Corner.TopRightCorner)
         self._fill_user_picker()
-        bar.addWidget(self.user_picker)
 
     def _create_widgets(self) -> None:
-        self.notice = QLabel(self._options.notice or "")
+        self.notice = plain_label(self._options.notice or "", wrap=True)
         self.notice.setObjectName("readOnlyNotice")
-        self.notice.setWordWrap(True)
         self.notice.setStyleSheet("background:#fff3cd; color:#5c4400; padding:6px;")
         self.notice.setVisible(bool(self._options.notice))
-        self.meeting_summary = QLabel()
+        self.meeting_summary = ElidedLabel()
+        self.meeting_summary.setObjectName("meetingSummary")
+        self.meeting_summary.setAccessibleName("Meeting summary")
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter the list (Ctrl+F): name, hospital number, drug…")
+        self.filter.setPlaceholderText("Filter (Ctrl+F): name, hospital no., drug…")
+        self.filter.setAccessibleName("Filter the case list")
+        self.filter.setToolTip(
+            "Shows the cases containing every word typed, in any order and case: a name as "
+            "listed (“fletcher, jack”) or not (“jack fletcher”), a hospital number, a drug. "
+            "Esc clears it; Enter goes to the list."
+        )
         self.filter.setClearButtonEnabled(True)
+        self.filter.setMinimumWidth(self.filter.fontMetrics().horizontalAdvance("M" * 22))
+        self.filter.installEventFilter(self)
         self.model = CandidateTableModel(self._config.thresholds, self, self._identifiers)
         self.proxy = CandidateFilterModel(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
+        self.table = CaseListView()
+        self.table.setAccessibleName("Cases")
         self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.verticalHeader().setVisible(False)
@@ -294,7 +359,9 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        self.selection = CaseSelection(self._presenter, self.model, self.proxy, self.table, self)
         self.header = PatientHeader(identifiers=self._identifiers)
+        self.case_notice = CaseNotice()
         self.new_data = NewDataBanner()
         self.progress = QProgressBar()  # long writes (sign-off draws every case's plots)
         self.progress.setObjectName("workProgress")
@@ -309,40 +376,54 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.room_indicator)
         if self._admin is not None:  # a week before a meeting: what to chase
             self.chase_notice = ChaseNoticeButton(self._admin.chase, self._runner)
+            self.chase_notice.setAccessibleName("Chase list notice")
             self.statusBar().addPermanentWidget(self.chase_notice)
         self._show_identifiers()
         self.open_actions = OpenActionsPanel(identifiers=self._identifiers)
-        self.listing_tabs = QTabWidget()  # the cases; actions of earlier meetings still open
-        self.listing_tabs.setDocumentMode(True)
+        corner = QWidget()  # beside the Cases / Open actions tabs: the meeting and the filter
+        beside = QHBoxLayout(corner)
+        beside.setContentsMargins(12, 0, 2, 0)
+        beside.addWidget(self.meeting_summary, 1)
+        beside.addWidget(self.filter)
+        self.listing_tabs = ListingTabs(corner)  # the cases; earlier meetings' open actions
         self.listing_tabs.addTab(self.table, "Cases")
         self.listing_tabs.addTab(self.open_actions, "Open actions")
+        self.listing_tabs.tabBar().setAccessibleName("Cases or open actions")
         self.carry_flow = CarryOverFlow(
             self._presenter, self._runner, self, lambda: self._identifiers, self._on_error
         )
         self._after_reload: Callable[[], None] | None = None  # once the meeting is read again
-        self.plots = CasePlotCanvas(SCREEN)
+        self.plots = PreparedCaseCanvas(SCREEN)
+        self.plots.setMinimumHeight(PLOT_MIN_HEIGHT)
         self.tabs = CaseTabs(self._config, self._roster, self._options.database_label, self._drafts)
         self.checklist = self.tabs.checklist
         self.risks = self.tabs.risks
+        self.hidden_case = plain_label(HIDDEN_CASE_DETAIL, wrap=True)
+        self.hidden_case.setObjectName("hiddenCase")
+        self.hidden_case.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hidden_case.setStyleSheet("color:#444444; font-size:12pt; padding:24px;")
 
     def _arrange_widgets(self) -> None:
         listing = QWidget()
         top = QVBoxLayout(listing)
         top.setContentsMargins(4, 2, 4, 0)
-        top.addWidget(self.meeting_summary)
-        top.addWidget(self.filter)
         top.addWidget(self.listing_tabs)
         work = QSplitter(Qt.Orientation.Horizontal)
         work.addWidget(self.plots)
         work.addWidget(self.tabs)
         work.setStretchFactor(0, 3)
         work.setStretchFactor(1, 2)
+        self.case_stack = QStackedWidget()  # the case, or why no case is shown
+        self.case_stack.addWidget(work)
+        self.case_stack.addWidget(self.hidden_case)
         case = QWidget()
         case_layout = QVBoxLayout(case)
         case_layout.setContentsMargins(0, 0, 0, 0)
+        case_layout.setSpacing(0)
         case_layout.addWidget(self.header)
+        case_layout.addWidget(self.case_notice)
         case_layout.addWidget(self.new_data)
-        case_layout.addWidget(work, 1)
+        case_layout.addWidget(self.case_stack, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(listing)
         self.splitter.addWidget(case)
@@ -351,7 +432,7 @@ class MainWindow(QMainWindow):
         for splitter in (self.splitter, work):
             splitter.setChildrenCollapsible(False)
         self.work_splitter = work
-        self._layout_restored = False
+        self.table.setMinimumHeight(self._list_space().list_height(2) - self._tab_bar_height())
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -359,23 +440,24 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.notice)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        self._splitters_restored = False
         for name, splitter in (("main", self.splitter), ("work", work)):
             state = self._settings.state(name)
-            if state is not None:
-                self._layout_restored = splitter.restoreState(state) or self._layout_restored
+            if state is not None and splitter.restoreState(state):
+                self._splitters_restored = True
 
     def _connect_signals(self) -> None:
         p = self._presenter
         p.meetings_listed.connect(self._on_meetings)
         p.board_loaded.connect(self._on_board)
-        p.case_changed.connect(self._on_case)
+        self.selection.case_shown.connect(self._show_case)
+        self.selection.case_hidden.connect(self._show_hidden)
         p.busy_changed.connect(self._on_busy)
         p.progress_reported.connect(self._on_progress)
         p.status_reported.connect(lambda text: self.statusBar().showMessage(text, 4000))
         p.error_reported.connect(self._on_error)
         self.meeting_picker.currentIndexChanged.connect(self._on_meeting_chosen)
-        self.table.selectionModel().currentRowChanged.connect(self._on_row)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.textChanged.connect(self.selection.set_filter)
         self.filter.returnPressed.connect(self._focus_first_match)
         self.filter_action.triggered.connect(self._focus_filter)
         self.window_actions.triggered.connect(self._on_window)
@@ -384,10 +466,11 @@ class MainWindow(QMainWindow):
         self.present_action.triggered.connect(self.start_presentation)
         self.user_picker.currentIndexChanged.connect(self._on_user)
         self.checklist.answer_requested.connect(p.answer)
-        self.tabs.decision.record_requested.connect(p.record_decision)
+        self.tabs.decision.record_requested.connect(self._record_decision)
         self.tabs.decision.defer_requested.connect(p.defer_case)
-        self.tabs.decision.amend_requested.connect(p.amend_decision)
+        self.tabs.decision.amend_requested.connect(self._amend_decision)
         self.tabs.decision.positions_requested.connect(p.record_positions)
+        self.tabs.decision.positions.rebuilt.connect(self._order_tab_stops)
         self.open_actions.done_requested.connect(p.complete_open_action)
         p.open_actions_changed.connect(lambda _actions: self._show_open_actions())
         self.carry_flow.carried.connect(self._on_carried)
@@ -413,6 +496,33 @@ class MainWindow(QMainWindow):
         if self.chase_notice is not None:
             self.chase_notice.open_requested.connect(self.open_chase_list)
         self.plots.painted.connect(self.case_painted.emit)
+        # The cases above and below in the list as shown (sorted, filtered) are drawn in the
+        # background, so moving to them swaps in a ready picture (docs/architecture.md,
+        # "Performance budgets").
+        self.prefetch = CasePrefetch(
+            self._presenter, self.plots, self.plot_data, neighbours=self._listed_neighbours
+        )
+
+    def _order_tab_stops(self) -> None:
+        """Tab goes filter → case list → the case's tabs and their content → the meeting.
+
+        Each table is one stop (arrows move within it); rows built later (attendees) keep
+        their place in the order.
+        """
+        one_tab_stop(self.table, self.open_actions.table)
+        chain(
+            [
+                self.filter,
+                self.table,
+                self.listing_tabs.tabBar(),
+                *self.open_actions.focus_order(),
+                self.tabs,  # a tab widget is a stop of its own: its tab bar takes the focus
+                self.tabs.tabBar(),
+                *self.tabs.focus_order(),
+                self.meeting_picker,
+                self.user_picker,
+            ]
+        )
 
     # --- public -----------------------------------------------------------------------------------
 
@@ -456,8 +566,8 @@ class MainWindow(QMainWindow):
     def start_presentation(
         self, *, full_screen: bool = True, size: tuple[int, int] | None = None, timer: bool = False
     ) -> PresentationWindow | None:
-        """Open presentation mode on the current case (F5)."""
-        if self._presenter.current is None:
+        """Open presentation mode on the case shown (F5); not while no case is shown."""
+        if self.shown_case is None:
             return None
         height = size[1] if size else (self.screen().size().height() if self.screen() else 1080)
         window = PresentationWindow(
@@ -490,9 +600,8 @@ class MainWindow(QMainWindow):
         self.meeting_picker.blockSignals(True)
         self.meeting_picker.clear()
         for item in meetings:
-            status = item.status.value.replace("_", " ")
             self.meeting_picker.addItem(
-                f"{item.meeting_date:%d %b %Y} — {status} ({item.cases} cases)", item.id
+                meeting_choice(item.meeting_date, item.status, item.cases), item.id
             )
         self.meeting_picker.blockSignals(False)
         if not meetings:
@@ -515,42 +624,58 @@ class MainWindow(QMainWindow):
         self.model.set_cases(list(board.cases))
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self._summarise(board)
+        self._recount_choice(board)
         if not board.cases:
-            self.header.clear()
-            self.new_data.clear()
+            self._show_no_case()
         self.listing_tabs.setTabText(0, f"Cases ({len(board.cases)})")
         self._show_open_actions()
         then, self._after_reload = self._after_reload, None
         if then is not None:
             then()
 
+    def _recount_choice(self, board: MeetingBoard) -> None:
+        """The meeting picker's line for this meeting, with its status and cases as now read."""
+        meeting = board.meeting
+        row = self.meeting_picker.findData(meeting.id)
+        if row >= 0:
+            text = meeting_choice(meeting.meeting_date, meeting.status, len(board.cases))
+            self.meeting_picker.setItemText(row, text)
+
     def _summarise(self, board: MeetingBoard) -> None:
+        """The meeting line beside the tabs: date, status, place, chair, cases; plain text."""
         meeting = board.meeting
         decided = sum(1 for c in board.cases if c.case.decision)
         deferred = sum(1 for c in board.cases if c.case.status.value == "deferred")
         present = sum(1 for a in meeting.attendance if a.status.value == "present")
         signed = (
-            f" · signed off by {meeting.signed_off_by} {meeting.signed_off_at:%d %b %H:%M}"
+            f" · signed off by {isolate(meeting.signed_off_by or '')} "
+            f"{meeting.signed_off_at:%d %b %H:%M}"
             if meeting.signed_off_at
             else ""
         )
+        place = f" · {isolate(meeting.location)}" if meeting.location.strip() else ""
         self.meeting_summary.setText(
-            f"<b>MDT {meeting.meeting_date:%A %d %B %Y}</b> · "
-            f"{meeting.status.value.replace('_', ' ')} · chair {meeting.chair} · "
+            f"MDT {meeting.meeting_date:%a %d %b %Y}{place} · "
+            f"{meeting.status.value.replace('_', ' ')} · chair {isolate(meeting.chair)} · "
             f"{len(board.cases)} cases, {decided} decided"
             + (f", {deferred} deferred" if deferred else "")
             + (f" · {present} present" if meeting.attendance else "")
             + signed
         )
+        self.meeting_summary.setToolTip(self.meeting_summary.full_text())
 
-    def _on_case(self, index: int, detail: Any) -> None:
-        self.model.update_case(index, detail)
-        self._select_source_row(index)
+    @property
+    def shown_case(self) -> CaseDetail | None:
+        """The case the pane shows: the selected row's (None when no case is shown)."""
+        return self.selection.shown
+
+    def _show_case(self, detail: CaseDetail) -> None:
+        """Fill the case pane with *detail*, the case selected in the list."""
+        self.case_stack.setCurrentIndex(0)
         self.header.show_case(detail)
+        self.case_notice.show_case(detail)
         self.new_data.show_case(detail)
-        self.gp_letter_action.setEnabled(
-            self._admin is not None and detail.case.decision is not None
-        )
+        self._enable_case_actions(detail)
         board = self._presenter.board
         if board is not None:
             self._summarise(board)
@@ -561,23 +686,73 @@ class MainWindow(QMainWindow):
         self.checklist.repaint()
         self.plots.show_case(self.plot_data(detail))
 
-    def _select_source_row(self, index: int) -> None:
-        proxy_index = self.proxy.mapFromSource(self.model.index(index, 0))
-        if proxy_index.isValid() and self.table.currentIndex().row() != proxy_index.row():
-            self.table.selectionModel().setCurrentIndex(
-                proxy_index,
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows,
-            )
+    def _show_hidden(self) -> None:
+        """The filter hides the current case: the pane shows none and nothing can be recorded."""
+        self._show_no_case(HIDDEN_CASE, HIDDEN_CASE_DETAIL)
 
-    def _on_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not current.isValid():
-            return
-        row = self.proxy.mapToSource(current).row()
-        if row != self._presenter.index:
-            self._presenter.select_case(row)
+    def _show_no_case(self, title: str = "No case selected", detail: str = "") -> None:
+        self.header.clear(title)
+        self.case_notice.clear()
+        self.new_data.clear()
+        self.tabs.clear_case()
+        self.case_stack.setCurrentWidget(self.hidden_case)
+        self.hidden_case.setText(detail)
+        self._enable_case_actions(None)
+
+    def _enable_case_actions(self, detail: CaseDetail | None) -> None:
+        """Actions on the shown case: none without one."""
+        self.present_action.setEnabled(detail is not None)
+        self.gp_letter_action.setEnabled(
+            self._admin is not None and detail is not None and detail.case.decision is not None
+        )
+
+    def _record_decision(self, decision: DecisionInput) -> None:
+        """Record the chair's decision; a refusal is shown on the form as well."""
+        self._decision_pending = True
+        self._presenter.record_decision(decision)
+
+    def _amend_decision(self, decision: DecisionInput, reason: str) -> None:
+        self._decision_pending = True
+        self._presenter.amend_decision(decision, reason)
+
+    def _list_space(self) -> ListSpace:
+        """The heights the list and the case pane share.
+
+        See docs/architecture.md, "The meeting screen".
+        """
+        row = self.table.verticalHeader().defaultSectionSize()
+        column_header = self.table.horizontalHeader().sizeHint().height()
+        plots = PLOT_USEFUL_HEIGHT + (PLOT_BLOOD_EXTRA if self.blood_action.isChecked() else 0)
+        case_chrome = (
+            self.header.sizeHint().height()
+            + self.case_notice.sizeHint().height() * self.case_notice.isVisible()
+        )
+        return ListSpace(
+            row=row,
+            list_chrome=self._tab_bar_height() + column_header + 8,
+            case_chrome=case_chrome,
+            plots_wanted=plots,
+        )
+
+    def _tab_bar_height(self) -> int:
+        return max(self.listing_tabs.tabBar().sizeHint().height(), self.filter.sizeHint().height())
 
     # --- meeting administration -------------------------------------------------------------------
+
+    def _listed_neighbours(self) -> tuple[CaseDetail, ...]:
+        """The cases on the rows below and above the selected one, as the list shows them."""
+        current = self.table.currentIndex()
+        board = self._presenter.board
+        if not current.isValid() or board is None:
+            return ()
+        found = []
+        for step in (1, -1):
+            row = current.row() + step
+            if 0 <= row < self.proxy.rowCount():
+                source = self.proxy.mapToSource(self.proxy.index(row, 0)).row()
+                if 0 <= source < len(board.cases):
+                    found.append(board.cases[source])
+        return tuple(found)
 
     def _role(self) -> Role | None:
         return self._viewer().role
@@ -661,11 +836,14 @@ class MainWindow(QMainWindow):
 
     def _on_carried(self, result: CarryOverResult) -> None:
         self._after_reload = lambda: self.statusBar().showMessage(result.message, 10_000)
-        board = self._presenter.board
-        self._pending_meeting = board.meeting.id if board else None
-        current = self._presenter.current
-        self._pending_case = current.case.patient.hospital_number if current else None
+        self._stay_here()
         self._presenter.refresh_meetings()  # a meeting may have been planned
+
+    def _stay_here(self) -> None:
+        """Once the meetings are listed again, open the same meeting on the case shown."""
+        board, shown = self._presenter.board, self.shown_case
+        self._pending_meeting = board.meeting.id if board else None
+        self._pending_case = shown.case.patient.hospital_number if shown else None
 
     def _action_viewer(self) -> ActionViewer:
         viewer = self._viewer()
@@ -719,8 +897,11 @@ class MainWindow(QMainWindow):
 
         The dialog checks the permission as every export does, and says why Export is disabled.
         """
-        current = self._presenter.current
-        if current is None or current.case.decision is None:
+        current = self.shown_case
+        if current is None:
+            self._on_error("Choose a case in the list first.")
+            return
+        if current.case.decision is None:
             self._on_error("Record a decision first: the letter to the GP reports it.")
             return
         self.export_meeting(ExportKind.GP_LETTER, current.case.patient.hospital_number)
@@ -832,9 +1013,7 @@ class MainWindow(QMainWindow):
         )
 
         def listed(_meeting: object) -> None:  # stay on the open meeting and case
-            board, current = self._presenter.board, self._presenter.current
-            self._pending_meeting = board.meeting.id if board else None
-            self._pending_case = current.case.patient.hospital_number if current else None
+            self._stay_here()
             self._presenter.refresh_meetings()
 
         self.followup_window.listed.connect(listed)
@@ -896,6 +1075,7 @@ class MainWindow(QMainWindow):
         return Viewer(actor, role, self._options.read_only)
 
     def _on_action_done(self, what: str) -> None:
+        self._decision_pending = False
         if what in ("Decision recorded.", "Amendment recorded.", "Case deferred."):
             self.tabs.decision.keeper.discard()
         elif what == "Note added.":
@@ -922,6 +1102,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{what}…")
 
     def _on_error(self, message: str) -> None:
+        if self._decision_pending:  # the service refused the decision: say so on the form too
+            self._decision_pending = False
+            self.tabs.decision.show_problem(message)
         self.statusBar().showMessage(message, 10_000)
         if self.isVisible() and not self._options.quiet:
             QMessageBox.warning(self, "MDT Desktop", message)
@@ -931,9 +1114,28 @@ class MainWindow(QMainWindow):
         self.filter.selectAll()
 
     def _focus_first_match(self) -> None:
-        if self.proxy.rowCount():
-            self.table.setFocus()
+        """Enter in the filter: to the list, on the first match unless the case shown is listed.
+
+        Choosing a case is the user's act here (Enter), never a side effect of typing.
+        """
+        if not self.proxy.rowCount():
+            return
+        self.table.setFocus()
+        if self.shown_case is None:
             self.table.selectRow(0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Esc in the filter box clears it (the case shown before comes back, if listed)."""
+        if (
+            watched is self.filter
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and self.filter.text()
+        ):
+            self.filter.clear()
+            return True
+        return super().eventFilter(watched, event)
 
     def _on_window(self, action: QAction) -> None:
         self._settings.set_window(TimeWindow(action.data()))
@@ -968,7 +1170,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{title} — room screen (initials only)" if room else title)
 
     def _redraw(self) -> None:
-        detail = self._presenter.current
+        detail = self.shown_case
         if detail is not None:
             self.plots.show_case(self.plot_data(detail))
 
@@ -987,15 +1189,90 @@ class MainWindow(QMainWindow):
         self.activateWindow()
         self.table.setFocus()
 
+    # --- the screen --------------------------------------------------------------------------
+
+    def place_on_screen(self, size: tuple[int, int] | None = None) -> None:
+        """Open at *size* if asked, else where the user left it (else filling the screen).
+
+        The window never opens bigger than the screen's available area nor with its bottom off
+        it, whatever was remembered or asked for (docs/architecture.md, "The meeting screen").
+        """
+        saved = None if size else self._settings.state("geometry")
+        if saved is None or not self.restoreGeometry(saved):
+            wanted = QSize(*size) if size else self._available().size()
+            self.setGeometry(centred(wanted, self._frame(), self._available()))
+        state = self._settings.state("window")
+        if state is not None:
+            self.restoreState(state)
+        self._fit_to_screen()
+        self._refit_when_shown = True
+
+    def _available(self) -> QRect:
+        screen = self.screen()
+        return (
+            screen.availableGeometry()
+            if screen is not None
+            else QRect(0, 0, DEFAULT_SIZE.width(), DEFAULT_SIZE.height())
+        )
+
+    def _frame(self) -> QMargins:
+        """The window frame (title bar, borders) around the client area; none before shown."""
+        outer, inner = self.frameGeometry(), self.geometry()
+        return QMargins(
+            inner.left() - outer.left(),
+            inner.top() - outer.top(),
+            outer.right() - inner.right(),
+            outer.bottom() - inner.bottom(),
+        )
+
+    def _fit_to_screen(self) -> None:
+        if self.isMaximized() or self.isFullScreen():
+            return
+        fitted = fit_within(self.geometry(), self._frame(), self._available())
+        if fitted != self.geometry():
+            self.setGeometry(fitted)
+
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if not self._layout_restored:  # first run: list ~30% of the height, checklist ~38% wide
-            self._layout_restored = True
-            height, width = self.splitter.height(), self.work_splitter.width()
-            self.splitter.setSizes([int(height * 0.3), height - int(height * 0.3)])
-            self.work_splitter.setSizes([int(width * 0.62), width - int(width * 0.62)])
+        if not self._placed:
+            self._placed = True
+            if not self._splitters_restored:  # first run: the list and the plots share
+                self._share_space()
+            else:
+                self._keep_plots_readable()
+            QTimer.singleShot(0, self._after_first_show)
+
+    def _after_first_show(self) -> None:
+        """The frame is known once shown: fit again, so the title bar is on the screen too."""
+        if self._refit_when_shown:
+            self._fit_to_screen()
+        self._keep_plots_readable()
+        if self.table.currentIndex().isValid():  # the list's height changed: keep it in view
+            self.table.scrollTo(self.table.currentIndex())
+
+    def _share_space(self) -> None:
+        """Sizes for a first run: the plots readable, then up to ten rows of cases."""
+        total = self.splitter.height() - self.splitter.handleWidth()
+        self.splitter.setSizes(list(share(total, self._list_space())))
+        width = self.work_splitter.width()
+        tabs = round(width * TABS_SHARE)
+        self.work_splitter.setSizes([width - tabs, tabs])
+
+    def _keep_plots_readable(self) -> None:
+        """Remembered sizes from a bigger screen: the list gives way to keep the plots readable."""
+        sizes = self.splitter.sizes()
+        if len(sizes) == 2 and all(sizes):
+            wanted = keep_plots_readable((sizes[0], sizes[1]), self._list_space())
+            if list(wanted) != sizes:
+                self.splitter.setSizes(list(wanted))
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.header.set_compact(self.height() < COMPACT_BELOW)
 
     def closeEvent(self, event: Any) -> None:
+        self._settings.set_state("geometry", self.saveGeometry())
+        self._settings.set_state("window", self.saveState())
         self._settings.set_state("main", self.splitter.saveState())
         self._settings.set_state("work", self.work_splitter.saveState())
         self._settings.sync()
@@ -1012,3 +1289,8 @@ def _menu_action(menu: QMenu, text: str, shortcut: str = "", tip: str = "") -> Q
     if tip:
         action.setToolTip(tip)
     return action
+
+
+def meeting_choice(day: date, status: MeetingStatus, cases: int) -> str:
+    """A meeting as the picker lists it: date, status and number of cases."""
+    return f"{day:%d %b %Y} — {status.value.replace('_', ' ')} ({count(cases, 'case')})"

@@ -48,6 +48,7 @@ from mdt_desktop.domain.summary_tables import (
     reduction_row,
     savings_rows,
 )
+from mdt_desktop.domain.wording import count
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.monthly_summary import MonthlySummaryService
 from mdt_desktop.views.display import BAD, MUTED
@@ -273,11 +274,12 @@ class MonthlySummaryWindow(SavingDialog):
             self.models[title].set_rows(rows)
         self.setWindowTitle(f"Monthly summary — {summary.title}")
         self._set_busy(False)
-        meetings = len(summary.meetings)
+        meetings = count(len(summary.meetings), "meeting")
         self._show_status(
-            f"{meetings} meeting(s) in {summary.title}; actions overdue on "
-            f"{summary.as_of:%d %b %Y}, from any meeting. Administrations avoided assume each "
-            "reduced regimen runs for a year.",
+            f"{meetings} in {summary.title}. Actions overdue on {summary.as_of:%d %b %Y}: due "
+            "before that day and not done by its end, from any meeting (the meeting screen "
+            "counts the same on its meeting date). Administrations avoided assume each reduced "
+            "regimen runs for a year.",
             MUTED,
         )
         self.loaded.emit()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from mdt_desktop.domain.enums import MeetingStatus
 from mdt_desktop.services.meetings import CaseDetail
+from mdt_desktop.views.plain_text import breakable
 
 SHOWN = 3  # items named in the banner itself; the tooltip lists them all
 BANNER_STYLE = "background:#fff3cd; color:#3d2c00; border-left:6px solid #b36b00; padding:4px 8px;"
@@ -103,7 +104,7 @@ class NewDataBanner(QWidget):
     def show_case(self, detail: CaseDetail) -> None:
         """Say what is new since *detail*'s decision and where its evidence comes from."""
         text = banner_text(detail)
-        self.banner.setText(text)
+        self.banner.setText(breakable(text))
         self.banner.setToolTip(banner_tooltip(detail))
         self.banner.setVisible(bool(text))
         note = provenance_text(detail)

@@ -20,6 +20,8 @@ from mdt_desktop.drafts import DraftStore
 from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.display import BAD, MUTED
 from mdt_desktop.views.draft_keeper import DraftKeeper
+from mdt_desktop.views.focus import tab_leaves
+from mdt_desktop.views.plain_text import breakable, isolate, tooltip
 
 
 class NotesPanel(QWidget):
@@ -31,15 +33,22 @@ class NotesPanel(QWidget):
     def __init__(self, drafts: DraftStore | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.notes = QListWidget()
+        self.notes.setAccessibleName("Notes on the case")
         self.notes.setWordWrap(True)
         self.text = QPlainTextEdit()
+        self.text.setAccessibleName("New note")
         self.text.setPlaceholderText("Add a note to this case")
         self.text.setFixedHeight(60)
+        tab_leaves(self.text)
         self.add_button = QPushButton("Add note")
+        self.add_button.setAccessibleName("Add the note")
         self.actions_list = QListWidget()
+        self.actions_list.setAccessibleName("Actions of the case")
         self.actions_list.setWordWrap(True)
         self.done_button = QPushButton("Mark done")
+        self.done_button.setAccessibleName("Mark the action done")
         self.undo_button = QPushButton("Not done")
+        self.undo_button.setAccessibleName("Mark the action not done")
         self.keeper = DraftKeeper(drafts, {"note": self.text}, self)
         self._today = date.today()
         self._arrange()
@@ -65,18 +74,43 @@ class NotesPanel(QWidget):
         layout.addWidget(self.actions_list, 2)
         layout.addLayout(action_row)
 
+    def focus_order(self) -> list[QWidget]:
+        """Notes, the new note and Add, then the actions and their buttons."""
+        return [
+            self.notes,
+            self.text,
+            self.add_button,
+            self.actions_list,
+            self.done_button,
+            self.undo_button,
+        ]
+
+    def clear_case(self) -> None:
+        """No case: no notes or actions; nothing can be added."""
+        self.notes.clear()
+        self.actions_list.clear()
+        self.keeper.track(lambda: None)
+        self.set_access(False, "No case selected.", False, "No case selected.")
+
     def show_case(self, detail: CaseDetail, today: date) -> None:
         self._today = today
         self.notes.clear()
         for note in detail.case.notes:
-            self.notes.addItem(f"{note.created_at:%d %b %Y %H:%M} · {note.author}: {note.text}")
+            shown = (
+                f"{note.created_at:%d %b %Y %H:%M} · {isolate(note.author)}: "
+                f"{isolate(breakable(note.text))}"
+            )
+            self.notes.addItem(shown)
+            self.notes.item(self.notes.count() - 1).setToolTip(tooltip(note.text))
         if not detail.case.notes:
             self.notes.addItem("No notes.")
         self.actions_list.clear()
         for action in detail.case.actions:
             due = f" · due {action.due:%d %b %Y}" if action.due else ""
             state = f"✓ done {action.done_at:%d %b}" if action.done_at else "open"
-            item = QListWidgetItem(f"{action.description} — {action.owner}{due} · {state}")
+            item = QListWidgetItem(
+                f"{isolate(breakable(action.description))} — {isolate(action.owner)}{due} · {state}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, action.id)
             if action.done_at:
                 item.setForeground(MUTED)

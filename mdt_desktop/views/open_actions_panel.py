@@ -28,6 +28,7 @@ from mdt_desktop.domain.carry_over import OpenAction
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.domain.identifiers import Identifiers, patient_name
 from mdt_desktop.views.display import BAD, GOOD, MUTED
+from mdt_desktop.views.plain_text import tooltip
 from mdt_desktop.views.row_model import Index, RowTableModel
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -104,7 +105,7 @@ class OpenActionsTableModel(RowTableModel[OpenAction]):
         if role == SORT_ROLE:
             return self._sort(action, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == 2:
-            return action.description
+            return tooltip(action.description)
         if role == Qt.ItemDataRole.ForegroundRole and column in (4, 6):
             if action.done_now is not None:
                 return GOOD if column == 6 else MUTED
@@ -149,6 +150,8 @@ class OpenActionsPanel(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
+        self.table.setAccessibleName("Open actions of earlier meetings")
+        self.table.setTabKeyNavigation(False)
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
@@ -163,6 +166,7 @@ class OpenActionsPanel(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.summary = QLabel()
         self.done_button = QPushButton("Mark done")
+        self.done_button.setAccessibleName("Mark the open action done")
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
         buttons.addWidget(self.done_button)
@@ -174,6 +178,10 @@ class OpenActionsPanel(QWidget):
         self.table.doubleClicked.connect(lambda _index: self._on_done())
         self.done_button.clicked.connect(self._on_done)
         self._update_button()
+
+    def focus_order(self) -> list[QWidget]:
+        """The list, then Mark done."""
+        return [self.table, self.done_button]
 
     def show_actions(
         self, actions: tuple[OpenAction, ...], on: date, viewer: ActionViewer, signed_off: bool
@@ -187,7 +195,7 @@ class OpenActionsPanel(QWidget):
         when = "at sign-off" if signed_off else "at the start of the meeting"
         self.summary.setText(
             f"{len(actions)} action{'s' if len(actions) != 1 else ''} open {when} "
-            f"({overdue} overdue at the meeting); {open_now} still open now."
+            f"({overdue} overdue on the meeting's date, {on:%d %b %Y}); {open_now} still open now."
             if actions
             else "No action from an earlier meeting is open."
         )

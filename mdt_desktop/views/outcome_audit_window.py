@@ -43,6 +43,7 @@ from mdt_desktop.domain.outcome_audit import (
     censoring_rows,
 )
 from mdt_desktop.domain.outcomes import CensorReason, Episode
+from mdt_desktop.domain.wording import count
 from mdt_desktop.plots.outcomes import (
     SurvivalAxes,
     draw_failure_reasons,
@@ -188,7 +189,7 @@ class OutcomeAuditWindow(QDialog):
             table_view(self.published_model, "Published results"),
             table_view(self.split_model, "Splits"),
             table_view(self.baseline_model, "Baseline"),
-            table_view(self.censoring_model, "Censored"),
+            table_view(self.censoring_model, "Censored", wrap=2),
         )
         self.tabs = QTabWidget()
         titles = ("Published", "By drug and diagnosis", "Baseline", "Censored")
@@ -224,9 +225,9 @@ class OutcomeAuditWindow(QDialog):
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([760, 500])
+        splitter.setStretchFactor(0, 1)  # the tables need about as much room as the plots
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([680, 640])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
@@ -358,14 +359,13 @@ class OutcomeAuditWindow(QDialog):
         self.baseline_model.set_rows(audit.baseline)
         self.published_model.set_rows(self._config.published)
         self.censoring_model.set_audit(audit)
-        for view in self.tables:
-            view.resizeColumnsToContents()
         self._draw()
-        count = audit.overall.de_escalations
+        episodes = count(audit.overall.de_escalations, "de-escalation")
+        patients = count(audit.overall.patients, "patient")
         lost = audit.overall.lost_to_follow_up
         self._show_status(
-            f"{count} de-escalation(s) of {audit.overall.patients} patient(s), followed up to "
-            f"{audit.as_of:%d %b %Y}; {lost} lost to follow-up (see Censored).",
+            f"{episodes} of {patients}, followed up to {audit.as_of:%d %b %Y}; "
+            f"{lost} lost to follow-up (see Censored).",
             MUTED,
         )
         self.loaded.emit(audit)

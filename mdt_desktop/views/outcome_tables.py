@@ -7,10 +7,11 @@ from html import escape
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from mdt_desktop.domain.outcome_audit import AuditFigures, BaselineRow, OutcomeAudit
 from mdt_desktop.domain.published import PublishedResult
+from mdt_desktop.domain.wording import plural
 from mdt_desktop.views.row_model import Index, RowTableModel
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -43,13 +44,15 @@ def headline_html(audit: OutcomeAudit) -> str:
     )
     burden = audit.burden
     lines = [
-        f"<b>{f.de_escalations}</b> de-escalation(s) in <b>{f.patients}</b> patient(s)",
+        f"<b>{f.de_escalations}</b> {plural('de-escalation', f.de_escalations)} in "
+        f"<b>{f.patients}</b> {plural('patient', f.patients)}",
         f"Still de-escalated at {window} months: <b>{maintained(f)}</b> of those followed "
         f"{window} months or failed sooner",
         f"Failed within {window} months: <b>{f.failed_12m}</b>"
         + (f" ({escape(reasons)})" if reasons else ""),
         f"Median time to failure: <b>{months(f.median_months_to_failure)}</b>",
-        f"Re-escalated: <b>{f.re_escalated}</b>, recaptured: <b>{f.recaptured}</b> "
+        f"Re-escalated: <b>{f.re_escalated}</b>, recaptured: <b>{f.recaptured}</b>, "
+        f"recapture pending: <b>{f.recapture_pending}</b> "
         f"(calprotectin &lt; {audit.rules.recapture_calprotectin:g} ug/g and CRP &lt; "
         f"{audit.rules.recapture_crp:g} mg/L within {audit.rules.recapture_months:g} months)",
         f"Administrations avoided: <b>{burden.administrations_avoided:.0f}</b> "
@@ -139,14 +142,31 @@ class PublishedModel(RowTableModel[PublishedResult]):
         return None
 
 
-def table_view(model: RowTableModel[Any], name: str) -> QTableView:
-    """A read-only table with whole-row selection, sized to its contents."""
+def table_view(model: RowTableModel[Any], name: str, wrap: int = 0) -> QTableView:
+    """A read-only table with whole-row selection that never clips its text.
+
+    Every column but *wrap* is as wide as its header and cells; column *wrap* takes the room
+    left and wraps its text, and each row is as tall as its wrapped text. A table wider than
+    its pane scrolls rather than cutting cells off.
+    """
     view = QTableView()
     view.setModel(model)
     view.setAccessibleName(name)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
+    view.setWordWrap(True)
+    view.setTextElideMode(Qt.TextElideMode.ElideNone)
     view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    for column in range(len(model.HEADERS)):
+        mode = (
+            QHeaderView.ResizeMode.Stretch
+            if column == wrap
+            else QHeaderView.ResizeMode.ResizeToContents
+        )
+        header.setSectionResizeMode(column, mode)
+    header.setMinimumSectionSize(view.fontMetrics().horizontalAdvance("M" * 3))
     return view

@@ -2,19 +2,19 @@
 
 Each row has Agree / Disagree / Abstain buttons (click a chosen one again to clear it) and a
 comment. "All agree" marks everyone not yet marked as agreeing; "Save positions" saves the set in
-one transaction. From the keyboard: A agree, D disagree (then type the view), S abstain, Delete
-clears, Up and Down move between rows. A disagreement is tied to the decision's dissent: the panel
-says whether the views will become the dissent or points at the dissent already recorded.
+one transaction. From the keyboard the grid is one Tab stop: ↑ and ↓ move one row, ← and → move
+along it, A agree, D disagree (then type the view), S abstain, Delete clears, Tab leaves the grid.
+A disagreement is tied to the decision's dissent: the panel says whether the views will become
+the dissent or points at the dissent already recorded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -39,6 +39,7 @@ from mdt_desktop.domain.positions import (
 )
 from mdt_desktop.domain.records import AttendanceEntry, AttendeePosition, Decision
 from mdt_desktop.views.display import BAD, GOOD, MUTED, css
+from mdt_desktop.views.plain_text import ElidedLabel, breakable, isolate, plain_label, tooltip
 
 KEYS = {
     Qt.Key.Key_A: Position.AGREE,
@@ -52,7 +53,7 @@ QToolButton#agree:checked {{ background: #d7ecdd; color: {css(GOOD)}; font-weigh
 QToolButton#disagree:checked {{ background: #f6d5d6; color: {css(BAD)}; font-weight: bold; }}
 QToolButton#abstain:checked {{ background: #e4e4e4; color: #333333; font-weight: bold; }}
 """
-HINT = "Keys: A agree · D disagree · S abstain · Delete clears · ↑ ↓ rows"
+HINT = "Keys: A agree · D disagree · S abstain · Delete clears · ↑ ↓ rows · ← → along a row"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,32 @@ class PositionsState:
     why: str = ""  # why it cannot be edited
 
 
+class _NameCell(QWidget):
+    """The attendee's name over their role, each one line (elided, whole in the tooltip)."""
+
+    def __init__(self, entry: AttendanceEntry) -> None:
+        super().__init__()
+        self.name = ElidedLabel(entry.name)
+        self.role = ElidedLabel(entry.role.label)
+        self.role.setStyleSheet(f"color:{css(MUTED)}")
+        small = QFont(self.role.font())
+        small.setPointSizeF(small.pointSizeF() * 0.85)
+        self.role.setFont(small)
+        self.setToolTip(tooltip(f"{entry.name} — {entry.role.label}"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.name)
+        layout.addWidget(self.role)
+        metrics = self.name.fontMetrics()
+        self.setMinimumWidth(metrics.horizontalAdvance("M" * 9))
+        self.setMaximumWidth(metrics.horizontalAdvance("M" * 14))
+
+    def text(self) -> str:
+        """The name and role as shown (tests, assistive technology)."""
+        return f"{self.name.full_text()} — {self.role.full_text()}"
+
+
 class _Row(QObject):
     """One attendee: name, role, the three position buttons and a comment."""
 
@@ -75,24 +102,21 @@ class _Row(QObject):
     def __init__(self, entry: AttendanceEntry, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.entry = entry
-        self.name = QLabel(  # name over role keeps the row narrow enough for the tab
-            f"{escape(entry.name)}<br><span style='color:{css(MUTED)}; font-size:small'>"
-            f"{escape(entry.role.label)}</span>"
-        )
-        self.name.setTextFormat(Qt.TextFormat.RichText)
+        self.name = _NameCell(entry)  # name over role keeps the row narrow enough for the tab
         self.buttons: dict[Position, QToolButton] = {}
         for position in Position:
             button = QToolButton()
             button.setText(position.label)
             button.setObjectName(position.value)
             button.setCheckable(True)
-            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # the grid is one Tab stop
             button.setAccessibleName(f"{entry.name}: {position.label}")
             button.clicked.connect(lambda checked, p=position: self._on_clicked(p, checked))
             self.buttons[position] = button
         self.comment = QLineEdit()
         self.comment.setPlaceholderText("Comment")
         self.comment.setAccessibleName(f"{entry.name}: comment")
+        self.comment.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.comment.setMaxLength(1000)
         self.comment.textEdited.connect(lambda _text: self.changed.emit())
         self.comment.textChanged.connect(self.comment.setToolTip)
@@ -100,6 +124,10 @@ class _Row(QObject):
 
     def widgets(self) -> list[QWidget]:
         return [self.name, *self.buttons.values(), self.comment]
+
+    def cells(self) -> list[QWidget]:
+        """The row's focusable cells, left to right."""
+        return [*self.buttons.values(), self.comment]
 
     def position(self) -> Position | None:
         return next((p for p, b in self.buttons.items() if b.isChecked()), None)
@@ -139,12 +167,14 @@ class PositionsPanel(QGroupBox):
     """Enter, save and show the attendees' positions on the case's decision."""
 
     save_requested = Signal(object)  # tuple[PositionInput, ...]
+    rebuilt = Signal()  # the rows were made again (other attendees): the Tab order is renewed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Attendees' positions", parent)
         self._rows: list[_Row] = []
         self._built_for: tuple[tuple[int, str, str], ...] = ()
         self._state = PositionsState(None, (), (), "", False, "No case selected.")
+        self._stop: QWidget | None = None  # the one cell of the grid that Tab stops at
         self._create_widgets()
         self._arrange_widgets()
         self._connect_signals()
@@ -152,16 +182,12 @@ class PositionsPanel(QGroupBox):
     def _create_widgets(self) -> None:
         self.summary = QLabel()
         self.summary.setObjectName("positionsSummary")
-        self.notes = QLabel()
-        self.notes.setWordWrap(True)
+        self.notes = plain_label(wrap=True)
         self.notes.setStyleSheet("color:#8a5a00")
-        self.dissent_note = QLabel()
-        self.dissent_note.setWordWrap(True)
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
+        self.dissent_note = plain_label(wrap=True)
+        self.problem = plain_label(wrap=True)
         self.problem.setStyleSheet(f"color:{css(BAD)}")
-        self.empty = QLabel()
-        self.empty.setWordWrap(True)
+        self.empty = plain_label(wrap=True)
         self.empty.setStyleSheet(f"color:{css(MUTED)}")
         self.rows_host = QWidget()
         self.grid = QGridLayout(self.rows_host)
@@ -170,8 +196,10 @@ class PositionsPanel(QGroupBox):
         self.grid.setVerticalSpacing(3)
         self.grid.setColumnStretch(4, 1)
         self.all_agree = QPushButton("All agree")
+        self.all_agree.setAccessibleName("All agree")
         self.all_agree.setToolTip("Mark everyone not yet marked as agreeing")
         self.save_button = QPushButton("Save positions")
+        self.save_button.setAccessibleName("Save positions")
         self.hint = QLabel(HINT)
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet(f"color:{css(MUTED)}; font-size:small")
@@ -222,6 +250,13 @@ class PositionsPanel(QGroupBox):
             button.setToolTip("" if button.isEnabled() else state.why)
         self.hint.setVisible(state.editable and bool(self._rows))
         self._refresh()
+
+    def focus_order(self) -> list[QWidget]:
+        """Every cell of the grid (only one is a Tab stop), then All agree and Save."""
+        return [*(cell for row in self._rows for cell in row.cells()), *self._buttons()]
+
+    def _buttons(self) -> list[QWidget]:
+        return [self.all_agree, self.save_button]
 
     def row(self, clinician_id: int) -> _Row:
         """The row of one attendee (tests and keyboard focus)."""
@@ -274,10 +309,23 @@ class PositionsPanel(QGroupBox):
             row.changed.connect(self._refresh)
             for column, widget in enumerate(row.widgets()):
                 self.grid.addWidget(widget, index, column)
-            for widget in (*row.buttons.values(), row.comment):
+            for widget in row.cells():
                 widget.installEventFilter(self)
             self._rows.append(row)
         self._built_for = key
+        self._stop = None
+        self._make_stop(self._rows[0].buttons[Position.AGREE] if self._rows else None)
+        self.rebuilt.emit()
+
+    def _make_stop(self, cell: QWidget | None) -> None:
+        """Tab stops at *cell* (the cell last used), not at every cell of the grid."""
+        if cell is self._stop:
+            return
+        if self._stop is not None:
+            self._stop.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self._stop = cell
+        if cell is not None:
+            cell.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def _empty_text(self, people: Sequence[AttendanceEntry]) -> str:
         if self._state.decision is None:
@@ -309,13 +357,14 @@ class PositionsPanel(QGroupBox):
         dissent = self._state.dissent.strip()
         if disagree and not dissent:
             return (
-                f"{', '.join(disagree)} disagree{'s' if len(disagree) == 1 else ''}: their "
+                f"{', '.join(isolate(name) for name in disagree)} "
+                f"disagree{'s' if len(disagree) == 1 else ''}: their "
                 "comments become the decision's Dissent when the positions are saved."
             )
         if dissent:
             shown = dissent if len(dissent) <= 160 else dissent[:157] + "…"
             extra = "" if disagree else " (nobody is marked as disagreeing)"
-            return f"Dissent recorded on the decision{extra}: “{shown}”"
+            return f"Dissent recorded on the decision{extra}: “{isolate(breakable(shown))}”"
         return ""
 
     def _on_all_agree(self) -> None:
@@ -337,18 +386,31 @@ class PositionsPanel(QGroupBox):
         self.save_requested.emit(entered)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            row = next((r for r in self._rows if watched in (*r.buttons.values(), r.comment)), None)
-            if row is not None and self._on_key(row, watched is row.comment, event):
-                return True
+        row = next((r for r in self._rows if watched in r.cells()), None)
+        if row is None or not isinstance(watched, QWidget):
+            return super().eventFilter(watched, event)
+        if event.type() == QEvent.Type.FocusIn:
+            self._make_stop(watched)
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and self._on_key(row, watched, event)
+        ):
+            return True
         return super().eventFilter(watched, event)
 
-    def _on_key(self, row: _Row, in_comment: bool, event: QKeyEvent) -> bool:
+    def _on_key(self, row: _Row, cell: QWidget, event: QKeyEvent) -> bool:
         """Keyboard entry; True when the key was used."""
         key = Qt.Key(event.key())
         index = self._rows.index(row)
+        in_comment = cell is row.comment
         if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
             self._focus_row(index + (1 if key == Qt.Key.Key_Down else -1))
+            return True
+        if not in_comment and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            cells = row.cells()
+            step = 1 if key == Qt.Key.Key_Right else -1
+            cells[max(0, min(len(cells) - 1, cells.index(cell) + step))].setFocus()
             return True
         if in_comment:
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

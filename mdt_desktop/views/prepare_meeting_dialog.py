@@ -59,13 +59,20 @@ from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.meeting_admin import MeetingAdminService, Suggestion
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.rereview import RereviewSuggestion
-from mdt_desktop.views.display import BAD, GOOD, MUTED, carried_text, css
+from mdt_desktop.views.display import BAD, GOOD, HIGH, MUTED, carried_text, css
 from mdt_desktop.views.rereview_tag import TAG_COLOUR, TAG_TINT, bold, tag_text
 from mdt_desktop.views.row_model import Index, RowTableModel
 from mdt_desktop.workers import Runner
 
 NOT_ALLOWED = "Only the MDT coordinator prepares meetings."
 NOBODY = "Choose who you are (Acting as) first."
+
+
+def plain_label(text: str = "") -> QLabel:
+    """A label for text from users (names, typed numbers): never read as markup."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
 
 
 def last_wednesday_of_next_month(today: date) -> date:
@@ -154,7 +161,7 @@ class NewMeetingDialog(QDialog):
         self.location = QLineEdit()
         self.location.setPlaceholderText("e.g. Endoscopy seminar room / Teams")
         self.location.setMinimumWidth(self.fontMetrics().horizontalAdvance("M" * 24))
-        self.problem = QLabel()
+        self.problem = plain_label()
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet(f"color:{css(BAD)}")
         self.buttons = QDialogButtonBox(
@@ -479,7 +486,8 @@ class AttendanceEditor(QWidget):
 
     def _add_row(self, row: int, person: Clinician) -> None:
         assert person.id is not None
-        self._add(QLabel(person.name if person.active else f"{person.name} (inactive)"), row, 0)
+        name = person.name if person.active else f"{person.name} (inactive)"
+        self._add(plain_label(name), row, 0)
         self._add(QLabel(person.role.label), row, 1)
         group = QButtonGroup(self)
         for column, (_status, text) in enumerate(self.CHOICES):
@@ -615,7 +623,7 @@ class PrepareMeetingDialog(QDialog):
         self.tabs.addTab(self._create_candidates_tab(), "&Candidates")
         self.tabs.addTab(self._create_chair_tab(), "C&hair")
         self.tabs.addTab(self._create_attendance_tab(), "&Attendance")
-        self.problem = QLabel()
+        self.problem = plain_label()  # messages hold typed hospital numbers and names
         self.problem.setObjectName("prepareProblem")
         self.problem.setWordWrap(True)
         self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -690,7 +698,7 @@ class PrepareMeetingDialog(QDialog):
 
     def _create_chair_tab(self) -> QWidget:
         tab = QWidget()
-        self.current_chair = QLabel()
+        self.current_chair = plain_label()
         self.chair_combo = QComboBox()
         self.chair_combo.setAccessibleName("Chair")
         self.chair_combo.setMinimumContentsLength(28)
@@ -811,6 +819,11 @@ class PrepareMeetingDialog(QDialog):
         """Confirm that a change was saved."""
         self.problem.setText(message)
         self.problem.setStyleSheet(f"color:{css(GOOD)}")
+
+    def show_warning(self, message: str) -> None:
+        """Confirm a change that was saved but needs a second look (amber)."""
+        self.problem.setText(message)
+        self.problem.setStyleSheet(f"color:{css(HIGH)}")
 
     def confirm(self, question: str) -> bool:
         """Ask a yes/no question before a change that loses work (tests replace this)."""
@@ -980,9 +993,18 @@ class PrepareMeetingDialog(QDialog):
     # --- writes -----------------------------------------------------------------------------------
 
     def _write(
-        self, work: Callable[[], int | None], done: str, *, candidates: bool = False
+        self,
+        work: Callable[[], int | None],
+        done: str,
+        *,
+        candidates: bool = False,
+        warnings: Sequence[str] = (),
     ) -> None:
-        """Run one change; on success reload (selecting the case it returns) and emit changed."""
+        """Run one change; on success reload (selecting the case it returns) and emit changed.
+
+        *warnings* is filled by *work* (off the GUI thread) with anything to check: the message
+        then shows in amber with them.
+        """
         if self._actor is None or not self.editable or self._busy:
             return
         self._set_busy(True)
@@ -991,7 +1013,10 @@ class PrepareMeetingDialog(QDialog):
         def succeeded(case_id: int | None) -> None:
             self._set_busy(False)
             self._select_case = case_id
-            self.show_done(done)
+            if warnings:
+                self.show_warning(" ".join((done, *warnings)))
+            else:
+                self.show_done(done)
             self.changed.emit()
             self.reload(suggestions=candidates)
 
@@ -1010,17 +1035,34 @@ class PrepareMeetingDialog(QDialog):
         if number is None:
             return
         actor = self._actor
+        warnings: list[str] = []
+
+        def add() -> int:
+            case_id = self._admin.add_candidate(self._meeting_id, number, actor)
+            warnings.extend(self._listed_elsewhere(number))
+            return case_id
+
         self._write(
-            lambda: self._admin.add_candidate(self._meeting_id, number, actor),
-            f"Added {number} to the end of the list.",
-            candidates=True,
+            add, f"Added {number} to the end of the list.", candidates=True, warnings=warnings
         )
+
+    def _listed_elsewhere(self, number: str) -> list[str]:
+        """A warning when the patient is also on another meeting not yet signed off."""
+        dates = self._admin.listed_elsewhere(self._meeting_id, number)
+        if not dates:
+            return []
+        days = ", ".join(f"{day:%d %b %Y}" for day in dates)
+        return [
+            f"{number} is also on the list of the MDT of {days}: check that both listings "
+            "are meant."
+        ]
 
     def _on_add_suggested(self) -> None:
         chosen = self.selected_suggestions()
         if self._actor is None or not chosen:
             return
         actor = self._actor
+        warnings: list[str] = []
 
         def add_all() -> int | None:
             case_id = None
@@ -1031,10 +1073,16 @@ class PrepareMeetingDialog(QDialog):
                 )
                 number = item.patient.hospital_number
                 case_id = self._admin.add_candidate(self._meeting_id, number, actor, reason)
+                warnings.extend(self._listed_elsewhere(number))
             return case_id
 
         numbers = ", ".join(item.patient.hospital_number for item in chosen)
-        self._write(add_all, f"Added {numbers} to the end of the list.", candidates=True)
+        self._write(
+            add_all,
+            f"Added {numbers} to the end of the list.",
+            candidates=True,
+            warnings=warnings,
+        )
 
     def _on_add_rereviews(self) -> None:
         chosen = self.selected_rereviews()
@@ -1042,16 +1090,19 @@ class PrepareMeetingDialog(QDialog):
             return
         actor = self._actor
 
+        warnings: list[str] = []
+
         def add_all() -> int | None:
             case_id = None
             for item in chosen:
                 number = item.patient.hospital_number
                 reason = item.rereview.reason
                 case_id = self._admin.add_candidate(self._meeting_id, number, actor, reason)
+                warnings.extend(self._listed_elsewhere(number))
             return case_id
 
         numbers = ", ".join(item.patient.hospital_number for item in chosen)
-        self._write(add_all, f"Added {numbers} for re-review.", candidates=True)
+        self._write(add_all, f"Added {numbers} for re-review.", candidates=True, warnings=warnings)
 
     def _on_remove(self) -> None:
         case = self.selected_case()

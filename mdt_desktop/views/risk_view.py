@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from mdt_desktop.domain.risk import RiskFinding
+from mdt_desktop.views.plain_text import breakable, markup
 
 CONFLICT_COLOUR = "#8a4b00"  # dark amber: reads on white and on the room screen
 CONFLICT_HEAD = "Sources disagree:"
@@ -31,9 +32,8 @@ def conflict_html(conflict: str) -> str:
     if not conflict.strip():
         return ""
     head, rest = conflict_parts(conflict)
-    return (
-        f"<br><span style='color:{CONFLICT_COLOUR}'><b>⚠ {escape(head)}</b> {escape(rest)}</span>"
-    )
+    rest = escape(breakable(rest))
+    return f"<br><span style='color:{CONFLICT_COLOUR}'><b>⚠ {escape(head)}</b> {rest}</span>"
 
 
 def risk_html(risks: tuple[RiskFinding, ...]) -> str:
@@ -41,7 +41,7 @@ def risk_html(risks: tuple[RiskFinding, ...]) -> str:
     if not risks:
         return "<i>None of the configured risk factors applies.</i>"
     items = "".join(
-        f"<li><b>{escape(r.label)}</b> — {escape(r.detail)} "
+        f"<li><b>{escape(r.label)}</b> — {markup(r.detail)} "
         f"<span style='color:#6b6b6b'>[{escape(', '.join(r.sources))}]"
         f"{' unverified' if r.evidence == 'unverified' else ''}</span>"
         f"{conflict_html(r.conflict)}</li>"
@@ -57,6 +57,7 @@ class RiskPanel(QWidget):
         super().__init__(parent)
         title = QLabel("<b>Relapse risk factors</b> (context, not a score)")
         self.list = QLabel()
+        self.list.setTextFormat(Qt.TextFormat.RichText)
         self.list.setWordWrap(True)
         self.caveat = QLabel(f"<span style='color:#6b6b6b'>{escape(caveat)}</span>")
         self.caveat.setWordWrap(True)
@@ -71,9 +72,16 @@ class RiskPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setAccessibleName("Relapse risk factors")
+        scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # ↑ ↓ scroll a long list
+        self.scroll_area = scroll
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
 
     def show_risks(self, risks: tuple[RiskFinding, ...]) -> None:
         self.list.setText(risk_html(risks))
+
+    def focus_order(self) -> list[QWidget]:
+        """The list of factors (one stop; the arrows scroll it)."""
+        return [self.scroll_area]

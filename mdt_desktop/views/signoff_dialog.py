@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from html import escape
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from mdt_desktop.services.signoff import Readiness
+from mdt_desktop.views.plain_text import markup
 
 MEANING = (
     "Signing off freezes what the meeting saw for each case — the record, the checklist with "
@@ -25,16 +27,18 @@ class SignOffDialog(QDialog):
         self.setWindowTitle(f"Sign off {title}")
         parts = []
         if readiness.problems:
-            items = "".join(f"<li>{escape(p)}</li>" for p in readiness.problems)
+            items = "".join(f"<li>{markup(p)}</li>" for p in readiness.problems)
             parts.append(f"<p style='color:#a4161a'><b>Not yet:</b></p><ul>{items}</ul>")
         for warning in readiness.quorum.warnings:
-            parts.append(f"<p style='color:#8a5a00'>⚠ {escape(warning)}</p>")
+            parts.append(f"<p style='color:#8a5a00'>⚠ {markup(warning)}</p>")
         parts.append(f"<p>{escape(MEANING)}</p>")
         self.text = QLabel("".join(parts))
+        self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.sign = self.buttons.addButton("Sign off", QDialogButtonBox.ButtonRole.AcceptRole)
         self.sign.setEnabled(readiness.ready)
+        self.sign.setToolTip("" if readiness.ready else "Not yet: see the list above.")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -8,11 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from mdt_desktop.domain.records import Clinician
+from mdt_desktop.views.plain_text import isolate
 
 
 def roster_label(clinician: Clinician) -> str:
-    """Return ``Name — Role`` for pickers."""
-    return f"{clinician.name} — {clinician.role.label}"
+    """Return ``Name — Role`` for pickers (the name bidi-isolated: it is typed by people)."""
+    return f"{isolate(clinician.name)} — {clinician.role.label}"
 
 
 class UserPickerDialog(QDialog):
@@ -22,6 +23,7 @@ class UserPickerDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Who is using MDT Desktop?")
         self.combo = QComboBox()
+        self.combo.setAccessibleName("Who is using MDT Desktop")
         for clinician in roster:
             self.combo.addItem(roster_label(clinician), clinician.id)
         buttons = QDialogButtonBox(

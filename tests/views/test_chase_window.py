@@ -135,7 +135,7 @@ def test_the_notice_appears_a_week_before_and_opens_the_list(qtbot, main_window,
     assert notice.text() == (
         f"⚑ Chase list: {len(expected.rows)} items for the meeting on Wed 25 Nov 2026"
     )
-    assert "is in 1 day(s)" in notice.toolTip()
+    assert "is in 1 day:" in notice.toolTip()
     qtbot.mouseClick(notice, Qt.MouseButton.LeftButton)
     window = main_window.chase_window
     assert window is not None

@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt
 
 from mdt_desktop.domain.enums import MeetingStatus, Role
 from mdt_desktop.domain.identifiers import Identifiers
+from mdt_desktop.domain.text import without_isolates
 from mdt_desktop.reports.minutes import Cancelled
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.exports import ExportKind, ExportResult, ExportService
@@ -86,7 +87,8 @@ def export(qtbot, dialog):
 
 
 def pdf_text(path: Path) -> str:
-    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    return without_isolates(text)  # the bidi isolates around names print as nothing
 
 
 def hospital_numbers(dialog):
@@ -257,7 +259,8 @@ def test_a_nurse_may_not_export(qtbot, demo_db, config, out):
     dialog = make_dialog(qtbot, demo_db, config, out, who=NURSE)
     assert not dialog.export_button.isEnabled()
     assert dialog.export_button.toolTip() == NOT_ALLOWED
-    assert dialog.status.text() == NOT_ALLOWED
+    assert dialog.blocked_note.text() == f"Export is not available: {NOT_ALLOWED}"
+    assert not dialog.blocked_note.isHidden()
 
 
 def test_nobody_chosen_may_not_export(qtbot, demo_db, config, out):
@@ -385,13 +388,13 @@ def test_nothing_is_exported_until_the_identifiers_are_chosen(qtbot, dialog, out
     assert not any(b.isChecked() for b in dialog.identifier_buttons.values())
     assert not dialog.export_button.isEnabled()
     assert dialog.export_button.toolTip() == NO_IDENTIFIERS
-    assert dialog.status.text() == NO_IDENTIFIERS
+    assert dialog.blocked_note.text() == f"Export is not available: {NO_IDENTIFIERS}"
     dialog.start_export()  # e.g. Enter on the default button: nothing starts
     assert not dialog.running
     assert export_audit(demo_path) == []
     choose(dialog, Identifiers.INITIALS)
     assert dialog.export_button.isEnabled()
-    assert dialog.status.text() == ""
+    assert dialog.blocked_note.isHidden()
     assert dialog.target() == out / "MDT-minutes-2026-10-28-initials.pdf"
     export(qtbot, dialog)
     text = pdf_text(dialog.target())
@@ -481,7 +484,24 @@ def test_a_gp_letter_needs_a_decision(qtbot, demo_db, config, out):
     choose(planned)
     assert not planned.export_button.isEnabled()
     assert planned.export_button.toolTip() == NO_DECISION
-    assert planned.status.text() == NO_DECISION
+    assert planned.blocked_note.text() == f"Export is not available: {NO_DECISION}"
+    assert not planned.blocked_note.isHidden()
+
+
+def test_the_reason_stays_beside_export_after_something_was_written(qtbot, demo_db, config, out):
+    # The draft minutes are written; then a GP letter about an undecided case is chosen:
+    # Export greys out and the reason shows beside it, though the status line still says
+    # what was written.
+    planned = make_dialog(qtbot, demo_db, config, out, status=MeetingStatus.PLANNED)
+    choose(planned)
+    export(qtbot, planned)
+    assert planned.status.text().startswith("Wrote ")
+    assert planned.blocked_note.isHidden()
+    planned.set_kind(ExportKind.GP_LETTER)
+    assert not planned.export_button.isEnabled()
+    assert planned.status.text().startswith("Wrote ")
+    assert planned.blocked_note.text() == f"Export is not available: {NO_DECISION}"
+    assert not planned.blocked_note.isHidden()
 
 
 def test_on_the_room_screen_the_dialog_lists_patients_by_initials(qtbot, demo_db, config, out):

@@ -55,7 +55,10 @@ def test_the_worklist_is_shown_flags_and_overdue_first(qtbot, demo_db, config):
     assert cells(window, HOSPITAL_NUMBER) == [r.hospital_number for r in expected]
     assert f"{len(expected)} patients" in window.heading.text()
     assert window.selected() == expected[0]  # the first row is open in the detail pane
-    assert all(text.startswith(("✓", "?", "△", "▲", "‼")) for text in cells(window, STATUS))
+    assert all(text.startswith(("✓", "?", "△", "▲", "‼", "↑")) for text in cells(window, STATUS))
+    watched = [r for r in expected if r.re_escalated_on is not None]
+    assert watched  # the demo re-escalated patients within the year
+    assert f"{len(watched)} re-escalated, watched for recapture" in window.heading.text()
     assert set(cells(window, LISTED)) == {"—"}
 
 

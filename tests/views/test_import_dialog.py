@@ -102,7 +102,7 @@ def test_check_shows_counts_per_patient_then_import_writes_them(
         ("DEMO10002", "haemoglobin", 1),
     }
     assert dialog.tabs.tabText(0) == "Found (3)"
-    assert "would add 3 record(s) for 2 patient(s)" in dialog.status.text()
+    assert "would add 3 records for 2 patients" in dialog.status.text()
     assert observations(demo_path) == before  # a check writes nothing
     assert dialog.import_button.isEnabled()
 
@@ -112,11 +112,11 @@ def test_check_shows_counts_per_patient_then_import_writes_them(
 
     assert imported.args[0].new_records == 3
     assert observations(demo_path) == before + 3
-    assert dialog.status.text().startswith("Added 3 record(s) for 2 patient(s)")
+    assert dialog.status.text().startswith("Added 3 records for 2 patients")
     assert not dialog.import_button.isEnabled()  # done: a second import would add nothing
 
     finish(qtbot, dialog, dialog.check_button)
-    assert dialog.status.text().startswith("Everything is already stored (3 record(s))")
+    assert dialog.status.text().startswith("Everything is already stored (3 records)")
     assert not dialog.import_button.isEnabled()
 
 

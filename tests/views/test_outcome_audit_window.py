@@ -31,7 +31,8 @@ def test_the_figures_match_the_service_and_the_curve_is_drawn(window, demo_db, c
     assert audit.as_json() == expected.as_json()
     text = window.headline.text()
     f = audit.overall
-    assert f"<b>{f.de_escalations}</b> de-escalation(s)" in text
+    assert f"<b>{f.de_escalations}</b> de-escalations in <b>{f.patients}</b> patients" in text
+    assert f"recapture pending: <b>{f.recapture_pending}</b>" in text
     assert f"{f.maintained_12m}/{f.evaluable_12m}" in text
     assert window.split_model.rowCount() == 1 + len(audit.by_drug) + len(audit.by_diagnosis)
     assert window.published_model.rowCount() == len(config.published)

@@ -15,7 +15,7 @@ from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService
 from mdt_desktop.views.candidate_table_model import CandidateTableModel
-from mdt_desktop.views.display import BAD, GOOD, css
+from mdt_desktop.views.display import BAD, GOOD, HIGH, css
 from mdt_desktop.views.prepare_meeting_dialog import (
     NOT_ALLOWED,
     CandidateListModel,
@@ -134,6 +134,36 @@ def test_an_unknown_hospital_number_is_reported(qtbot, dialog, monkeypatch):
         qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     assert dialog.problem.text() == "No patient with hospital number 'NOPE-1'."
     assert css(BAD) in dialog.problem.styleSheet()
+
+
+def test_typed_text_is_shown_as_text_never_as_markup(qtbot, dialog, monkeypatch):
+    type_number(monkeypatch, "<b>NOPE</b>")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    assert dialog.problem.textFormat() is Qt.TextFormat.PlainText
+    assert dialog.problem.text() == "No patient with hospital number '<b>NOPE</b>'."
+    assert dialog.current_chair.textFormat() is Qt.TextFormat.PlainText
+
+
+def test_a_number_typed_in_lower_case_is_found_and_a_second_listing_is_warned(
+    qtbot, demo_db, config, coordinator, monkeypatch
+):
+    # DEMO10076 is put on the 25 Nov list, then typed "demo10076" on a new 30 Dec meeting:
+    # added (not refused), with an amber warning naming the other meeting.
+    actor = Actor(coordinator.id, coordinator.name)
+    admin = MeetingAdminService(demo_db, config)
+    admin.add_candidate(MeetingService(demo_db, config).find_id("2026-11"), "DEMO10076", actor)
+    chair = member_of(demo_db, Role.IBD_CONSULTANT)
+    admin.create_meeting(date(2026, 12, 30), chair.id, actor)
+    december = make_dialog(qtbot, demo_db, config, "2026-12", coordinator)
+    type_number(monkeypatch, "demo10076")
+    with qtbot.waitSignal(december.changed):
+        qtbot.mouseClick(december.add_button, Qt.MouseButton.LeftButton)
+    assert listed(december)[-1] == "DEMO10076"
+    assert december.problem.text() == (
+        "Added demo10076 to the end of the list. demo10076 is also on the list of the MDT of "
+        "25 Nov 2026: check that both listings are meant."
+    )
+    assert css(HIGH) in december.problem.styleSheet()
 
 
 def test_suggestions_are_found_and_added(qtbot, dialog, demo_db, config):

@@ -26,6 +26,7 @@ from mdt_desktop.services.followup import FollowUpService
 from mdt_desktop.services.roster import RosterService
 from mdt_desktop.views.followup_window import FollowUpWindow
 from mdt_desktop.views.main_window import ROOM_SCREEN_ON, MainWindow, ScreenOptions
+from mdt_desktop.views.plain_text import unformatted
 from mdt_desktop.views.settings import ViewSettings
 from mdt_desktop.workers import ImmediateRunner
 from tests.conftest import AS_OF
@@ -103,7 +104,7 @@ def test_the_room_screen_shows_no_name_date_of_birth_or_nhs_number(
     assert window.identifiers is Identifiers.INITIALS
     assert_private(screen_texts(window), patients)
     current = window.presenter.current.case.patient
-    assert window.header.title.text().startswith(
+    assert unformatted(window.header.title.text()).startswith(
         f"{current.initials} · {current.hospital_number} · "
     )
     assert [window.model.index(r, 1).data() for r in range(len(patients))] == [
@@ -144,7 +145,7 @@ def test_presentation_mode_shows_initials_for_every_case(qtbot, demo_db, config,
     qtbot.addWidget(presentation)
     assert "Room screen: initials" in presentation.hints.text()
     for index, patient in enumerate(patients):
-        assert presentation.title.text().startswith(f"{patient.initials} · ")
+        assert unformatted(presentation.title.text()).startswith(f"{patient.initials} · ")
         assert_private(screen_texts(presentation), patients)
         if index + 1 < len(patients):
             with qtbot.waitSignal(window.case_painted, timeout=5_000):
@@ -168,7 +169,7 @@ def test_the_setting_is_remembered_and_off_restores_full_names(qtbot, demo_db, c
     assert not ViewSettings(tmp_path / "settings.ini").room_screen()
     first = patients_of(again)[0]
     assert again.model.index(0, 1).data() == first.display_name
-    assert again.header.title.text().startswith(first.display_name)
+    assert unformatted(again.header.title.text()).startswith(first.display_name)
     assert again.room_indicator.isHidden()
     assert again.windowTitle() == "MDT Desktop — test"
 
@@ -216,11 +217,13 @@ def test_the_follow_up_worklist_on_the_room_screen(qtbot, demo_db, config):
     for row in rows:
         assert row.name not in texts
         assert row.initials in texts
-    assert worklist.details.toPlainText().startswith(f"{worklist.selected().initials} · ")
+    assert unformatted(worklist.details.toPlainText()).startswith(
+        f"{worklist.selected().initials} · "
+    )
     worklist.set_identifiers(Identifiers.FULL)
     texts = "\n".join(screen_texts(worklist))
     assert all(row.name in texts for row in rows)
-    assert worklist.details.toPlainText().startswith(worklist.selected().name)
+    assert unformatted(worklist.details.toPlainText()).startswith(worklist.selected().name)
 
 
 def test_the_switch_reaches_an_open_follow_up_window(qtbot, demo_db, config, tmp_path):
