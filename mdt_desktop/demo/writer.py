@@ -14,6 +14,7 @@ from mdt_desktop import __version__
 from mdt_desktop.demo.frozen import DemoFreezer
 from mdt_desktop.demo.meetings import DemoCase, DemoDecision, DemoMeeting
 from mdt_desktop.demo.names import ROSTER
+from mdt_desktop.domain.access import SYSTEM, Actor
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Position, Role
 from mdt_desktop.domain.records import Administration, PatientRecord
@@ -35,7 +36,7 @@ from mdt_desktop.models import (
     PatientRow,
     PositionRow,
 )
-from mdt_desktop.services.audit import SYSTEM, Actor, AuditBatch
+from mdt_desktop.services.audit import AuditBatch
 from mdt_desktop.services.decisions import CHANGE_WORDS
 from mdt_desktop.services.mapping import (
     event_columns,

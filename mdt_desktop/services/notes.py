@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from mdt_desktop.domain.access import Actor, Permission
 from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.models import CaseNoteRow
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor, record_audit
+from mdt_desktop.services.audit import record_audit
 from mdt_desktop.services.guards import acting, case_row, still_open
-from mdt_desktop.services.permissions import Permission
 
 MAX_NOTE = 4000
 

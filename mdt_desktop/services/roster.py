@@ -6,14 +6,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from mdt_desktop.domain.access import Actor, Permission
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
 from mdt_desktop.domain.records import Clinician
 from mdt_desktop.models import ClinicianRow
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor, record_audit
+from mdt_desktop.services.audit import record_audit
 from mdt_desktop.services.guards import acting
-from mdt_desktop.services.permissions import Permission
 
 
 def clinician_from_row(row: ClinicianRow) -> Clinician:

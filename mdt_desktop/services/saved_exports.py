@@ -13,13 +13,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from mdt_desktop.domain.access import SYSTEM, Actor, Permission
 from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.models.db import Database
 from mdt_desktop.reports.minutes import BuildOptions
 from mdt_desktop.reports.spreadsheet import write_csv
-from mdt_desktop.services.audit import SYSTEM, Actor, record_audit
+from mdt_desktop.services.audit import record_audit
 from mdt_desktop.services.guards import acting
-from mdt_desktop.services.permissions import Permission
 
 EXPORT_SUFFIXES = (".pdf", ".csv")
 
