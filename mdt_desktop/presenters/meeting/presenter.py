@@ -2,14 +2,14 @@
 
 Loads meetings and cases off the GUI thread, keeps the current case, and performs the user's
 actions (checklist answers, decisions, annotations, notes, sign-off) through the services,
-reloading what changed afterwards.
+reloading what changed afterwards. Each write that succeeds is reported as a ``Done`` of a
+``DoneKind``: screens branch on the kind, never on the words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from enum import StrEnum
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -19,20 +19,14 @@ from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import ChecklistResult, Interpretation
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.positions import PositionInput
+from mdt_desktop.presenters.acting import choose_who_you_are
+from mdt_desktop.presenters.meeting.results import Done, DoneKind
+from mdt_desktop.presenters.meeting.sign_off import SignOffFlow, SignOffQuestions
+from mdt_desktop.presenters.preparation.carry_over import CarryOverPresenter
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.bundle import MeetingServices
 from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
-from mdt_desktop.services.signoff import Readiness
 from mdt_desktop.workers import Runner
-
-UNDISCUSSED_DEFERRED = "Undiscussed cases deferred."
-
-
-class Refresh(StrEnum):
-    """What to reload after an action."""
-
-    CASE = "case"
-    BOARD = "board"
 
 
 class MeetingPresenter(QObject):
@@ -44,7 +38,8 @@ class MeetingPresenter(QObject):
     case_changed = Signal(int, object)  # index in the list, CaseDetail
     status_reported = Signal(str)
     error_reported = Signal(str)
-    action_done = Signal(str)  # a write succeeded (its description), e.g. to clear a draft
+    action_done = Signal(object)  # Done: a write succeeded, e.g. to clear a draft
+    notice_reported = Signal(str)  # asked for with open_meeting: read once the meeting shows
     open_actions_changed = Signal(object)  # tuple[OpenAction, ...] of the open meeting
     # done, total, what: a long write's progress (sign-off draws every case's plots); emitted
     # from the worker thread, so receivers on the GUI thread get it queued
@@ -63,7 +58,15 @@ class MeetingPresenter(QObject):
         self._index = -1
         self._generation = 0  # a newer request makes older results stale
         self._wanted_case: str | None = None
+        self._notice: str | None = None
         self.actor: Actor | None = None
+        self.carry_over = CarryOverPresenter(services.carry_over, runner, self)
+        self._sign_off = SignOffFlow(services, runner, self.carry_over, self)
+        self._sign_off.busy_changed.connect(self._on_flow_busy)
+        self._sign_off.done.connect(self._report_done)
+        self._sign_off.board_read.connect(self._on_board_read)
+        self._sign_off.error_reported.connect(self.error_reported.emit)
+        self._sign_off.progress_reported.connect(self.progress_reported.emit)
 
     @property
     def board(self) -> MeetingBoard | None:
@@ -95,11 +98,17 @@ class MeetingPresenter(QObject):
             self.services.meetings.list_meetings, self.meetings_listed.emit, self._failed
         )
 
-    def open_meeting(self, meeting_id: int, case: str | None = None) -> None:
-        """Load a meeting's board in the background; show *case* (a hospital number) first."""
+    def open_meeting(
+        self, meeting_id: int, case: str | None = None, notice: str | None = None
+    ) -> None:
+        """Load a meeting's board in the background; show *case* (a hospital number) first.
+
+        *notice*: reported (``notice_reported``) once the meeting is shown.
+        """
         self._generation += 1
         generation = self._generation
         self._wanted_case = case
+        self._notice = notice
         self.invalidated.emit()
         self.busy_changed.emit(True)
         self._runner.submit(
@@ -129,6 +138,17 @@ class MeetingPresenter(QObject):
             self.error_reported.emit(f"{self._wanted_case} is not on this meeting's list.")
         if board.cases:
             self.select_case(wanted or 0)
+        notice, self._notice = self._notice, None
+        if notice:
+            self.notice_reported.emit(notice)
+
+    def _on_board_read(self, board: MeetingBoard) -> None:
+        """A board read again after a write: shown on the same case."""
+        current = self.current
+        self._generation += 1
+        self._wanted_case = current.case.patient.hospital_number if current else None
+        self._notice = None
+        self._on_board(self._generation, board)
 
     def select_case(self, index: int) -> None:
         """Show the case at *index* in the list (no database work: the board holds it)."""
@@ -148,7 +168,7 @@ class MeetingPresenter(QObject):
     def answer(self, item_key: str, result: ChecklistResult | None, reason: str) -> None:
         """Save the current user's answer to one item of the current case."""
         self._on_case(
-            "Answer saved.",
+            DoneKind.ANSWER_SAVED,
             lambda actor, case_id: self.services.checklist.answer(
                 case_id, item_key, result, reason, actor
             ),
@@ -157,7 +177,7 @@ class MeetingPresenter(QObject):
     def record_decision(self, decision: DecisionInput) -> None:
         """Record (or, before sign-off, replace) the current case's decision (the chair)."""
         self._on_case(
-            "Decision recorded.",
+            DoneKind.DECISION_RECORDED,
             lambda actor, case_id: self.services.decisions.record(case_id, decision, actor),
         )
 
@@ -168,7 +188,7 @@ class MeetingPresenter(QObject):
             return
         decision_id = detail.case.decision.id
         self._on_case(
-            "Amendment recorded.",
+            DoneKind.AMENDMENT_RECORDED,
             lambda actor, _case: self.services.decisions.amend(
                 decision_id, decision, reason, actor
             ),
@@ -177,14 +197,15 @@ class MeetingPresenter(QObject):
     def defer_case(self, reason: str) -> None:
         """Put the current case off to a later meeting (the chair)."""
         self._on_case(
-            "Case deferred.",
+            DoneKind.CASE_DEFERRED,
             lambda actor, case_id: self.services.decisions.defer(case_id, reason, actor),
         )
 
     def add_note(self, text: str) -> None:
         """Add a note to the current case."""
         self._on_case(
-            "Note added.", lambda actor, case_id: self.services.notes.add(case_id, text, actor)
+            DoneKind.NOTE_ADDED,
+            lambda actor, case_id: self.services.notes.add(case_id, text, actor),
         )
 
     def annotate(
@@ -197,7 +218,7 @@ class MeetingPresenter(QObject):
     ) -> None:
         """Annotate a drug-level or antibody result of the current case (the pharmacist)."""
         self._on_case(
-            "Annotation saved.",
+            DoneKind.ANNOTATION_SAVED,
             lambda actor, case_id: self.services.annotations.annotate(
                 observation_id,
                 interpretation,
@@ -212,7 +233,7 @@ class MeetingPresenter(QObject):
     def complete_action(self, action_id: int, done: bool = True) -> None:
         """Mark an action of the current case done (or not)."""
         self._on_case(
-            "Action updated.",
+            DoneKind.ACTION_UPDATED,
             lambda actor, _case: self.services.decisions.complete_action(
                 action_id, actor, done=done
             ),
@@ -221,19 +242,8 @@ class MeetingPresenter(QObject):
     def record_positions(self, entries: tuple[PositionInput, ...]) -> None:
         """Save the attendees' positions on the current case's decision (the chair)."""
         self._on_case(
-            "Positions saved.",
+            DoneKind.POSITIONS_SAVED,
             lambda actor, case_id: self.services.positions.record(case_id, entries, actor),
-        )
-
-    def defer_undiscussed(self) -> None:
-        """Defer every case of the open meeting not yet discussed (the chair, before sign-off)."""
-        if self._board is None:
-            return
-        meeting_id = self._board.meeting.id
-        self._perform(
-            UNDISCUSSED_DEFERRED,
-            lambda actor: self.services.carry_over.defer_undiscussed(meeting_id, actor),
-            Refresh.BOARD,
         )
 
     def complete_open_action(self, action_id: int, done: bool = True) -> None:
@@ -242,7 +252,7 @@ class MeetingPresenter(QObject):
         if board is None:
             return
         if actor is None:
-            self.error_reported.emit("Choose who you are (Acting as) first.")
+            self.error_reported.emit(choose_who_you_are())
             return
         meeting_id = board.meeting.id
 
@@ -252,7 +262,7 @@ class MeetingPresenter(QObject):
 
         def finished(actions: tuple[OpenAction, ...]) -> None:
             self.busy_changed.emit(False)
-            self.status_reported.emit("Action updated.")
+            self._report_done(Done.of(DoneKind.ACTION_UPDATED))
             if self._board is not None and self._board.meeting.id == meeting_id:
                 self._board = replace(self._board, open_actions=actions)
                 self.invalidated.emit()
@@ -262,60 +272,33 @@ class MeetingPresenter(QObject):
         self.busy_changed.emit(True)
         self._runner.submit(job, finished, self._failed)
 
-    def readiness(self, on_done: Callable[[Readiness], None]) -> None:
-        """Find out (in the background) whether the open meeting can be signed off."""
-        if self._board is None:
-            return
-        meeting_id = self._board.meeting.id
-        self._runner.submit(
-            lambda: self.services.signoff.readiness(meeting_id), on_done, self._failed
-        )
+    def sign_off(self, ask: SignOffQuestions) -> None:
+        """Sign the open meeting off (the chair): defer, confirm, sign, carry over.
 
-    def sign_off(self) -> None:
-        """Sign the open meeting off (the chair), then reload it."""
-        if self._board is None:
-            return
-        meeting_id = self._board.meeting.id
-        self._perform(
-            "Meeting signed off.",
-            lambda actor: self.services.signoff.sign_off(
-                meeting_id, actor, progress=self.progress_reported.emit
-            ),
-            Refresh.BOARD,
-        )
+        The steps are those of ``SignOffFlow`` (presenters/meeting/sign_off.py); *ask* puts its
+        questions to the chair.
+        """
+        if self._board is not None:
+            self._sign_off.start(self._board, self.actor, ask)
 
-    def _on_case(self, done: str, work: Callable[[Actor, int], Any]) -> None:
-        detail = self.current
+    def _on_case(self, done: DoneKind, work: Callable[[Actor, int], Any]) -> None:
+        """Run *work* on the current case as the current user, then read the case again."""
+        actor, detail, index = self.actor, self.current, self._index
         if detail is None:
             return
-        case_id = detail.case.id
-        self._perform(done, lambda actor: work(actor, case_id), Refresh.CASE)
-
-    def _perform(self, done: str, work: Callable[[Actor], Any], refresh: Refresh) -> None:
-        """Run *work* as the current user in the background, then reload what it changed."""
-        actor = self.actor
         if actor is None:
-            self.error_reported.emit("Choose who you are (Acting as) first.")
+            self.error_reported.emit(choose_who_you_are())
             return
-        detail, index = self.current, self._index
-        if refresh is Refresh.CASE and detail is None:
-            return
-        case_id = detail.case.id if detail else None
+        case_id = detail.case.id
 
-        def job() -> CaseDetail | None:
-            work(actor)
-            if refresh is Refresh.CASE and case_id is not None:
-                return self.services.meetings.case_detail(case_id)
-            return None
+        def job() -> CaseDetail:
+            work(actor, case_id)
+            return self.services.meetings.case_detail(case_id)
 
-        def finished(result: CaseDetail | None) -> None:
+        def finished(result: CaseDetail) -> None:
             self.busy_changed.emit(False)
-            self.status_reported.emit(done)
-            self.action_done.emit(done)
-            if result is None:
-                self.reload()
-            else:
-                self._replace_case(index, result)
+            self._report_done(Done.of(done))
+            self._replace_case(index, result)
 
         self.invalidated.emit()
         self.busy_changed.emit(True)
@@ -335,6 +318,15 @@ class MeetingPresenter(QObject):
         self.invalidated.emit()
         if index == self._index:
             self.case_changed.emit(index, detail)
+
+    def _report_done(self, done: Done) -> None:
+        self.status_reported.emit(done.message)
+        self.action_done.emit(done)
+
+    def _on_flow_busy(self, busy: bool) -> None:
+        if busy:
+            self.invalidated.emit()
+        self.busy_changed.emit(busy)
 
     def _failed(self, error: Exception) -> None:
         self.busy_changed.emit(False)

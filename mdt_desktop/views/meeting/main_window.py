@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -40,13 +39,13 @@ from mdt_desktop.drafts import DraftStore
 from mdt_desktop.plots.case_data import planned_regimen
 from mdt_desktop.plots.case_plots import CasePlotData, TimeWindow
 from mdt_desktop.plots.style import SCREEN
-from mdt_desktop.presenters.meeting.presenter import UNDISCUSSED_DEFERRED, MeetingPresenter
+from mdt_desktop.presenters.meeting.presenter import MeetingPresenter
+from mdt_desktop.presenters.meeting.results import DECISION_WRITES, Done, DoneKind
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.bundle import AdminServices
 from mdt_desktop.services.exports import ExportKind
 from mdt_desktop.services.meetings import CaseDetail, MeetingBoard, MeetingListItem
 from mdt_desktop.services.permissions import Permission, allowed
-from mdt_desktop.services.signoff import Readiness
 from mdt_desktop.views.audit.audit_log_dialog import AuditLogDialog
 from mdt_desktop.views.audit.outcome_audit_window import OutcomeAuditWindow
 from mdt_desktop.views.common.focus import chain, one_tab_stop, show_focus_rings
@@ -80,13 +79,12 @@ from mdt_desktop.views.meeting.open_actions_panel import ActionViewer, OpenActio
 from mdt_desktop.views.meeting.patient_header import PatientHeader
 from mdt_desktop.views.meeting.prepared_canvas import CasePrefetch, PreparedCaseCanvas
 from mdt_desktop.views.meeting.presentation_window import PresentationWindow
-from mdt_desktop.views.preparation.carry_over_dialog import CarryOverFlow
+from mdt_desktop.views.preparation.carry_over_dialog import ChairPrompts
 from mdt_desktop.views.preparation.prepare_meeting_dialog import (
     NewMeetingDialog,
     PrepareMeetingDialog,
 )
 from mdt_desktop.views.preparation.roster_dialog import RosterDialog
-from mdt_desktop.views.preparation.signoff_dialog import SignOffDialog
 from mdt_desktop.views.worklists.chase_window import ChaseNoticeButton, ChaseWindow
 from mdt_desktop.views.worklists.followup_window import FollowUpWindow
 from mdt_desktop.views.worklists.monthly_summary_window import MonthlySummaryWindow
@@ -149,6 +147,7 @@ class MainWindow(QMainWindow):
         self._meetings: list[MeetingListItem] = []
         self._pending_meeting: int | None = None
         self._pending_case: str | None = None
+        self._pending_notice: str | None = None  # said once the meeting is shown again
         self.presentation: PresentationWindow | None = None
         self.preparation: PrepareMeetingDialog | None = None
         self.export_dialog: ExportDialog | None = None
@@ -395,10 +394,7 @@ class MainWindow(QMainWindow):
         self.listing_tabs.addTab(self.table, "Cases")
         self.listing_tabs.addTab(self.open_actions, "Open actions")
         self.listing_tabs.tabBar().setAccessibleName("Cases or open actions")
-        self.carry_flow = CarryOverFlow(
-            self._presenter, self._runner, self, lambda: self._identifiers, self._on_error
-        )
-        self._after_reload: Callable[[], None] | None = None  # once the meeting is read again
+        self.prompts = ChairPrompts(self, lambda: self._identifiers)
         self.plots = PreparedCaseCanvas(SCREEN)
         self.plots.setMinimumHeight(PLOT_MIN_HEIGHT)
         self.tabs = CaseTabs(self._config, self._roster, self._options.database_label, self._drafts)
@@ -479,7 +475,10 @@ class MainWindow(QMainWindow):
         self.tabs.decision.positions.rebuilt.connect(self._order_tab_stops)
         self.open_actions.done_requested.connect(p.complete_open_action)
         p.open_actions_changed.connect(lambda _actions: self._show_open_actions())
-        self.carry_flow.carried.connect(self._on_carried)
+        p.carry_over.carried.connect(self._on_carried)
+        p.carry_over.status_reported.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        p.carry_over.error_reported.connect(self._on_error)
+        p.notice_reported.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self.tabs.levels.annotate_requested.connect(p.annotate)
         self.tabs.notes.note_added.connect(p.add_note)
         self.tabs.notes.action_toggled.connect(p.complete_action)
@@ -621,8 +620,10 @@ class MainWindow(QMainWindow):
 
     def _on_meeting_chosen(self, row: int) -> None:
         if 0 <= row < len(self._meetings):
-            self._presenter.open_meeting(self._meetings[row].id, self._pending_case)
-            self._pending_case = None
+            self._presenter.open_meeting(
+                self._meetings[row].id, self._pending_case, self._pending_notice
+            )
+            self._pending_case = self._pending_notice = None
 
     def _on_board(self, board: MeetingBoard) -> None:
         if self.chase_notice is not None:  # a meeting was opened, changed or data imported
@@ -635,9 +636,6 @@ class MainWindow(QMainWindow):
             self._show_no_case()
         self.listing_tabs.setTabText(0, f"Cases ({len(board.cases)})")
         self._show_open_actions()
-        then, self._after_reload = self._after_reload, None
-        if then is not None:
-            then()
 
     def _recount_choice(self, board: MeetingBoard) -> None:
         """The meeting picker's line for this meeting, with its status and cases as now read."""
@@ -820,36 +818,27 @@ class MainWindow(QMainWindow):
             self._presenter.refresh_meetings()
 
     def sign_off(self) -> None:
-        """Sign off the open meeting (its chair)."""
-        board = self._presenter.board
-        if board is None:
-            return
-        title = f"the MDT of {board.meeting.meeting_date:%d %b %Y}"
-
-        def ready(readiness: Readiness) -> None:
-            if self.carry_flow.offer_deferral(board, readiness):
-                return  # sign-off goes on once the deferred cases are read back
-            if SignOffDialog.ask(title, readiness, self):
-                self._presenter.sign_off()
-
-        self._presenter.readiness(ready)
+        """Sign off the open meeting (its chair); the presenter asks through the prompts."""
+        self._presenter.sign_off(self.prompts)
 
     def carry_over(self) -> None:
         """Offer the open (signed-off) meeting's undecided cases for the next meeting."""
         board = self._presenter.board
         if board is not None:
-            self.carry_flow.offer(board.meeting.id)
+            self._presenter.carry_over.offer(
+                board.meeting.id, self._presenter.actor, self.prompts.choose_carry_over
+            )
 
     def _on_carried(self, result: CarryOverResult) -> None:
-        self._after_reload = lambda: self.statusBar().showMessage(result.message, 10_000)
-        self._stay_here()
+        self._stay_here(notice=result.message)
         self._presenter.refresh_meetings()  # a meeting may have been planned
 
-    def _stay_here(self) -> None:
+    def _stay_here(self, notice: str | None = None) -> None:
         """Once the meetings are listed again, open the same meeting on the case shown."""
         board, shown = self._presenter.board, self.shown_case
         self._pending_meeting = board.meeting.id if board else None
         self._pending_case = shown.case.patient.hospital_number if shown else None
+        self._pending_notice = notice
 
     def _action_viewer(self) -> ActionViewer:
         viewer = self._viewer()
@@ -1080,19 +1069,15 @@ class MainWindow(QMainWindow):
         role = next((c.role for c in self._roster if actor and c.id == actor.id), None)
         return Viewer(actor, role, self._options.read_only)
 
-    def _on_action_done(self, what: str) -> None:
+    def _on_action_done(self, done: Done) -> None:
+        """A write succeeded: the draft it used is spent."""
         self._decision_pending = False
-        if what in ("Decision recorded.", "Amendment recorded.", "Case deferred."):
+        if done.kind in DECISION_WRITES:
             self.tabs.decision.keeper.discard()
-        elif what == "Note added.":
+        elif done.kind is DoneKind.NOTE_ADDED:
             self.tabs.notes.clear_note()
-        elif what == "Annotation saved.":
+        elif done.kind is DoneKind.ANNOTATION_SAVED:
             self.tabs.levels.discard_draft()
-        elif what == UNDISCUSSED_DEFERRED:
-            self._after_reload = self.sign_off
-        elif what == "Meeting signed off." and self._presenter.board is not None:
-            meeting_id = self._presenter.board.meeting.id
-            self._after_reload = lambda: self.carry_flow.offer(meeting_id, automatic=True)
 
     def _on_busy(self, busy: bool) -> None:
         if busy:

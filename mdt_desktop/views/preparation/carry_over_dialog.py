@@ -5,17 +5,17 @@ all in one step. ``CarryOverDialog`` follows a sign-off: the deferred and undisc
 ticked, to list at the next meeting (the planned one, or a new one on a date that can be
 changed); cases decided "defer for investigation" are listed unticked, and cases that cannot go
 (already carried over, or already listed there) are shown greyed with the reason.
-``CarryOverFlow`` runs these steps for the main window.
+``ChairPrompts`` puts the sign-off's questions to the chair with these dialogs and the sign-off
+dialog; the steps themselves are the presenter's (presenters/meeting/sign_off.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from html import escape
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
@@ -30,24 +30,15 @@ from PySide6.QtWidgets import (
 )
 
 from mdt_desktop.domain.carry_over import CarryOverCandidate, CarryOverPlan
-from mdt_desktop.domain.enums import CaseStatus
-from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.identifiers import Identifiers, patient_label
-from mdt_desktop.presenters.meeting.presenter import MeetingPresenter
+from mdt_desktop.domain.records import CaseSummary
+from mdt_desktop.presenters.preparation.carry_over import CarryOverChoice
 from mdt_desktop.services.meetings import MeetingBoard
 from mdt_desktop.services.signoff import Readiness
 from mdt_desktop.views.meeting.decision_tables import date_edit, from_qdate, to_qdate
-from mdt_desktop.workers import Runner
+from mdt_desktop.views.preparation.signoff_dialog import SignOffDialog
 
 CASE_ROLE = Qt.ItemDataRole.UserRole
-
-
-@dataclass(frozen=True, slots=True)
-class CarryOverChoice:
-    """The cases ticked, and the date of the meeting to plan (None: the planned one)."""
-
-    case_ids: tuple[int, ...]
-    new_meeting_on: date | None = None
 
 
 def candidate_text(
@@ -185,85 +176,21 @@ class DeferUndiscussedPrompt:
         return box.clickedButton() is defer
 
 
-class CarryOverFlow(QObject):
-    """The carry-over steps of the sign-off flow, for the main window.
+class ChairPrompts:
+    """The sign-off's questions to the chair, as dialogs over *parent* (``SignOffQuestions``)."""
 
-    Before sign-off: when only undiscussed cases stop it, offer to defer them. After sign-off
-    (or from the menu): offer the meeting's cases for the next meeting and carry the chosen ones
-    over in the background.
-    """
-
-    carried = Signal(object)  # CarryOverResult
-
-    def __init__(
-        self,
-        presenter: MeetingPresenter,
-        runner: Runner,
-        parent: QWidget,
-        identifiers: Callable[[], Identifiers],
-        report_error: Callable[[str], None],
-    ) -> None:
-        super().__init__(parent)
-        self._presenter = presenter
-        self._runner = runner
+    def __init__(self, parent: QWidget, identifiers: Callable[[], Identifiers]) -> None:
         self._parent = parent
         self._identifiers = identifiers
-        self._error = report_error
 
-    def offer_deferral(self, board: MeetingBoard, readiness: Readiness) -> bool:
-        """True when the chair chose to defer the undiscussed cases (the presenter does it).
-
-        Offered only when those cases are all that stops the sign-off.
-        """
-        pending = [
-            d.case
-            for d in board.cases
-            if d.case.status is CaseStatus.PENDING and d.case.decision is None
-        ]
-        if not pending or len(readiness.problems) != len(pending):
-            return False
+    def defer_undiscussed(self, cases: Sequence[CaseSummary]) -> bool:
         names = self._identifiers()
-        lines = [f"{c.position}. {patient_label(c.patient, names)}" for c in pending]
-        if not DeferUndiscussedPrompt.ask(self._parent, lines):
-            return False
-        self._presenter.defer_undiscussed()
-        return True
+        lines = [f"{c.position}. {patient_label(c.patient, names)}" for c in cases]
+        return DeferUndiscussedPrompt.ask(self._parent, lines)
 
-    def offer(self, meeting_id: int, *, automatic: bool = False) -> None:
-        """Offer the cases of a signed-off meeting for the next one.
+    def confirm_sign_off(self, board: MeetingBoard, readiness: Readiness) -> bool:
+        title = f"the MDT of {board.meeting.meeting_date:%d %b %Y}"
+        return SignOffDialog.ask(title, readiness, self._parent)
 
-        *automatic* (right after sign-off): only when there are deferred or undiscussed cases.
-        """
-        services = self._presenter.services
-
-        def planned(plan: CarryOverPlan) -> None:
-            if automatic and not plan.proposed:
-                return
-            if not plan.candidates:
-                self._presenter.status_reported.emit(
-                    "No case of this meeting is left to carry over."
-                )
-                return
-            choice = CarryOverDialog.ask(plan, self._parent, self._identifiers())
-            if choice is not None:
-                self._carry(meeting_id, choice)
-
-        self._runner.submit(
-            lambda: services.carry_over.plan(meeting_id),
-            planned,
-            lambda error: self._error(user_message(error)),
-        )
-
-    def _carry(self, meeting_id: int, choice: CarryOverChoice) -> None:
-        actor = self._presenter.actor
-        if actor is None:
-            self._error("Choose who you are (Acting as) first.")
-            return
-        service = self._presenter.services.carry_over
-        self._runner.submit(
-            lambda: service.carry_over(
-                meeting_id, choice.case_ids, actor, new_meeting_on=choice.new_meeting_on
-            ),
-            self.carried.emit,
-            lambda error: self._error(user_message(error)),
-        )
+    def choose_carry_over(self, plan: CarryOverPlan) -> CarryOverChoice | None:
+        return CarryOverDialog.ask(plan, self._parent, self._identifiers())

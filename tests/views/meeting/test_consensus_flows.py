@@ -27,10 +27,11 @@ from mdt_desktop.services.bundle import admin_services, meeting_services
 from mdt_desktop.services.roster import RosterService
 from mdt_desktop.views.common.plain_text import unformatted
 from mdt_desktop.views.common.settings import ViewSettings
-from mdt_desktop.views.meeting import drug_level_panel, main_window
+from mdt_desktop.views.meeting import drug_level_panel
 from mdt_desktop.views.meeting.decision_panel import DraftPrompt
 from mdt_desktop.views.meeting.drug_level_panel import AnnotationChoice, AnnotationDialog
 from mdt_desktop.views.meeting.main_window import MainWindow, ScreenOptions
+from mdt_desktop.views.preparation import signoff_dialog
 from mdt_desktop.workers import ImmediateRunner
 
 CHAIR, NURSE, PHARMACIST, COORDINATOR = "Helen Marsh", "Kate Doyle", "Tom Okafor", "Sam Patel"
@@ -367,7 +368,7 @@ def test_the_chair_signs_off_only_when_every_case_is_decided_then_all_is_locked(
         shown.append(readiness)
         return readiness.ready
 
-    monkeypatch.setattr(main_window.SignOffDialog, "ask", staticmethod(confirm))
+    monkeypatch.setattr(signoff_dialog.SignOffDialog, "ask", staticmethod(confirm))
     window.sign_off_action.trigger()
     assert not shown[0].ready
     assert any("pharmacist" in w.lower() for w in shown[0].quorum.warnings)

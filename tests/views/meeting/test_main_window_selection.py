@@ -239,7 +239,7 @@ def test_a_carry_over_reloads_on_the_same_meeting_and_case(qtbot, window):
     board = window.presenter.board
     result = CarryOverResult(board.meeting.id, board.meeting.meeting_date, False, (), ())
     with qtbot.waitSignal(window.case_painted, timeout=10_000):
-        window.carry_flow.carried.emit(result)
+        window.presenter.carry_over.carried.emit(result)
     assert window.presenter.board.meeting.id == board.meeting.id
     assert selected_number(window) == number
     assert_agree(window)

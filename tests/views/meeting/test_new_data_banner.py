@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from mdt_desktop.services.meetings import MeetingService
-from mdt_desktop.views.meeting import main_window
+from mdt_desktop.views.preparation import signoff_dialog
 from tests.services.test_snapshots import drop_snapshots
 from tests.snapshot_helpers import import_late_crp, prepare
 from tests.views.meeting.test_main_window import make_window
@@ -90,7 +90,7 @@ def test_the_chair_signs_off_from_the_menu_with_progress_and_the_cases_freeze(
     show(qtbot, window, prepared.meeting_id)
     window.set_user(prepared.chair.id)
     monkeypatch.setattr(
-        main_window.SignOffDialog, "ask", staticmethod(lambda title, readiness, parent: True)
+        signoff_dialog.SignOffDialog, "ask", staticmethod(lambda title, readiness, parent: True)
     )
     heard = []
     window.presenter.progress_reported.connect(lambda *a: heard.append(a))

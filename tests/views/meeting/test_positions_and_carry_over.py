@@ -22,6 +22,7 @@ from mdt_desktop.domain.enums import (
     Position,
 )
 from mdt_desktop.presenters.meeting.presenter import MeetingPresenter
+from mdt_desktop.presenters.preparation.carry_over import CarryOverChoice
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.bundle import admin_services, meeting_services
 from mdt_desktop.services.carry_over import CarryOverService
@@ -30,10 +31,9 @@ from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService
 from mdt_desktop.services.signoff import SignOffService
 from mdt_desktop.views.common.settings import ViewSettings
-from mdt_desktop.views.meeting import main_window
 from mdt_desktop.views.meeting.main_window import MainWindow, ScreenOptions
-from mdt_desktop.views.preparation import carry_over_dialog
-from mdt_desktop.views.preparation.carry_over_dialog import CarryOverChoice, CarryOverDialog
+from mdt_desktop.views.preparation import carry_over_dialog, signoff_dialog
+from mdt_desktop.views.preparation.carry_over_dialog import CarryOverDialog
 from mdt_desktop.views.preparation.prepare_meeting_dialog import CandidateListModel
 from mdt_desktop.workers import ImmediateRunner
 
@@ -285,7 +285,7 @@ def test_sign_off_defers_the_undiscussed_cases_then_carries_them_to_a_new_meetin
         return CarryOverChoice(tuple(c.case_id for c in plan.proposed), date(2026, 12, 16))
 
     monkeypatch.setattr(carry_over_dialog.DeferUndiscussedPrompt, "ask", staticmethod(defer))
-    monkeypatch.setattr(main_window.SignOffDialog, "ask", staticmethod(lambda *a, **k: True))
+    monkeypatch.setattr(signoff_dialog.SignOffDialog, "ask", staticmethod(lambda *a, **k: True))
     monkeypatch.setattr(
         carry_over_dialog.CarryOverDialog,
         "ask",
