@@ -128,7 +128,8 @@ def _run_window(app: Any, args: argparse.Namespace, target: Target) -> int:
     from mdt_desktop.services.meetings import MeetingService
     from mdt_desktop.services.roster import RosterService
     from mdt_desktop.views.common.settings import ViewSettings
-    from mdt_desktop.views.meeting.main_window import MainWindow, ScreenOptions
+    from mdt_desktop.views.meeting.main_window import MainWindow
+    from mdt_desktop.views.meeting.window_base import ScreenOptions
     from mdt_desktop.workers import ThreadPoolRunner
 
     config = clinical_config()

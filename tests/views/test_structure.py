@@ -31,3 +31,22 @@ def test_no_one_shot_slot_waits_for_a_reload():
     presenters = VIEWS.parent / "presenters"
     for path in [*VIEWS.rglob("*.py"), *presenters.rglob("*.py")]:
         assert "_after_reload" not in path.read_text(encoding="utf-8"), path.name
+
+
+MAX_LINES = 500
+# Modules still over the limit, each with its size when it was listed: the list only shrinks
+# (a listed module may not grow, and one that drops under the limit must leave the list).
+OVER_THE_LIMIT = {
+    "preparation/prepare_meeting_dialog.py": 1241,
+    "meeting/decision_panel.py": 798,
+    "exchange/export_dialog.py": 579,
+}
+
+
+def test_no_view_module_exceeds_500_lines():
+    for name, source in view_sources():
+        lines = source.count("\n")
+        if name in OVER_THE_LIMIT:
+            assert MAX_LINES < lines <= OVER_THE_LIMIT[name], f"{name}: {lines} lines"
+        else:
+            assert lines <= MAX_LINES, f"{name}: {lines} lines (split it along its parts)"

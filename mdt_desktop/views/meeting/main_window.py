@@ -2,116 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QProgressBar,
-    QSplitter,
-    QStackedWidget,
-    QToolBar,
-    QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from mdt_desktop.domain.carry_over import CarryOverResult
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.consensus import DecisionInput
-from mdt_desktop.domain.enums import MeetingStatus, Role
-from mdt_desktop.domain.errors import user_message
+from mdt_desktop.domain.enums import MeetingStatus
 from mdt_desktop.domain.identifiers import Identifiers
 from mdt_desktop.domain.records import Clinician, current_annotations
 from mdt_desktop.domain.wording import count
 from mdt_desktop.drafts import DraftStore
 from mdt_desktop.plots.case_data import planned_regimen
 from mdt_desktop.plots.case_plots import CasePlotData, TimeWindow
-from mdt_desktop.plots.style import SCREEN
 from mdt_desktop.presenters.meeting.presenter import MeetingPresenter
 from mdt_desktop.presenters.meeting.results import DECISION_WRITES, Done, DoneKind
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.bundle import AdminServices
-from mdt_desktop.services.exports import ExportKind
 from mdt_desktop.services.meetings import CaseDetail, MeetingBoard, MeetingListItem
-from mdt_desktop.services.permissions import Permission, allowed
-from mdt_desktop.views.audit.audit_log_dialog import AuditLogDialog
-from mdt_desktop.views.audit.outcome_audit_window import OutcomeAuditWindow
-from mdt_desktop.views.common.focus import chain, one_tab_stop, show_focus_rings
-from mdt_desktop.views.common.plain_text import ElidedLabel, isolate, plain_label
-from mdt_desktop.views.common.screen_fit import (
-    COMPACT_BELOW,
-    DEFAULT_SIZE,
-    PLOT_BLOOD_EXTRA,
-    PLOT_MIN_HEIGHT,
-    PLOT_USEFUL_HEIGHT,
-    TABS_SHARE,
-    ListSpace,
-    centred,
-    fit_within,
-    keep_plots_readable,
-    share,
-)
+from mdt_desktop.views.common.focus import show_focus_rings
+from mdt_desktop.views.common.plain_text import isolate
 from mdt_desktop.views.common.settings import ViewSettings
-from mdt_desktop.views.common.user_picker import roster_label
-from mdt_desktop.views.exchange.export_dialog import ExportDialog
-from mdt_desktop.views.exchange.import_dialog import IMPORT_NOT_ALLOWED, NOBODY_CHOSEN, ImportDialog
-from mdt_desktop.views.meeting.candidate_table_model import (
-    CandidateFilterModel,
-    CandidateTableModel,
-)
-from mdt_desktop.views.meeting.case_list import CaseListView, CaseSelection, ListingTabs
-from mdt_desktop.views.meeting.case_notice import CaseNotice
-from mdt_desktop.views.meeting.case_tabs import CaseTabs, Viewer
-from mdt_desktop.views.meeting.new_data_banner import NewDataBanner
-from mdt_desktop.views.meeting.open_actions_panel import ActionViewer, OpenActionsPanel
-from mdt_desktop.views.meeting.patient_header import PatientHeader
-from mdt_desktop.views.meeting.prepared_canvas import CasePrefetch, PreparedCaseCanvas
+from mdt_desktop.views.meeting.prepared_canvas import CasePrefetch
 from mdt_desktop.views.meeting.presentation_window import PresentationWindow
-from mdt_desktop.views.preparation.carry_over_dialog import ChairPrompts
-from mdt_desktop.views.preparation.prepare_meeting_dialog import (
-    NewMeetingDialog,
-    PrepareMeetingDialog,
-)
-from mdt_desktop.views.preparation.roster_dialog import RosterDialog
-from mdt_desktop.views.worklists.chase_window import ChaseNoticeButton, ChaseWindow
-from mdt_desktop.views.worklists.followup_window import FollowUpWindow
-from mdt_desktop.views.worklists.monthly_summary_window import MonthlySummaryWindow
-from mdt_desktop.workers import ImmediateRunner, Runner
-
-ROOM_SCREEN_ON = "ROOM SCREEN · initials and hospital numbers only"
-HIDDEN_CASE = "No visible case selected"
-HIDDEN_CASE_DETAIL = (
-    "The filter hides the case that was open, so nothing can be recorded. Choose a case in "
-    "the list (↓ or a click), or clear the filter (Esc)."
-)
-ROOM_SCREEN_STYLE = "background:#1d4e89; color:white; padding:2px 8px; font-weight:bold;"
+from mdt_desktop.views.meeting.window_base import HIDDEN_CASE, HIDDEN_CASE_DETAIL, ScreenOptions
+from mdt_desktop.views.meeting.window_layout import WindowLayout
+from mdt_desktop.views.meeting.window_menus import WindowMenus
+from mdt_desktop.views.meeting.window_placement import WindowPlacement
+from mdt_desktop.views.meeting.window_tools import WindowTools
+from mdt_desktop.workers import Runner
 
 
-@dataclass(frozen=True, slots=True)
-class ScreenOptions:
-    """How the window starts: which database it shows, whether it may write."""
-
-    title: str
-    database_label: str
-    read_only: bool = False
-    notice: str | None = None
-    quiet: bool = False  # no message boxes (screenshots, benchmarks): errors go to the status bar
-    room_screen: bool | None = None  # initials only from the start (None: as last time)
-
-
-class MainWindow(QMainWindow):
+class MainWindow(WindowMenus, WindowLayout, WindowTools, WindowPlacement):
     """The chair's screen for one meeting."""
 
     case_painted = Signal()  # header, checklist and plots of the current case are on screen
@@ -129,36 +55,18 @@ class MainWindow(QMainWindow):
         runner: Runner | None = None,
         drafts: DraftStore | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._admin = admin
-        self._runner = runner or ImmediateRunner()
-        self._drafts = drafts
-        self.audit_dialog: AuditLogDialog | None = None
-        self.followup_window: FollowUpWindow | None = None
-        self.outcome_window: OutcomeAuditWindow | None = None
-        self.chase_window: ChaseWindow | None = None
-        self.summary_window: MonthlySummaryWindow | None = None
-        self.chase_notice: ChaseNoticeButton | None = None
-        self._presenter = presenter
-        self._config = config
-        self._roster = roster
-        self._settings = settings
-        self._options = options
-        self._meetings: list[MeetingListItem] = []
-        self._pending_meeting: int | None = None
-        self._pending_case: str | None = None
-        self._pending_notice: str | None = None  # said once the meeting is shown again
-        self.presentation: PresentationWindow | None = None
-        self.preparation: PrepareMeetingDialog | None = None
-        self.export_dialog: ExportDialog | None = None
-        self.import_dialog: ImportDialog | None = None
-        self._export_folder: Path | None = settings.export_folder()  # where the last one went
-        self._decision_pending = False  # a decision is being saved: a refusal goes on the form
-        self._placed = False  # the list and the plots have shared the height
-        self._refit_when_shown = False  # placed on the screen: fit again once the frame is known
+        super().__init__(
+            presenter,
+            config,
+            roster,
+            settings,
+            options,
+            parent,
+            admin=admin,
+            runner=runner,
+            drafts=drafts,
+        )
         self.setWindowTitle(options.title)
-        room = settings.room_screen() if options.room_screen is None else options.room_screen
-        self._identifiers = Identifiers.INITIALS if room else Identifiers.FULL
         self._create_actions()
         self._create_menus()
         self._create_toolbar()
@@ -168,285 +76,6 @@ class MainWindow(QMainWindow):
         self._restore_user()
         self._order_tab_stops()
         show_focus_rings()
-
-    # --- construction ----------------------------------------------------------------------------
-
-    def _create_actions(self) -> None:
-        self.present_action = QAction("Present", self)
-        self.present_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
-        self.present_action.setToolTip("Presentation mode: one case per screen (F5)")
-        self.filter_action = QAction("Filter", self)
-        self.filter_action.setShortcut(QKeySequence.StandardKey.Find)
-        self.blood_action = QAction("Blood counts", self)
-        self.blood_action.setCheckable(True)
-        self.blood_action.setChecked(self._settings.blood_counts())
-        self.blood_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
-        self.blood_action.setToolTip("Show white cells, haemoglobin and albumin (Ctrl+Shift+B)")
-        self.room_action = QAction("Room screen: initials only", self)
-        self.room_action.setIconText("Room screen")
-        self.room_action.setCheckable(True)
-        self.room_action.setChecked(self._identifiers is Identifiers.INITIALS)
-        self.room_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
-        self.room_action.setToolTip(
-            "Show initials and hospital numbers only (no names, dates of birth or NHS numbers) "
-            "in the list, the header, presentation mode and the follow-up worklist (Ctrl+Shift+R)."
-            " Free text is shown as typed."
-        )
-        self.window_actions = QActionGroup(self)
-        keys = {
-            TimeWindow.ONE_YEAR: "Ctrl+1",
-            TimeWindow.TWO_YEARS: "Ctrl+2",
-            TimeWindow.FIVE_YEARS: "Ctrl+5",
-            TimeWindow.ALL: "Ctrl+0",
-        }
-        chosen = self._settings.window()
-        for window in TimeWindow:
-            action = QAction(window.label, self)
-            action.setCheckable(True)
-            action.setData(window.value)
-            action.setShortcut(QKeySequence(keys[window]))
-            action.setToolTip(f"Plot {window.label.lower()} up to the meeting ({keys[window]})")
-            action.setChecked(window is chosen)
-            self.window_actions.addAction(action)
-        self.addAction(self.filter_action)
-
-    def _create_menus(self) -> None:
-        meeting = self.menuBar().addMenu("&Meeting")
-        self.new_meeting_action = meeting.addAction("&New meeting…")
-        self.prepare_action = _menu_action(meeting, "&Prepare meeting…", "Ctrl+P")
-        meeting.addSeparator()
-        self.sign_off_action = meeting.addAction("&Sign off…")
-        self.carry_over_action = _menu_action(
-            meeting,
-            "Carry cases &over…",
-            tip="List the deferred and undiscussed cases of a signed-off meeting at the next one",
-        )
-        self.export_action = _menu_action(meeting, "&Export…", "Ctrl+E")
-        self.gp_letter_action = _menu_action(
-            meeting,
-            "Letter to &GP…",
-            "Ctrl+Shift+G",
-            "A letter to this patient's GP or referrer about the decision (Ctrl+Shift+G)",
-        )
-        self.chase_action = _menu_action(
-            meeting,
-            "&Chase list…",
-            "Ctrl+Shift+C",
-            "Results never measured or out of date for the meeting's candidates (Ctrl+Shift+C)",
-        )
-        meeting.addSeparator()
-        meeting.addAction(self.present_action)
-        meeting.addAction(self.room_action)
-        view = self.menuBar().addMenu("&View")  # everything on the tool bar, by keyboard too
-        view.addAction(self.filter_action)
-        view.addSeparator()
-        for action in self.window_actions.actions():
-            view.addAction(action)
-        view.addAction(self.blood_action)
-        view.addSeparator()
-        view.addAction(self.room_action)
-        tools = self.menuBar().addMenu("&Tools")
-        self.import_action = _menu_action(
-            tools,
-            "&Import data…",
-            "Ctrl+I",
-            "Lab results, patients and treatment: FHIR, HL7 v2, CSV",
-        )
-        self.roster_action = tools.addAction("&Roster…")
-        self.audit_action = _menu_action(tools, "&Audit log…", "Ctrl+L")
-        self.followup_action = _menu_action(
-            tools,
-            "&Follow-up…",
-            "Ctrl+Shift+F",
-            "De-escalated patients in their first year: flags and checks",
-        )
-        self.outcomes_action = _menu_action(
-            tools,
-            "&Outcome audit…",
-            "Ctrl+Shift+A",
-            "Kaplan–Meier of remaining de-escalated, beside the published cohorts",
-        )
-        self.summary_action = _menu_action(
-            tools,
-            "&Monthly summary…",
-            tip="A month's candidates, decisions, outstanding data, overdue actions and "
-            "administrations avoided",
-        )
-        for action in (
-            self.new_meeting_action,
-            self.prepare_action,
-            self.export_action,
-            self.gp_letter_action,
-            self.import_action,
-            self.roster_action,
-            self.audit_action,
-            self.followup_action,
-            self.outcomes_action,
-            self.chase_action,
-            self.summary_action,
-        ):
-            action.setEnabled(self._admin is not None)
-
-    def _create_toolbar(self) -> None:
-        """The meeting and the plot options; who is acting sits at the menu bar's right end.
-
-        There it is always visible: a tool bar too narrow for its items (200 % scaling on a
-        laptop) hides the last ones behind a chevron.
-        """
-        bar = QToolBar("Meeting")
-        bar.setObjectName("meetingToolBar")
-        bar.setMovable(False)
-        self.addToolBar(bar)
-        self.meeting_picker = QComboBox()
-        self.meeting_picker.setAccessibleName("Meeting")
-        self.meeting_picker.setMinimumContentsLength(31)
-        self.meeting_picker.setToolTip("The meeting shown (newest first)")
-        picker_label = QLabel(" &Meeting: ")
-        picker_label.setBuddy(self.meeting_picker)
-        bar.addWidget(picker_label)
-        bar.addWidget(self.meeting_picker)
-        bar.addSeparator()
-        bar.addWidget(QLabel(" Window: "))
-        for action in self.window_actions.actions():
-            bar.addAction(action)
-        bar.addAction(self.blood_action)
-        bar.addSeparator()
-        bar.addAction(self.present_action)
-        bar.addAction(self.room_action)
-        for button in bar.findChildren(QToolButton):  # reached by their shortcuts and menus
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        acting = QWidget()
-        row = QHBoxLayout(acting)
-        row.setContentsMargins(6, 0, 6, 0)
-        label = QLabel("&Acting as:")
-        row.addWidget(label)
-        self.user_picker = QComboBox()
-        self.user_picker.setAccessibleName("Acting as")
-        self.user_picker.setMinimumContentsLength(18)
-        self.user_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        label.setBuddy(self.user_picker)
-        row.addWidget(self.user_picker)
-        self.acting_as = acting
-        self.menuBar().setCornerWidget(acting, Qt.Corner.TopRightCorner)
-        self._fill_user_picker()
-
-    def _create_widgets(self) -> None:
-        self.notice = plain_label(self._options.notice or "", wrap=True)
-        self.notice.setObjectName("readOnlyNotice")
-        self.notice.setStyleSheet("background:#fff3cd; color:#5c4400; padding:6px;")
-        self.notice.setVisible(bool(self._options.notice))
-        self.meeting_summary = ElidedLabel()
-        self.meeting_summary.setObjectName("meetingSummary")
-        self.meeting_summary.setAccessibleName("Meeting summary")
-        self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter (Ctrl+F): name, hospital no., drug…")
-        self.filter.setAccessibleName("Filter the case list")
-        self.filter.setToolTip(
-            "Shows the cases containing every word typed, in any order and case: a name as "
-            "listed (“fletcher, jack”) or not (“jack fletcher”), a hospital number, a drug. "
-            "Esc clears it; Enter goes to the list."
-        )
-        self.filter.setClearButtonEnabled(True)
-        self.filter.setMinimumWidth(self.filter.fontMetrics().horizontalAdvance("M" * 22))
-        self.filter.installEventFilter(self)
-        self.model = CandidateTableModel(self._config.thresholds, self, self._identifiers)
-        self.proxy = CandidateFilterModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.table = CaseListView()
-        self.table.setAccessibleName("Cases")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        self.selection = CaseSelection(self._presenter, self.model, self.proxy, self.table, self)
-        self.header = PatientHeader(identifiers=self._identifiers)
-        self.case_notice = CaseNotice()
-        self.new_data = NewDataBanner()
-        self.progress = QProgressBar()  # long writes (sign-off draws every case's plots)
-        self.progress.setObjectName("workProgress")
-        self.progress.setMaximumWidth(220)
-        self.progress.setTextVisible(False)
-        self.progress.setVisible(False)
-        self.statusBar().addPermanentWidget(self.progress)
-        self.room_indicator = QLabel(ROOM_SCREEN_ON)
-        self.room_indicator.setObjectName("roomScreenIndicator")
-        self.room_indicator.setStyleSheet(ROOM_SCREEN_STYLE)
-        self.room_indicator.setToolTip(self.room_action.toolTip())
-        self.statusBar().addPermanentWidget(self.room_indicator)
-        if self._admin is not None:  # a week before a meeting: what to chase
-            self.chase_notice = ChaseNoticeButton(self._admin.chase, self._runner)
-            self.chase_notice.setAccessibleName("Chase list notice")
-            self.statusBar().addPermanentWidget(self.chase_notice)
-        self._show_identifiers()
-        self.open_actions = OpenActionsPanel(identifiers=self._identifiers)
-        corner = QWidget()  # beside the Cases / Open actions tabs: the meeting and the filter
-        beside = QHBoxLayout(corner)
-        beside.setContentsMargins(12, 0, 2, 0)
-        beside.addWidget(self.meeting_summary, 1)
-        beside.addWidget(self.filter)
-        self.listing_tabs = ListingTabs(corner)  # the cases; earlier meetings' open actions
-        self.listing_tabs.addTab(self.table, "Cases")
-        self.listing_tabs.addTab(self.open_actions, "Open actions")
-        self.listing_tabs.tabBar().setAccessibleName("Cases or open actions")
-        self.prompts = ChairPrompts(self, lambda: self._identifiers)
-        self.plots = PreparedCaseCanvas(SCREEN)
-        self.plots.setMinimumHeight(PLOT_MIN_HEIGHT)
-        self.tabs = CaseTabs(self._config, self._roster, self._options.database_label, self._drafts)
-        self.checklist = self.tabs.checklist
-        self.risks = self.tabs.risks
-        self.hidden_case = plain_label(HIDDEN_CASE_DETAIL, wrap=True)
-        self.hidden_case.setObjectName("hiddenCase")
-        self.hidden_case.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hidden_case.setStyleSheet("color:#444444; font-size:12pt; padding:24px;")
-
-    def _arrange_widgets(self) -> None:
-        listing = QWidget()
-        top = QVBoxLayout(listing)
-        top.setContentsMargins(4, 2, 4, 0)
-        top.addWidget(self.listing_tabs)
-        work = QSplitter(Qt.Orientation.Horizontal)
-        work.addWidget(self.plots)
-        work.addWidget(self.tabs)
-        work.setStretchFactor(0, 3)
-        work.setStretchFactor(1, 2)
-        self.case_stack = QStackedWidget()  # the case, or why no case is shown
-        self.case_stack.addWidget(work)
-        self.case_stack.addWidget(self.hidden_case)
-        case = QWidget()
-        case_layout = QVBoxLayout(case)
-        case_layout.setContentsMargins(0, 0, 0, 0)
-        case_layout.setSpacing(0)
-        case_layout.addWidget(self.header)
-        case_layout.addWidget(self.case_notice)
-        case_layout.addWidget(self.new_data)
-        case_layout.addWidget(self.case_stack, 1)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(listing)
-        self.splitter.addWidget(case)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        for splitter in (self.splitter, work):
-            splitter.setChildrenCollapsible(False)
-        self.work_splitter = work
-        self.table.setMinimumHeight(self._list_space().list_height(2) - self._tab_bar_height())
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.splitter, 1)
-        self.setCentralWidget(central)
-        self._splitters_restored = False
-        for name, splitter in (("main", self.splitter), ("work", work)):
-            state = self._settings.state(name)
-            if state is not None and splitter.restoreState(state):
-                self._splitters_restored = True
 
     def _connect_signals(self) -> None:
         p = self._presenter
@@ -508,29 +137,6 @@ class MainWindow(QMainWindow):
             self._presenter, self.plots, self.plot_data, neighbours=self._listed_neighbours
         )
 
-    def _order_tab_stops(self) -> None:
-        """Tab goes filter → case list → the case's tabs and their content → the meeting.
-
-        Each table is one stop (arrows move within it); rows built later (attendees) keep
-        their place in the order.
-        """
-        one_tab_stop(self.table, self.open_actions.table)
-        chain(
-            [
-                self.filter,
-                self.table,
-                self.listing_tabs.tabBar(),
-                *self.open_actions.focus_order(),
-                self.tabs,  # a tab widget is a stop of its own: its tab bar takes the focus
-                self.tabs.tabBar(),
-                *self.tabs.focus_order(),
-                self.meeting_picker,
-                self.user_picker,
-            ]
-        )
-
-    # --- public -----------------------------------------------------------------------------------
-
     @property
     def presenter(self) -> MeetingPresenter:
         return self._presenter
@@ -544,11 +150,6 @@ class MainWindow(QMainWindow):
         self._pending_meeting = meeting_spec_id
         self._pending_case = case
         self._presenter.refresh_meetings()
-
-    def set_user(self, clinician_id: int | None) -> None:
-        """Act as the roster member with *clinician_id* (None: read only)."""
-        index = self.user_picker.findData(clinician_id)
-        self.user_picker.setCurrentIndex(max(index, 0))
 
     def plot_data(self, detail: CaseDetail) -> CasePlotData:
         """The plot input for *detail* with the window's current options."""
@@ -594,8 +195,6 @@ class MainWindow(QMainWindow):
         window.activateWindow()
         window.setFocus()
         return window
-
-    # --- slots ------------------------------------------------------------------------------------
 
     def _restore_user(self) -> None:
         self.set_user(self._settings.user_id(self._options.database_label))
@@ -668,11 +267,6 @@ class MainWindow(QMainWindow):
         )
         self.meeting_summary.setToolTip(self.meeting_summary.full_text())
 
-    @property
-    def shown_case(self) -> CaseDetail | None:
-        """The case the pane shows: the selected row's (None when no case is shown)."""
-        return self.selection.shown
-
     def _show_case(self, detail: CaseDetail) -> None:
         """Fill the case pane with *detail*, the case selected in the list."""
         self.case_stack.setCurrentIndex(0)
@@ -719,30 +313,6 @@ class MainWindow(QMainWindow):
         self._decision_pending = True
         self._presenter.amend_decision(decision, reason)
 
-    def _list_space(self) -> ListSpace:
-        """The heights the list and the case pane share.
-
-        See docs/architecture.md, "The meeting screen".
-        """
-        row = self.table.verticalHeader().defaultSectionSize()
-        column_header = self.table.horizontalHeader().sizeHint().height()
-        plots = PLOT_USEFUL_HEIGHT + (PLOT_BLOOD_EXTRA if self.blood_action.isChecked() else 0)
-        case_chrome = (
-            self.header.sizeHint().height()
-            + self.case_notice.sizeHint().height() * self.case_notice.isVisible()
-        )
-        return ListSpace(
-            row=row,
-            list_chrome=self._tab_bar_height() + column_header + 8,
-            case_chrome=case_chrome,
-            plots_wanted=plots,
-        )
-
-    def _tab_bar_height(self) -> int:
-        return max(self.listing_tabs.tabBar().sizeHint().height(), self.filter.sizeHint().height())
-
-    # --- meeting administration -------------------------------------------------------------------
-
     def _listed_neighbours(self) -> tuple[CaseDetail, ...]:
         """The cases on the rows below and above the selected one, as the list shows them."""
         current = self.table.currentIndex()
@@ -757,65 +327,6 @@ class MainWindow(QMainWindow):
                 if 0 <= source < len(board.cases):
                     found.append(board.cases[source])
         return tuple(found)
-
-    def _role(self) -> Role | None:
-        return self._viewer().role
-
-    def _may(self, permission: Permission) -> bool:
-        role = self._role()
-        return role is not None and not self._options.read_only and allowed(role, permission)
-
-    def new_meeting(self) -> None:
-        """Plan a new meeting (the coordinator)."""
-        admin, actor = self._admin, self._presenter.actor
-        if admin is None:
-            return
-        if actor is None or not self._may(Permission.PREPARE_MEETING):
-            self._on_error("Only the MDT coordinator plans meetings.")
-            return
-        chosen = NewMeetingDialog.ask(self._roster, self)
-        if chosen is None:
-            return
-        day, chair_id, location = chosen
-
-        def created(meeting_id: int) -> None:
-            self._pending_meeting = meeting_id
-            self._presenter.refresh_meetings()
-            self.prepare_meeting(meeting_id)  # straight on to candidates and attendance
-
-        self._runner.submit(
-            lambda: admin.meeting_admin.create_meeting(day, chair_id, actor, location),
-            created,
-            lambda error: self._on_error(str(error)),
-        )
-
-    def prepare_meeting(self, meeting_id: int | None = None) -> None:
-        """Candidates, chair and attendance of *meeting_id* (else the open meeting)."""
-        board = self._presenter.board
-        if meeting_id is None and board is not None:
-            meeting_id = board.meeting.id
-        if self._admin is None or meeting_id is None:
-            return
-        self.preparation = PrepareMeetingDialog(
-            self._admin.meeting_admin,
-            self._presenter.services.meetings,
-            self._roster,
-            meeting_id,
-            self._presenter.actor,
-            self._may(Permission.PREPARE_MEETING),
-            self._runner,
-            self,
-            why_not=self._read_only_reason(),
-            identifiers=self._identifiers,
-        )
-        changed: list[bool] = []
-        self.preparation.changed.connect(lambda: changed.append(True))
-        self.preparation.exec()
-        self.preparation = None
-        if changed:
-            self._pending_meeting = meeting_id
-            self._pending_case = None
-            self._presenter.refresh_meetings()
 
     def sign_off(self) -> None:
         """Sign off the open meeting (its chair); the presenter asks through the prompts."""
@@ -832,18 +343,6 @@ class MainWindow(QMainWindow):
     def _on_carried(self, result: CarryOverResult) -> None:
         self._stay_here(notice=result.message)
         self._presenter.refresh_meetings()  # a meeting may have been planned
-
-    def _stay_here(self, notice: str | None = None) -> None:
-        """Once the meetings are listed again, open the same meeting on the case shown."""
-        board, shown = self._presenter.board, self.shown_case
-        self._pending_meeting = board.meeting.id if board else None
-        self._pending_case = shown.case.patient.hospital_number if shown else None
-        self._pending_notice = notice
-
-    def _action_viewer(self) -> ActionViewer:
-        viewer = self._viewer()
-        actor_id = viewer.actor.id if viewer.actor else None
-        return ActionViewer(actor_id, viewer.role, viewer.read_only)
 
     def _show_open_actions(self) -> None:
         """The open actions of earlier meetings, in their tab (hidden when there are none)."""
@@ -862,212 +361,6 @@ class MainWindow(QMainWindow):
         )
         self.listing_tabs.setTabVisible(index, bool(board.open_actions))
         self.listing_tabs.setTabToolTip(index, panel.summary.text())
-
-    def export_meeting(
-        self, kind: ExportKind = ExportKind.MINUTES, hospital_number: str | None = None
-    ) -> None:
-        """Export the open meeting: minutes, letters, GP letters or the decisions spreadsheet."""
-        board = self._presenter.board
-        if self._admin is None or board is None:
-            return
-        role = self._role()  # exporting only reads, so a read-only file does not stop it
-        self.export_dialog = ExportDialog(
-            self._admin.exports,
-            board,
-            self._presenter.actor,
-            role is not None and allowed(role, Permission.EXPORT),
-            self,
-            folder=self._export_folder,
-            kind=kind,
-            hospital_number=hospital_number,
-            shown=self._identifiers,
-        )
-        self.export_dialog.exec()
-        self._export_folder = self.export_dialog.folder
-        self._settings.set_export_folder(self._export_folder)
-        self.export_dialog = None
-
-    def letter_to_gp(self) -> None:
-        """The letter to the current patient's GP or referrer, in the export dialog.
-
-        The dialog checks the permission as every export does, and says why Export is disabled.
-        """
-        current = self.shown_case
-        if current is None:
-            self._on_error("Choose a case in the list first.")
-            return
-        if current.case.decision is None:
-            self._on_error("Record a decision first: the letter to the GP reports it.")
-            return
-        self.export_meeting(ExportKind.GP_LETTER, current.case.patient.hospital_number)
-
-    def import_data(self) -> None:
-        """Import lab results, patients and treatment; the open meeting reloads afterwards."""
-        if self._admin is None:
-            return
-        actor = self._presenter.actor
-        why_not = (
-            self._read_only_reason()
-            or (NOBODY_CHOSEN if actor is None else "")
-            or ("" if self._may(Permission.IMPORT_DATA) else IMPORT_NOT_ALLOWED)
-        )
-        self.import_dialog = ImportDialog(
-            self._admin.imports,
-            actor,
-            why_not,
-            self,
-            folder=self._settings.import_folder(),
-        )
-        self.import_dialog.imported.connect(lambda _report: self._presenter.reload())
-        self.import_dialog.exec()
-        self._settings.set_import_folder(self.import_dialog.folder)
-        self.import_dialog = None
-
-    def open_roster(self) -> None:
-        """Show the roster; the coordinator may change it."""
-        if self._admin is None:
-            return
-        dialog = RosterDialog(
-            self._admin.roster,
-            self._admin.roster_admin,
-            self._presenter.actor,
-            self._may(Permission.MANAGE_ROSTER),
-            self._runner,
-            self,
-            why_not=self._read_only_reason(),
-        )
-        changed: list[bool] = []
-        dialog.changed.connect(lambda: changed.append(True))
-        dialog.exec()
-        if changed:
-            self.reload_roster()
-
-    def reload_roster(self) -> None:
-        """Read the roster again (after it was edited) and rebuild what is built from it."""
-        if self._admin is None:
-            return
-        roster = self._admin.roster
-        self._runner.submit(
-            roster.clinicians,
-            self.set_roster,
-            lambda error: self._on_error(user_message(error)),
-        )
-
-    def set_roster(self, roster: list[Clinician]) -> None:
-        """Use *roster*: the Acting-as picker (active members) and action owners."""
-        current = self.user_picker.currentData()
-        self._roster = roster
-        self.user_picker.blockSignals(True)
-        self._fill_user_picker()
-        self.user_picker.blockSignals(False)
-        self.tabs.set_roster(roster)
-        self.set_user(current)
-        self._on_user(self.user_picker.currentIndex())
-
-    def _fill_user_picker(self) -> None:
-        self.user_picker.clear()
-        self.user_picker.addItem("— nobody (read only) —", None)
-        for clinician in self._roster:
-            if clinician.active:
-                self.user_picker.addItem(roster_label(clinician), clinician.id)
-
-    def _read_only_reason(self) -> str | None:
-        return "The database is open read-only." if self._options.read_only else None
-
-    def open_audit_log(self) -> None:
-        """Show the audit log, filtered on the open meeting."""
-        if self._admin is None:
-            return
-        board = self._presenter.board
-        self.audit_dialog = AuditLogDialog(
-            self._admin.audit_log,
-            self._meetings,
-            self._roster,
-            self._runner,
-            self,
-            meeting_id=board.meeting.id if board else None,
-        )
-        self.audit_dialog.show()
-
-    def open_followup(self) -> None:
-        """The follow-up worklist; the coordinator may list a patient for the next meeting."""
-        if self._admin is None:
-            return
-        if self.followup_window is not None:  # one at a time, for the current user
-            self.followup_window.close()
-            self.followup_window.deleteLater()
-        self.followup_window = FollowUpWindow(
-            self._admin.followup,
-            self._config.thresholds,
-            self._presenter.actor,
-            self._may(Permission.PREPARE_MEETING),
-            self._runner,
-            self,
-            why_not=self._read_only_reason(),
-            identifiers=self._identifiers,
-        )
-
-        def listed(_meeting: object) -> None:  # stay on the open meeting and case
-            self._stay_here()
-            self._presenter.refresh_meetings()
-
-        self.followup_window.listed.connect(listed)
-        self.followup_window.show()
-
-    def open_outcome_audit(self) -> None:
-        """The de-escalation outcome audit (read-only: anyone may look and export it)."""
-        if self._admin is None:
-            return
-        if self.outcome_window is None:
-            self.outcome_window = OutcomeAuditWindow(
-                self._admin.outcomes, self._config, self, settings=self._settings
-            )
-        self.outcome_window.show()
-        if self.outcome_window.audit is None:
-            self.outcome_window.refresh()
-
-    def open_chase_list(self, meeting_id: int | None = None) -> None:
-        """The chase list of *meeting_id* (else the open meeting); saving it is an export."""
-        board = self._presenter.board
-        if meeting_id is None and board is not None:
-            meeting_id = board.meeting.id
-        if self._admin is None or meeting_id is None:
-            return
-        if self.chase_window is not None:  # one at a time, for the current user
-            self.chase_window.close()
-            self.chase_window.deleteLater()
-        role = self._role()  # saving only reads, so a read-only file does not stop it
-        self.chase_window = ChaseWindow(
-            self._admin.chase,
-            meeting_id,
-            self._presenter.actor,
-            role is not None and allowed(role, Permission.EXPORT),
-            self._runner,
-            self,
-        )
-        self.chase_window.show()
-
-    def open_monthly_summary(self) -> None:
-        """The administrators' monthly summary; saving it is an export."""
-        if self._admin is None:
-            return
-        if self.summary_window is not None:
-            self.summary_window.close()
-            self.summary_window.deleteLater()
-        role = self._role()
-        self.summary_window = MonthlySummaryWindow(
-            self._admin.monthly_summary,
-            self._presenter.actor,
-            role is not None and allowed(role, Permission.EXPORT),
-            self._runner,
-            self,
-        )
-        self.summary_window.show()
-
-    def _viewer(self) -> Viewer:
-        actor = self._presenter.actor
-        role = next((c.role for c in self._roster if actor and c.id == actor.id), None)
-        return Viewer(actor, role, self._options.read_only)
 
     def _on_action_done(self, done: Done) -> None:
         """A write succeeded: the draft it used is spent."""
@@ -1091,14 +384,6 @@ class MainWindow(QMainWindow):
         self.progress.setValue(min(done, max(total, 1)))
         self.progress.setVisible(True)
         self.statusBar().showMessage(f"{what}…")
-
-    def _on_error(self, message: str) -> None:
-        if self._decision_pending:  # the service refused the decision: say so on the form too
-            self._decision_pending = False
-            self.tabs.decision.show_problem(message)
-        self.statusBar().showMessage(message, 10_000)
-        if self.isVisible() and not self._options.quiet:
-            QMessageBox.warning(self, "MDT Desktop", message)
 
     def _focus_filter(self) -> None:
         self.filter.setFocus()
@@ -1136,11 +421,6 @@ class MainWindow(QMainWindow):
         self._settings.set_blood_counts(shown)
         self._redraw()
 
-    @property
-    def identifiers(self) -> Identifiers:
-        """How the screen names patients: in full, or initials and number (the room screen)."""
-        return self._identifiers
-
     def _on_room_screen(self, on: bool) -> None:
         """Switch every view that shows a patient; remembered for the next session."""
         self._settings.set_room_screen(on)
@@ -1154,132 +434,15 @@ class MainWindow(QMainWindow):
             self.followup_window.set_identifiers(self._identifiers)
         self._show_identifiers()
 
-    def _show_identifiers(self) -> None:
-        room = self._identifiers is Identifiers.INITIALS
-        self.room_indicator.setVisible(room)
-        title = self._options.title
-        self.setWindowTitle(f"{title} — room screen (initials only)" if room else title)
-
     def _redraw(self) -> None:
         detail = self.shown_case
         if detail is not None:
             self.plots.show_case(self.plot_data(detail))
 
-    def _on_user(self, row: int) -> None:
-        clinician_id = self.user_picker.itemData(row)
-        chosen = next((c for c in self._roster if c.id == clinician_id), None)
-        self._presenter.actor = Actor(chosen.id, chosen.name) if chosen else None
-        self._settings.set_user_id(self._options.database_label, chosen.id if chosen else None)
-        board = self._presenter.board
-        if board is not None:
-            self.tabs.refresh_access(board.meeting, self._viewer())
-        self.open_actions.set_viewer(self._action_viewer())
-
     def _on_presentation_closed(self) -> None:
         self.presentation = None
         self.activateWindow()
         self.table.setFocus()
-
-    # --- the screen --------------------------------------------------------------------------
-
-    def place_on_screen(self, size: tuple[int, int] | None = None) -> None:
-        """Open at *size* if asked, else where the user left it (else filling the screen).
-
-        The window never opens bigger than the screen's available area nor with its bottom off
-        it, whatever was remembered or asked for (docs/architecture.md, "The meeting screen").
-        """
-        saved = None if size else self._settings.state("geometry")
-        if saved is None or not self.restoreGeometry(saved):
-            wanted = QSize(*size) if size else self._available().size()
-            self.setGeometry(centred(wanted, self._frame(), self._available()))
-        state = self._settings.state("window")
-        if state is not None:
-            self.restoreState(state)
-        self._fit_to_screen()
-        self._refit_when_shown = True
-
-    def _available(self) -> QRect:
-        screen = self.screen()
-        return (
-            screen.availableGeometry()
-            if screen is not None
-            else QRect(0, 0, DEFAULT_SIZE.width(), DEFAULT_SIZE.height())
-        )
-
-    def _frame(self) -> QMargins:
-        """The window frame (title bar, borders) around the client area; none before shown."""
-        outer, inner = self.frameGeometry(), self.geometry()
-        return QMargins(
-            inner.left() - outer.left(),
-            inner.top() - outer.top(),
-            outer.right() - inner.right(),
-            outer.bottom() - inner.bottom(),
-        )
-
-    def _fit_to_screen(self) -> None:
-        if self.isMaximized() or self.isFullScreen():
-            return
-        fitted = fit_within(self.geometry(), self._frame(), self._available())
-        if fitted != self.geometry():
-            self.setGeometry(fitted)
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        if not self._placed:
-            self._placed = True
-            if not self._splitters_restored:  # first run: the list and the plots share
-                self._share_space()
-            else:
-                self._keep_plots_readable()
-            QTimer.singleShot(0, self._after_first_show)
-
-    def _after_first_show(self) -> None:
-        """The frame is known once shown: fit again, so the title bar is on the screen too."""
-        if self._refit_when_shown:
-            self._fit_to_screen()
-        self._keep_plots_readable()
-        if self.table.currentIndex().isValid():  # the list's height changed: keep it in view
-            self.table.scrollTo(self.table.currentIndex())
-
-    def _share_space(self) -> None:
-        """Sizes for a first run: the plots readable, then up to ten rows of cases."""
-        total = self.splitter.height() - self.splitter.handleWidth()
-        self.splitter.setSizes(list(share(total, self._list_space())))
-        width = self.work_splitter.width()
-        tabs = round(width * TABS_SHARE)
-        self.work_splitter.setSizes([width - tabs, tabs])
-
-    def _keep_plots_readable(self) -> None:
-        """Remembered sizes from a bigger screen: the list gives way to keep the plots readable."""
-        sizes = self.splitter.sizes()
-        if len(sizes) == 2 and all(sizes):
-            wanted = keep_plots_readable((sizes[0], sizes[1]), self._list_space())
-            if list(wanted) != sizes:
-                self.splitter.setSizes(list(wanted))
-
-    def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        self.header.set_compact(self.height() < COMPACT_BELOW)
-
-    def closeEvent(self, event: Any) -> None:
-        self._settings.set_state("geometry", self.saveGeometry())
-        self._settings.set_state("window", self.saveState())
-        self._settings.set_state("main", self.splitter.saveState())
-        self._settings.set_state("work", self.work_splitter.saveState())
-        self._settings.sync()
-        if self.presentation is not None:
-            self.presentation.close()
-        super().closeEvent(event)
-
-
-def _menu_action(menu: QMenu, text: str, shortcut: str = "", tip: str = "") -> QAction:
-    """Add an action to *menu*, with its shortcut and tooltip when given."""
-    action = menu.addAction(text)
-    if shortcut:
-        action.setShortcut(QKeySequence(shortcut))
-    if tip:
-        action.setToolTip(tip)
-    return action
 
 
 def meeting_choice(day: date, status: MeetingStatus, cases: int) -> str:

@@ -15,9 +15,7 @@ def presenter(qtbot, demo_db, config):
     return CarryOverPresenter(CarryOverService(demo_db, config), ImmediateRunner())
 
 
-def test_a_meeting_with_every_case_decided_has_nothing_to_offer(
-    qtbot, presenter, demo_db, config
-):
+def test_a_meeting_with_every_case_decided_has_nothing_to_offer(qtbot, presenter, demo_db, config):
     meeting_id = MeetingService(demo_db, config).find_id("2026-09")
     asked = []
     with qtbot.waitSignal(presenter.status_reported) as reported:

@@ -7,7 +7,7 @@ from datetime import date
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.views.audit.audit_log_dialog import AuditLogDialog
-from mdt_desktop.views.meeting import main_window
+from mdt_desktop.views.meeting import main_window, window_tools
 from mdt_desktop.views.preparation.prepare_meeting_dialog import PrepareMeetingDialog
 from mdt_desktop.views.preparation.roster_dialog import RosterDialog
 from tests.views.meeting.test_consensus_flows import COORDINATOR, NURSE, act_as, open_window
@@ -25,7 +25,7 @@ def test_the_coordinator_plans_a_meeting_and_goes_straight_on_to_preparing_it(
     act_as(window, COORDINATOR)
     chair = next(c for c in window.roster if c.role is Role.IBD_CONSULTANT)
     monkeypatch.setattr(
-        main_window.NewMeetingDialog,
+        window_tools.NewMeetingDialog,
         "ask",
         staticmethod(lambda roster, parent=None: (date(2026, 12, 30), chair.id, "Room 4")),
     )
@@ -49,7 +49,7 @@ def test_someone_else_cannot_plan_a_meeting(qtbot, demo_db, config, tmp_path, mo
     quiet(window)
     act_as(window, NURSE)
     monkeypatch.setattr(
-        main_window.NewMeetingDialog, "ask", staticmethod(lambda *a, **k: pytest_fail())
+        window_tools.NewMeetingDialog, "ask", staticmethod(lambda *a, **k: pytest_fail())
     )
     window.new_meeting_action.trigger()
     assert "coordinator" in window.statusBar().currentMessage()

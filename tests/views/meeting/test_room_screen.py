@@ -26,7 +26,8 @@ from mdt_desktop.services.followup import FollowUpService
 from mdt_desktop.services.roster import RosterService
 from mdt_desktop.views.common.plain_text import unformatted
 from mdt_desktop.views.common.settings import ViewSettings
-from mdt_desktop.views.meeting.main_window import ROOM_SCREEN_ON, MainWindow, ScreenOptions
+from mdt_desktop.views.meeting.main_window import MainWindow, ScreenOptions
+from mdt_desktop.views.meeting.window_base import ROOM_SCREEN_ON
 from mdt_desktop.views.worklists.followup_window import FollowUpWindow
 from mdt_desktop.workers import ImmediateRunner
 from tests.conftest import AS_OF
