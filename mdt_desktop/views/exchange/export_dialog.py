@@ -37,6 +37,7 @@ from mdt_desktop.domain.enums import MeetingStatus
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.identifiers import Identifiers, patient_label
 from mdt_desktop.domain.wording import count
+from mdt_desktop.presenters.acting import choose_who_you_are
 from mdt_desktop.reports.minutes import BuildOptions, Cancelled
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.exports import ExportKind, ExportRequest, ExportResult, ExportService
@@ -45,7 +46,7 @@ from mdt_desktop.views.common.display import BAD, GOOD, MUTED, css
 from mdt_desktop.workers import CancelCheck, ProgressCallback, ProgressTask
 
 NOT_ALLOWED = "Only the MDT coordinator and the IBD consultants export meetings."
-NOBODY = "Choose who you are (Acting as) first."
+NOBODY = choose_who_you_are()
 NO_TARGET = "Choose where to write the export."
 NO_IDENTIFIERS = "Choose which patient identifiers the export carries."
 NO_DECISION = "This case has no decision: there is nothing to write to the GP."

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.wording import count
+from mdt_desktop.presenters.acting import choose_who_you_are
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.imports import (
     ImportCancelled,
@@ -48,7 +49,7 @@ from mdt_desktop.views.exchange.import_tables import (
 from mdt_desktop.workers import CancelCheck, ProgressCallback, ProgressTask, ProgressWork
 
 IMPORT_NOT_ALLOWED = "Only clinicians, the pharmacist and the MDT coordinator import data."
-NOBODY_CHOSEN = "Choose who you are (Acting as) first: imports are recorded under your name."
+NOBODY_CHOSEN = choose_who_you_are("first: imports are recorded under your name")
 CANCELLED = "Cancelled; nothing was written."
 NO_FILES = "Add the files to import: FHIR R4 JSON, HL7 v2 ORU or CSV lab results."
 CHECK_FIRST = "Check the files first: Import is offered once they check out."

@@ -16,6 +16,7 @@ from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import MeetingStatus, Role
 from mdt_desktop.domain.records import Clinician, MeetingRecord
 from mdt_desktop.drafts import DraftStore
+from mdt_desktop.presenters.acting import choose_who_you_are
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.services.permissions import Permission, allowed
@@ -155,7 +156,7 @@ class CaseTabs(QTabWidget):
         if meeting.status is MeetingStatus.SIGNED_OFF:
             return "This meeting is signed off."
         if viewer.actor is None or viewer.role is None:
-            return "Choose who you are (Acting as) first."
+            return choose_who_you_are()
         if not allowed(viewer.role, permission):
             return f"A {viewer.role.label.lower()} may not {permission.value}."
         return ""
@@ -170,7 +171,7 @@ class CaseTabs(QTabWidget):
         act_why = (
             "The database is open read-only."
             if viewer.read_only
-            else "Choose who you are (Acting as) first."
+            else choose_who_you_are()
             if viewer.role is None
             else "Observers may not complete actions."
             if viewer.role is Role.OBSERVER

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain.carry_over import OpenAction
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.domain.identifiers import Identifiers, patient_name
+from mdt_desktop.presenters.acting import choose_who_you_are
 from mdt_desktop.views.common.display import BAD, GOOD, MUTED
 from mdt_desktop.views.common.plain_text import tooltip
 from mdt_desktop.views.common.row_model import Index, RowTableModel
@@ -53,7 +54,7 @@ class ActionViewer:
         if self.read_only:
             return "The database is open read-only."
         if self.role is None:
-            return "Choose who you are (Acting as) first."
+            return choose_who_you_are()
         if not self.may_complete(action):
             return f"Only {action.owner} (the owner) or the coordinator marks this action done."
         return ""

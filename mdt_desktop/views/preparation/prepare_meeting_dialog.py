@@ -55,6 +55,7 @@ from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Role
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.identifiers import Identifiers, patient_name
 from mdt_desktop.domain.records import AttendanceEntry, CaseSummary, Clinician, MeetingRecord
+from mdt_desktop.presenters.acting import choose_who_you_are
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.meeting_admin import MeetingAdminService, Suggestion
 from mdt_desktop.services.meetings import MeetingService
@@ -65,7 +66,7 @@ from mdt_desktop.views.meeting.rereview_tag import TAG_COLOUR, TAG_TINT, bold, t
 from mdt_desktop.workers import Runner
 
 NOT_ALLOWED = "Only the MDT coordinator prepares meetings."
-NOBODY = "Choose who you are (Acting as) first."
+NOBODY = choose_who_you_are()
 
 
 def plain_label(text: str = "") -> QLabel:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.records import Clinician
+from mdt_desktop.presenters.acting import choose_who_you_are
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.roster import MAX_NAME, RosterAdmin, RosterService
 from mdt_desktop.views.common.display import BAD, GOOD, MUTED, css
@@ -36,7 +37,7 @@ from mdt_desktop.views.common.row_model import Index, RowTableModel
 from mdt_desktop.workers import Runner
 
 NOT_ALLOWED = "Only the MDT coordinator manages the roster."
-NOBODY = "Choose who you are (Acting as) first."
+NOBODY = choose_who_you_are()
 
 
 class RosterTableModel(RowTableModel[Clinician]):

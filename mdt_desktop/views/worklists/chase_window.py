@@ -34,6 +34,7 @@ from mdt_desktop.domain.chase import overdue_text as overdue_cell
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.freshness import Freshness
 from mdt_desktop.domain.wording import count
+from mdt_desktop.presenters.acting import choose_who_you_are
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.chase import ChaseService
 from mdt_desktop.views.common.display import BAD, MUTED
@@ -43,7 +44,7 @@ from mdt_desktop.views.meeting.candidate_table_model import SORT_ROLE
 from mdt_desktop.views.meeting.save_actions import SaveHooks, SavingDialog, ask_target
 from mdt_desktop.workers import Runner
 
-NOBODY = "Choose who you are (Acting as) to save the list."
+NOBODY = choose_who_you_are("to save the list")
 NOT_ALLOWED = (
     "Only the coordinator and the IBD consultants save the chase list (it names patients)."
 )

@@ -36,6 +36,7 @@ from mdt_desktop.domain.followup import FollowUpRow
 from mdt_desktop.domain.identifiers import Identifiers
 from mdt_desktop.domain.thresholds import Thresholds
 from mdt_desktop.domain.wording import count
+from mdt_desktop.presenters.acting import choose_who_you_are
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.followup import FollowUpService, MeetingRef
 from mdt_desktop.views.common.display import BAD, GOOD, MUTED, css
@@ -45,7 +46,7 @@ from mdt_desktop.views.worklists.followup_model import FollowUpTableModel, detai
 from mdt_desktop.workers import Runner
 
 NOT_ALLOWED = "Only the MDT coordinator lists patients for a meeting."
-NOBODY = "Choose who you are (Acting as) first."
+NOBODY = choose_who_you_are()
 NO_MEETING = "There is no planned meeting to add to: plan one first (Meeting → New meeting…)."
 SAMPLES = {  # column widths: what a typical cell holds, plus some air
     0: "MARSHALL (DEMO), Mohammed",

@@ -49,6 +49,7 @@ from mdt_desktop.domain.summary_tables import (
     savings_rows,
 )
 from mdt_desktop.domain.wording import count
+from mdt_desktop.presenters.acting import choose_who_you_are
 from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.monthly_summary import MonthlySummaryService
 from mdt_desktop.views.common.display import BAD, MUTED
@@ -56,7 +57,7 @@ from mdt_desktop.views.common.tables import list_table
 from mdt_desktop.views.meeting.save_actions import SaveHooks, SavingDialog, ask_target
 from mdt_desktop.workers import Runner
 
-NOBODY = "Choose who you are (Acting as) to save the summary."
+NOBODY = choose_who_you_are("to save the summary")
 NOT_ALLOWED = "Only the coordinator and the IBD consultants save the summary (it lists cases)."
 READING = "Reading the month…"
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
