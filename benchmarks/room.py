@@ -27,11 +27,11 @@ def room_times(db: Path, data_dir: Path, steps: int) -> dict[str, Any]:
 
     from mdt_desktop.configuration import clinical_config
     from mdt_desktop.models.db import open_database
-    from mdt_desktop.presenters.meeting import MeetingPresenter
+    from mdt_desktop.presenters.meeting.presenter import MeetingPresenter
     from mdt_desktop.services.bundle import meeting_services
     from mdt_desktop.services.roster import RosterService
-    from mdt_desktop.views.main_window import MainWindow, ScreenOptions
-    from mdt_desktop.views.settings import ViewSettings
+    from mdt_desktop.views.common.settings import ViewSettings
+    from mdt_desktop.views.meeting.main_window import MainWindow, ScreenOptions
     from mdt_desktop.workers import ThreadPoolRunner
 
     app = QApplication.instance() or QApplication([])

@@ -123,12 +123,13 @@ def _run_window(app: Any, args: argparse.Namespace, target: Target) -> int:
     from mdt_desktop.drafts import DraftStore
     from mdt_desktop.models.db import open_database
     from mdt_desktop.paths import user_data_dir
-    from mdt_desktop.presenters.meeting import MeetingPresenter
+    from mdt_desktop.presenters.meeting.presenter import MeetingPresenter
     from mdt_desktop.services.bundle import admin_services, meeting_services
     from mdt_desktop.services.meetings import MeetingService
     from mdt_desktop.services.roster import RosterService
-    from mdt_desktop.views.main_window import MainWindow, ScreenOptions
-    from mdt_desktop.views.settings import ViewSettings
+    from mdt_desktop.views.common.settings import ViewSettings
+    from mdt_desktop.views.meeting.main_window import MainWindow
+    from mdt_desktop.views.meeting.window_base import ScreenOptions
     from mdt_desktop.workers import ThreadPoolRunner
 
     config = clinical_config()
@@ -167,7 +168,7 @@ def _run_window(app: Any, args: argparse.Namespace, target: Target) -> int:
 def _interactive(
     app: Any, window: Any, args: argparse.Namespace, meeting_id: int | None, read_only: bool
 ) -> int:
-    from mdt_desktop.views.user_picker import UserPickerDialog
+    from mdt_desktop.views.common.user_picker import UserPickerDialog
 
     window.place_on_screen(_size(args.size, default=(0, 0)) if args.size else None)
     window.show()

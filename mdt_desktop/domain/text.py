@@ -6,7 +6,7 @@ program's own text, such a string can reorder everything after it: "WHILSON" sho
 "NOSLIHW" printed. Wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE (Unicode Standard
 Annex #9, isolates), it takes its own direction and leaves the rest of the line in order. A run of
 more than ``LONG_RUN`` characters without a space gets zero-width spaces, so it wraps instead of
-widening a label or a table cell. Plain Python: the screens (views/plain_text.py) and the
+widening a label or a table cell. Plain Python: the screens (views/common/plain_text.py) and the
 documents (reports/markup.py) follow the same rules (docs/clinical.md, "Text from users and
 feeds").
 """

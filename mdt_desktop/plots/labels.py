@@ -27,7 +27,7 @@ def isolated(text: str) -> str:
     For hover lines that carry text from people or feeds (a source, an assay, a reason, a note,
     a pharmacist's name): a right-to-left name or a stray direction mark then cannot reorder
     the rest of the line, nor turn the line's direction (Unicode Standard Annex #9). The rule
-    the screens follow (mdt_desktop/views/plain_text.py), without Qt. Only for text shown by
+    the screens follow (mdt_desktop/views/common/plain_text.py), without Qt. Only for text shown by
     Qt: matplotlib has no bidirectional layout and would draw the marks.
     """
     if not text:

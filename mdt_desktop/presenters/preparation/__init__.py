@@ -1,0 +1,1 @@
+"""Presenters of the preparation screens: carrying cases over to the next meeting."""

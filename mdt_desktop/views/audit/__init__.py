@@ -1,0 +1,1 @@
+"""Looking back: the de-escalation outcome audit and the audit log."""

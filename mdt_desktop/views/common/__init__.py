@@ -1,0 +1,1 @@
+"""Pieces every screen shares: plain text, focus, dates, palette, tables, settings."""

@@ -1,0 +1,1 @@
+"""Data in and out: importing results and records, exporting minutes and letters."""

@@ -1,0 +1,4 @@
+"""Preparing and closing a meeting.
+
+Planning, candidates, attendance, the roster, sign-off and carry-over.
+"""

@@ -1,0 +1,1 @@
+"""Worklists beside the meeting: follow-up, the chase list, the monthly summary."""
