@@ -16,10 +16,11 @@ CASES = 20
 def minutes_times(db: Path, runs: int) -> dict[str, list[float]]:
     """Seconds per 20-case minutes build, and per reportlab-only build of the same images."""
     from mdt_desktop.configuration import clinical_config
+    from mdt_desktop.domain.board import MeetingBoard
     from mdt_desktop.models.db import open_database
     from mdt_desktop.reports.figures import PlotRenderer, plot_data
     from mdt_desktop.reports.minutes import BuildOptions, build_minutes
-    from mdt_desktop.services.meetings import MeetingBoard, MeetingService
+    from mdt_desktop.services.meetings import MeetingService
 
     config = clinical_config()
     database = open_database(db, read_only=True)

@@ -16,10 +16,10 @@ from pathlib import Path
 def save_times(db: Path, saves: int) -> dict[str, list[float]]:
     """Milliseconds per answer, per decision and per raw commit (*saves* of each)."""
     from mdt_desktop.configuration import clinical_config
+    from mdt_desktop.domain.access import Actor
     from mdt_desktop.domain.consensus import DecisionInput
     from mdt_desktop.domain.enums import ChecklistResult, Outcome, Role
     from mdt_desktop.models.db import open_database
-    from mdt_desktop.services.audit import Actor
     from mdt_desktop.services.bundle import meeting_services
     from mdt_desktop.services.roster import RosterService
 

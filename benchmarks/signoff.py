@@ -49,10 +49,10 @@ def _ready_meeting(database: Any, config: Any, day: date, run: int) -> tuple[int
     """A meeting on *day* with 20 listed, decided cases and everyone present."""
     from sqlalchemy import select
 
+    from mdt_desktop.domain.access import Actor
     from mdt_desktop.domain.consensus import DecisionInput
     from mdt_desktop.domain.enums import AttendanceStatus, Outcome, Role
     from mdt_desktop.models import PatientRow
-    from mdt_desktop.services.audit import Actor
     from mdt_desktop.services.decisions import DecisionService
     from mdt_desktop.services.meeting_admin import MeetingAdminService
     from mdt_desktop.services.roster import RosterService

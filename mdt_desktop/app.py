@@ -18,7 +18,7 @@ from mdt_desktop import __version__
 from mdt_desktop.domain.errors import MdtError, RefusedError, ValidationError
 
 if TYPE_CHECKING:
-    from mdt_desktop.cli import Target
+    from mdt_desktop.paths import Target
 
 BROKEN_PYSIDE = (
     "6.12.0",
@@ -54,9 +54,9 @@ def _database_for(args: argparse.Namespace, target: Target) -> Target:
     """
     if not args.demo:
         return target
-    from mdt_desktop.cli import Target as TargetType
     from mdt_desktop.configuration import clinical_config
     from mdt_desktop.demo import build_demo
+    from mdt_desktop.paths import Target as TargetType
     from mdt_desktop.paths import demo_database_path
 
     path = Path(args.db if args.db is not None else demo_database_path())

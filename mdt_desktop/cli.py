@@ -11,20 +11,19 @@ Exit codes: 0 done; 2 bad input or usage; 3 refused (locked, signed off, permiss
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import math
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from mdt_desktop import __version__
 from mdt_desktop.domain.errors import MdtError, ValidationError
+from mdt_desktop.paths import Target, default_database_path
 
 PROG = "mdt-desktop"
 ENV_URL = "MDT_DATABASE_URL"
@@ -199,18 +198,6 @@ def _amount(text: str) -> float:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Where the database is: a SQLite file or a server URL."""
-
-    path: Path | None
-    url: str | None
-
-    @property
-    def label(self) -> str:
-        return str(self.path) if self.path else str(self.url)
-
-
 def resolve_target(args: argparse.Namespace) -> Target:
     """--db or --url; else $MDT_DATABASE_URL; else mdt.sqlite3 in the user data folder."""
     if args.db is not None:
@@ -219,8 +206,6 @@ def resolve_target(args: argparse.Namespace) -> Target:
         return Target(None, args.url)
     if os.environ.get(ENV_URL):
         return Target(None, os.environ[ENV_URL])
-    from mdt_desktop.paths import default_database_path
-
     return Target(default_database_path(), None)
 
 
@@ -575,6 +560,6 @@ def _gui(args: argparse.Namespace) -> int:
         raise ValidationError("--size only applies with --screenshot")
     # Qt is imported here, and only here: cli.py never imports Qt otherwise
     # (docs/architecture.md, "Layers").
-    app = importlib.import_module("mdt_desktop.app")
-    result: int = app.run(args, resolve_target(args))
-    return result
+    from mdt_desktop.app import run
+
+    return run(args, resolve_target(args))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mdt_desktop.domain.board import CaseDetail, ReviewSummary
 from mdt_desktop.domain.catalogue import ANALYTES, DRUGS, display_unit
 from mdt_desktop.domain.chase import ChaseList, headline, latest_text, overdue_text
 from mdt_desktop.domain.enums import AttendanceStatus, CaseStatus
@@ -13,8 +14,6 @@ from mdt_desktop.domain.outcomes import CensorReason, FailureReason
 from mdt_desktop.domain.records import CaseSummary, MeetingRecord, PatientRecord
 from mdt_desktop.domain.wording import count
 from mdt_desktop.services.imports import ImportReport
-from mdt_desktop.services.meetings import CaseDetail
-from mdt_desktop.services.patients import ReviewSummary
 
 
 def patient_text(record: PatientRecord, reviews: list[ReviewSummary]) -> str:

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "mdt-desktop"
 APP_AUTHOR = "mdt-desktop"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where the database is: a SQLite file or a server URL.
+
+    The command line resolves it (cli.py, ``resolve_target``) and the application opens it
+    (app.py); it lives here so that neither imports the other for it.
+    """
+
+    path: Path | None
+    url: str | None
+
+    @property
+    def label(self) -> str:
+        return str(self.path) if self.path else str(self.url)
+
 
 _PACKAGED = Path(__file__).with_name("resources")  # wheel: force-included copy
 _CHECKOUT = Path(__file__).resolve().parents[1] / "resources"  # editable install / source tree

@@ -6,17 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from mdt_desktop.domain.access import Actor
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.consensus import DecisionInput, propose_target
 from mdt_desktop.domain.enums import AttendanceStatus, Outcome, Role
 from mdt_desktop.importers.codes import load_code_table
 from mdt_desktop.models.db import Database
 from mdt_desktop.paths import resource_path
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.imports import ImportReport, ImportService
 from mdt_desktop.services.meeting_admin import MeetingAdminService
-from mdt_desktop.services.meetings import CaseDetail, MeetingService
+from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService
 from mdt_desktop.services.signoff import SignOffService
 from tests.conftest import AS_OF

@@ -18,13 +18,13 @@ from datetime import date, timedelta
 import pytest
 
 from mdt_desktop import cli
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.consensus import DecisionInput, propose_target
 from mdt_desktop.domain.enums import ChecklistResult, DoseUnit, Drug, Outcome, Role
 from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.domain.regimens import Regimen
 from mdt_desktop.domain.rereview import RereviewTag
 from mdt_desktop.models.db import open_database
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.followup import FollowUpService
 from mdt_desktop.services.meeting_admin import MeetingAdminService

@@ -54,8 +54,27 @@ def test_views_never_touch_the_orm():
         assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"
 
 
+GUI = ("PySide6", "shiboken6", "mdt_desktop.app", "mdt_desktop.views", "mdt_desktop.presenters")
+
+
+def gui_imports(tree: ast.AST) -> list[str]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.append(node.module)
+        elif isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+    return [m for m in found if m.startswith(GUI)]
+
+
 def test_cli_imports_qt_only_to_start_the_gui():
-    modules = imported_modules(PACKAGE / "cli.py")
-    assert not {
-        m for m in modules if m.startswith(("PySide6", "mdt_desktop.app", "mdt_desktop.views"))
-    }
+    tree = ast.parse((PACKAGE / "cli.py").read_text(encoding="utf-8"))
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    starters = {function.name for function in functions if gui_imports(function)}
+    assert starters == {"_gui"}, "only the GUI command imports the application, lazily"
+    rest = ast.Module(body=[node for node in tree.body if node not in functions], type_ignores=[])
+    assert not gui_imports(rest)
+
+
+def test_app_never_imports_the_command_line():
+    assert not {m for m in imported_modules(PACKAGE / "app.py") if m.startswith("mdt_desktop.cli")}

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import SYSTEM
 from mdt_desktop.domain.records import Administration, MedicationPeriod, PatientRecord
 from mdt_desktop.domain.regimens import Regimen
 from mdt_desktop.models import (
@@ -34,7 +35,7 @@ from mdt_desktop.models import (
     ObservationRow,
     PatientRow,
 )
-from mdt_desktop.services.audit import SYSTEM, AuditBatch
+from mdt_desktop.services.audit import AuditBatch
 from mdt_desktop.services.mapping import (
     event_columns,
     medication_columns,

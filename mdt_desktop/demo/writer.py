@@ -21,6 +21,7 @@ from mdt_desktop import __version__
 from mdt_desktop.demo.feed import Decided, DemoFeed
 from mdt_desktop.demo.meetings import DemoAnnotation, DemoCase, DemoMeeting
 from mdt_desktop.demo.names import ROSTER
+from mdt_desktop.domain.access import SYSTEM, Actor
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.consensus import ActionInput, DecisionInput
 from mdt_desktop.domain.enums import AttendanceStatus, Position, Role
@@ -38,7 +39,7 @@ from mdt_desktop.models import (
 )
 from mdt_desktop.models.db import Database
 from mdt_desktop.services.annotations import AnnotationService
-from mdt_desktop.services.audit import SYSTEM, Actor, Trail
+from mdt_desktop.services.audit import Trail
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.clock import SetClock
 from mdt_desktop.services.decisions import DecisionService

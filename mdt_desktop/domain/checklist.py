@@ -455,6 +455,15 @@ RULES: dict[str, Rule] = {
 }
 
 
+def needs_reason(automatic: ChecklistResult, confirmed: ChecklistResult | None) -> bool:
+    """A confirmation that contradicts a definite automatic result needs a reason.
+
+    The services refuse such an answer without one and the checklist screen asks for it
+    (docs/clinical.md, "Checklist").
+    """
+    return confirmed is not None and automatic is not UNKNOWN and confirmed is not automatic
+
+
 def shown_answer(answer: ChecklistAnswer) -> ChecklistAnswer:
     """*answer* as shown: an unanswered item stored by an earlier version says it awaits the team.
 

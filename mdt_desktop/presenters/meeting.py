@@ -14,15 +14,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from mdt_desktop.domain.access import Actor
+from mdt_desktop.domain.board import CaseDetail, MeetingBoard, Readiness
 from mdt_desktop.domain.carry_over import OpenAction
 from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import ChecklistResult, Interpretation
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.positions import PositionInput
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.bundle import MeetingServices
-from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
-from mdt_desktop.services.signoff import Readiness
 from mdt_desktop.workers import Runner
 
 UNDISCUSSED_DEFERRED = "Undiscussed cases deferred."

@@ -16,6 +16,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 
 from mdt_desktop.domain.antibodies import AntibodyAssay
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.domain.catalogue import ANALYTES
 from mdt_desktop.domain.checklist import Overall
 from mdt_desktop.domain.describe import OVERALL_TEXT, RESULT_TEXT, diagnosis_line, treatment_line
@@ -31,7 +32,6 @@ from mdt_desktop.reports.figures import image_flowable
 from mdt_desktop.reports.identity import Identities
 from mdt_desktop.reports.markup import text, user_text
 from mdt_desktop.reports.styles import BAD, GOOD, MUTED, Styles, grid_style
-from mdt_desktop.services.meetings import CaseDetail
 
 HEADING_ROOM = 3.5 * cm  # a heading needs this much below it (its first rows) or it moves on
 RESULT_COLOUR = {

@@ -17,6 +17,7 @@ from PIL import Image as PilImage
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable
 
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.records import current_annotations
 from mdt_desktop.plots.case_data import planned_regimen
@@ -28,7 +29,6 @@ from mdt_desktop.plots.case_plots import (
     make_case_axes,
 )
 from mdt_desktop.plots.style import PRINT
-from mdt_desktop.services.meetings import CaseDetail
 
 DPI = 200
 SIZE_IN = (7.2, 4.3)  # the A4 text width (178 mm), with room for the key

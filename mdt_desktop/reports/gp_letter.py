@@ -20,6 +20,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from mdt_desktop.domain.board import CaseDetail, MeetingBoard
 from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import MeetingStatus, Outcome
@@ -35,7 +36,6 @@ from mdt_desktop.reports.markup import text, user_text
 from mdt_desktop.reports.minutes import BuildOptions, BuiltDocument, Cancelled
 from mdt_desktop.reports.page import MARGIN_X, PAGE, DocumentInfo, PageMarks, write_pdf
 from mdt_desktop.reports.styles import BAD, Styles, grid_style, make_styles
-from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
 
 SUBJECT = "Outcome of the IBD anti-TNF de-escalation multidisciplinary team meeting"
 DEAR_COLLEAGUE = "Dear Colleague"

@@ -11,12 +11,12 @@ from html import escape
 
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
+from mdt_desktop.domain.board import CaseDetail, MeetingBoard
 from mdt_desktop.domain.enums import AttendanceStatus, CaseStatus, MeetingStatus
 from mdt_desktop.domain.records import AttendanceEntry, MeetingRecord
 from mdt_desktop.reports.identity import Identities
 from mdt_desktop.reports.markup import text, user_text
 from mdt_desktop.reports.styles import BAD, Styles, grid_style
-from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
 
 STATUS_TEXT = {
     MeetingStatus.PLANNED: "Planned — DRAFT minutes",

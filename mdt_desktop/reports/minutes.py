@@ -16,6 +16,7 @@ from PIL import Image as PilImage
 from reportlab import rl_config
 from reportlab.platypus import Flowable, PageBreak, Paragraph
 
+from mdt_desktop.domain.board import CaseDetail, MeetingBoard
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.consensus import quorum
 from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus
@@ -36,7 +37,6 @@ from mdt_desktop.reports.page import (
     write_pdf,
 )
 from mdt_desktop.reports.styles import Styles, make_styles
-from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
 
 rl_config.useA85 = 0  # binary streams: ASCII85 is pure Python here and only makes files larger
 Progress = Callable[[int, int, str], None]  # done, total, what is happening

@@ -14,10 +14,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from mdt_desktop.domain.board import CaseDetail, MeetingBoard
 from mdt_desktop.domain.catalogue import display_unit
 from mdt_desktop.domain.enums import CaseStatus
 from mdt_desktop.reports.identity import FullIdentities, Identities
-from mdt_desktop.services.meetings import CaseDetail, MeetingBoard
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER = (

@@ -7,17 +7,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import Actor, Permission
 from mdt_desktop.domain.catalogue import DRUG_LEVEL_ANALYTES
 from mdt_desktop.domain.enums import Analyte, Interpretation
 from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
 from mdt_desktop.domain.records import Annotation
 from mdt_desktop.models import AnnotationRow, ObservationRow
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor, Trail
+from mdt_desktop.services.audit import Trail
 from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, case_row, still_open
 from mdt_desktop.services.mapping import annotation_from_row
-from mdt_desktop.services.permissions import Permission
 
 ANNOTATED = (*DRUG_LEVEL_ANALYTES, Analyte.ANTI_DRUG_ANTIBODIES)
 MAX_TEXT = 2000

@@ -20,22 +20,11 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.models import AuditEventRow
 
 GENESIS = "0" * 64
-SYSTEM_ACTOR = "system"
 _PG_AUDIT_LOCK = 0x4D445444  # serialises chain appends across PostgreSQL sessions
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who did something: a roster member (id and name) or the system."""
-
-    id: int | None
-    name: str
-
-
-SYSTEM = Actor(None, SYSTEM_ACTOR)
 
 
 def _default(value: Any) -> Any:

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import Actor, Permission
 from mdt_desktop.domain.carry_over import (
     MAX_REASON,
     CarryOverCandidate,
@@ -40,11 +41,10 @@ from mdt_desktop.models import (
     PatientRow,
 )
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor, Trail
+from mdt_desktop.services.audit import Trail
 from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, meeting_row, still_open, the_chair
 from mdt_desktop.services.mapping import patient_from_row
-from mdt_desktop.services.permissions import Permission
 from mdt_desktop.services.positions import current_decision
 
 NOT_REACHED = "Not reached at the meeting"

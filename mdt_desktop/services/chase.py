@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.chase import ChaseList, ChaseNotice, ChaseRow
 from mdt_desktop.domain.config import ClinicalConfig
@@ -41,7 +42,6 @@ from mdt_desktop.models import (
 from mdt_desktop.models.db import Database
 from mdt_desktop.reports.chase_list import build_chase_list, chase_csv_rows
 from mdt_desktop.reports.minutes import BuildOptions
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.exports import ExportAudit, save_pdf_or_csv
 from mdt_desktop.services.guards import meeting_row
 from mdt_desktop.services.mapping import (

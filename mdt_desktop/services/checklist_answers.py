@@ -14,7 +14,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mdt_desktop.domain.checklist import ChecklistItemSpec, RuleContext, evaluate_checklist
+from mdt_desktop.domain.access import Actor, Permission
+from mdt_desktop.domain.checklist import (
+    ChecklistItemSpec,
+    RuleContext,
+    evaluate_checklist,
+    needs_reason,
+)
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import ChecklistResult
 from mdt_desktop.domain.errors import ValidationError
@@ -22,24 +28,14 @@ from mdt_desktop.domain.records import ChecklistAnswer
 from mdt_desktop.domain.rereview_checklist import RereviewContext, evaluate_rereview_checklist
 from mdt_desktop.models import CaseReviewRow, ChecklistAnswerRow, ClinicianRow, PatientRow
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor, Trail
+from mdt_desktop.services.audit import Trail
 from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, case_row, still_open
 from mdt_desktop.services.mapping import evidence_to_json
 from mdt_desktop.services.patients import load_record
-from mdt_desktop.services.permissions import Permission
 from mdt_desktop.services.rereview import case_rereview
 
 MAX_REASON = 2000
-
-
-def needs_reason(automatic: ChecklistResult, confirmed: ChecklistResult | None) -> bool:
-    """A confirmation that contradicts a definite automatic result needs a reason."""
-    return (
-        confirmed is not None
-        and automatic is not ChecklistResult.UNKNOWN
-        and confirmed is not automatic
-    )
 
 
 class ChecklistService:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import Actor, Permission
 from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.consensus import (
     ActionInput,
@@ -45,11 +46,10 @@ from mdt_desktop.models import (
     PatientRow,
 )
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor, Trail
+from mdt_desktop.services.audit import Trail
 from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, case_row, still_open, the_chair
 from mdt_desktop.services.mapping import medication_from_row, monitoring_to_json
-from mdt_desktop.services.permissions import Permission
 
 
 class DecisionService:

@@ -25,6 +25,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from mdt_desktop.domain.access import SYSTEM, Actor, Permission
+from mdt_desktop.domain.board import MeetingBoard
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.domain.identifiers import Identifiers
@@ -38,11 +40,10 @@ from mdt_desktop.reports.identity import identities_for
 from mdt_desktop.reports.minutes import BuildOptions, BuiltDocument, build_letter, build_minutes
 from mdt_desktop.reports.pseudonym import KEY_FILE
 from mdt_desktop.reports.spreadsheet import decision_rows, write_csv
-from mdt_desktop.services.audit import SYSTEM, Actor, Trail
+from mdt_desktop.services.audit import Trail
 from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting
-from mdt_desktop.services.meetings import MeetingBoard, MeetingService
-from mdt_desktop.services.permissions import Permission
+from mdt_desktop.services.meetings import MeetingService
 
 
 class ExportKind(StrEnum):

@@ -22,6 +22,8 @@ from datetime import date, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import Actor, Permission
+from mdt_desktop.domain.board import MeetingRef
 from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.contacts import last_contact
@@ -64,7 +66,6 @@ from mdt_desktop.models import (
     PatientRow,
 )
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.guards import acting
 from mdt_desktop.services.mapping import (
     event_from_row,
@@ -75,20 +76,11 @@ from mdt_desktop.services.mapping import (
 )
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.patients import find_patient
-from mdt_desktop.services.permissions import Permission
 
 LISTING_REASON = "Follow-up after de-escalation"
 ANTI_TNF = tuple(
     drug.value for drug, info in DRUGS.items() if info.drug_class is DrugClass.ANTI_TNF
 )
-
-
-@dataclass(frozen=True, slots=True)
-class MeetingRef:
-    """A meeting by id and date."""
-
-    id: int
-    meeting_date: date
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import Actor, Permission, require
 from mdt_desktop.domain.enums import MeetingStatus, Role
 from mdt_desktop.domain.errors import NotFoundError, RefusedError
 from mdt_desktop.models import CaseReviewRow, ClinicianRow, MeetingRow
-from mdt_desktop.services.audit import Actor
-from mdt_desktop.services.permissions import Permission, require
 
 
 def acting(session: Session, actor: Actor, permission: Permission) -> ClinicianRow:

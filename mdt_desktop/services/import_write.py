@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.importers.model import (
     AdministrationIn,
     DiagnosisIn,
@@ -31,7 +32,7 @@ from mdt_desktop.models import (
     ObservationRow,
     PatientRow,
 )
-from mdt_desktop.services.audit import Actor, AuditBatch
+from mdt_desktop.services.audit import AuditBatch
 from mdt_desktop.services.import_plan import PeriodUpdate, Plan
 
 BATCH = 5000  # rows per INSERT statement

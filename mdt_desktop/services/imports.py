@@ -17,6 +17,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from mdt_desktop.domain.access import SYSTEM, Actor, Permission
 from mdt_desktop.domain.errors import MdtError, ValidationError
 from mdt_desktop.domain.wording import count
 from mdt_desktop.importers.codes import CodeTable
@@ -24,11 +25,9 @@ from mdt_desktop.importers.detect import read_file
 from mdt_desktop.importers.model import ParsedFile, Problem
 from mdt_desktop.importers.times import site_zone
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import SYSTEM, Actor
 from mdt_desktop.services.guards import acting
 from mdt_desktop.services.import_plan import Plan, make_plan
 from mdt_desktop.services.import_write import write_plan
-from mdt_desktop.services.permissions import Permission
 
 Progress = Callable[[int, int, str], None]
 SHOWN_PROBLEMS = 20  # in the exception's message; the report has them all

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from mdt_desktop.domain.board import CaseDetail, ReviewSummary
 from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.consensus import quorum
 from mdt_desktop.domain.enums import AttendanceStatus
@@ -32,8 +33,6 @@ from mdt_desktop.domain.records import (
     PatientRecord,
 )
 from mdt_desktop.services.mapping import evidence_to_json, monitoring_to_json
-from mdt_desktop.services.meetings import CaseDetail
-from mdt_desktop.services.patients import ReviewSummary
 
 
 def _iso(value: date | datetime | None) -> str | None:

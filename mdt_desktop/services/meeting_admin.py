@@ -7,13 +7,14 @@ attendance.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import Actor, Permission
+from mdt_desktop.domain.candidates import RereviewSuggestion, Suggestion
 from mdt_desktop.domain.checklist import (
     Overall,
     RuleContext,
@@ -24,7 +25,7 @@ from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Role
 from mdt_desktop.domain.errors import RefusedError, ValidationError
 from mdt_desktop.domain.history import intensified_since, months_between
-from mdt_desktop.domain.records import Patient, PatientRecord
+from mdt_desktop.domain.records import PatientRecord
 from mdt_desktop.models import (
     AttendanceRow,
     CaseReviewRow,
@@ -35,24 +36,14 @@ from mdt_desktop.models import (
     PatientRow,
 )
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor, Trail
+from mdt_desktop.services.audit import Trail
 from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, case_row, meeting_row, still_open
 from mdt_desktop.services.mapping import medication_from_row, observation_from_row, patient_from_row
 from mdt_desktop.services.patients import find_patient
-from mdt_desktop.services.permissions import Permission
-from mdt_desktop.services.rereview import RereviewSuggestion, rereview_suggestions
+from mdt_desktop.services.rereview import rereview_suggestions
 
 IMAGING_LOOKBACK = timedelta(days=400)  # the longest window a checklist rule looks back
-
-
-@dataclass(frozen=True, slots=True)
-class Suggestion:
-    """A patient who meets the candidate criteria but is not on the list."""
-
-    patient: Patient
-    months_intensified: float
-    last_review: date | None
 
 
 class MeetingAdminService:

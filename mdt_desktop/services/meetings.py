@@ -13,15 +13,14 @@ stored checklist with the live record.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from mdt_desktop.domain.carry_over import OpenAction
+from mdt_desktop.domain.board import CaseDetail, MeetingBoard, MeetingListItem
 from mdt_desktop.domain.checklist import (
-    Overall,
     RuleContext,
     evaluate_checklist,
     objective_remission,
@@ -52,9 +51,9 @@ from mdt_desktop.domain.records import (
 from mdt_desktop.domain.regimens import RegimenCatalogue
 from mdt_desktop.domain.rereview import Rereview
 from mdt_desktop.domain.rereview_checklist import RereviewContext, evaluate_rereview_checklist
-from mdt_desktop.domain.risk import RiskFinding, applicable_risks
+from mdt_desktop.domain.risk import applicable_risks
 from mdt_desktop.domain.snapshot import CaseSnapshot, SnapshotStamp, from_payload
-from mdt_desktop.domain.summary import PatientSummary, summarise
+from mdt_desktop.domain.summary import summarise
 from mdt_desktop.models import (
     AnnotationRow,
     AttendanceRow,
@@ -87,61 +86,6 @@ from mdt_desktop.services.rereview import case_rereview
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass(frozen=True, slots=True)
-class MeetingListItem:
-    """One line of the meeting picker."""
-
-    id: int
-    meeting_date: date
-    status: MeetingStatus
-    cases: int
-
-
-@dataclass(frozen=True, slots=True)
-class CaseDetail:
-    """Everything the meeting screen shows for one case."""
-
-    case: CaseSummary
-    record: PatientRecord
-    summary: PatientSummary
-    overall: Overall
-    risks: tuple[RiskFinding, ...]
-    meeting_date: date
-    meeting_status: MeetingStatus
-    annotations: tuple[Annotation, ...] = ()  # every version of every annotation of the patient
-    snapshot: SnapshotStamp | None = None  # the evidence frozen at sign-off this was built from
-    new_data: tuple[NewData, ...] = ()  # in the live record but not in what the decision saw
-    # due back after an earlier de-escalation: for a signed-off case, as frozen at sign-off
-    rereview: Rereview | None = None
-
-    @property
-    def frozen(self) -> bool:
-        """True when record, checklist, risks and annotations are the ones frozen at sign-off."""
-        return self.snapshot is not None
-
-
-@dataclass(frozen=True, slots=True)
-class MeetingBoard:
-    """A meeting with the full detail of every case, in list order."""
-
-    meeting: MeetingRecord
-    cases: tuple[CaseDetail, ...]
-    open_actions: tuple[OpenAction, ...] = ()  # from earlier meetings (services/open_actions.py)
-
-    def index_of(self, hospital_number: str) -> int | None:
-        """Return the position in the list of the case of *hospital_number*, if listed.
-
-        Hospital numbers are matched in any case ("rx001" finds "RX001"); an exact match wins
-        when two listed numbers differ only in case.
-        """
-        wanted = hospital_number.strip()
-        numbers = [detail.case.patient.hospital_number for detail in self.cases]
-        if wanted in numbers:
-            return numbers.index(wanted)
-        folded = [index for index, n in enumerate(numbers) if n.casefold() == wanted.casefold()]
-        return folded[0] if len(folded) == 1 else None
 
 
 class MeetingService:

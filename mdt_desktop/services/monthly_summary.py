@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import CaseStatus, DoseUnit, Drug, MeetingStatus, Outcome
 from mdt_desktop.domain.history import current_anti_tnf
@@ -47,7 +48,6 @@ from mdt_desktop.models import (
 from mdt_desktop.models.db import Database
 from mdt_desktop.reports.minutes import BuildOptions
 from mdt_desktop.reports.monthly_summary import build_monthly_summary, summary_csv_rows
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.chase import ANTI_TNF, ChaseService
 from mdt_desktop.services.exports import ExportAudit, save_pdf_or_csv
 from mdt_desktop.services.mapping import medication_from_row

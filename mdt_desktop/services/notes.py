@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from mdt_desktop.domain.access import Actor, Permission
 from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.models import CaseNoteRow
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor, Trail
+from mdt_desktop.services.audit import Trail
 from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, case_row, still_open
-from mdt_desktop.services.permissions import Permission
 
 MAX_NOTE = 4000
 

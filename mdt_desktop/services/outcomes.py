@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.catalogue import DRUGS, canonical_unit
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.contacts import Contact, ContactKind, latest_contact
@@ -72,7 +73,6 @@ from mdt_desktop.models import (
     PatientRow,
 )
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.mapping import patient_from_row
 
 if TYPE_CHECKING:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from mdt_desktop.domain.board import ReviewSummary
 from mdt_desktop.domain.enums import CaseStatus, MeetingStatus, Outcome
 from mdt_desktop.domain.errors import NotFoundError, ValidationError
 from mdt_desktop.domain.records import PatientRecord
@@ -20,16 +18,6 @@ from mdt_desktop.services.mapping import (
     observation_from_row,
     patient_from_row,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewSummary:
-    """One MDT review of a patient: when, in which state, and what was decided."""
-
-    meeting_date: date
-    meeting_status: MeetingStatus
-    case_status: CaseStatus
-    outcome: Outcome | None
 
 
 class PatientService:

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from mdt_desktop.domain.access import Actor, Permission
 from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Position, Role
 from mdt_desktop.domain.errors import RefusedError
 from mdt_desktop.domain.positions import (
@@ -36,10 +37,9 @@ from mdt_desktop.models import (
     PositionRow,
 )
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor, Trail
+from mdt_desktop.services.audit import Trail
 from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, case_row, still_open, the_chair
-from mdt_desktop.services.permissions import Permission
 
 DISSENT_REASON = "Dissent taken from the attendees' positions"
 

@@ -13,17 +13,17 @@ them inside their own read transaction.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.candidates import RereviewSuggestion
 from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import Outcome
 from mdt_desktop.domain.monitoring import monitoring_plan
-from mdt_desktop.domain.records import Decision, Patient, PatientRecord, PlannedCheck
+from mdt_desktop.domain.records import Decision, PatientRecord, PlannedCheck
 from mdt_desktop.domain.regimens import Regimen
 from mdt_desktop.domain.rereview import (
     DeEscalationDecision,
@@ -34,14 +34,6 @@ from mdt_desktop.domain.rereview import (
 from mdt_desktop.models import CaseReviewRow, DecisionRow, MeetingRow, PatientRow
 from mdt_desktop.services.mapping import decision_from_row
 from mdt_desktop.services.patients import load_record
-
-
-@dataclass(frozen=True, slots=True)
-class RereviewSuggestion:
-    """A de-escalated patient, not on the list, due for re-review at the meeting."""
-
-    patient: Patient
-    rereview: Rereview
 
 
 def rereview_suggestions(

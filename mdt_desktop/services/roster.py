@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from mdt_desktop.domain.access import Actor, Permission
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
 from mdt_desktop.domain.records import Clinician
 from mdt_desktop.models import ClinicianRow
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor, Trail
+from mdt_desktop.services.audit import Trail
 from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting
-from mdt_desktop.services.permissions import Permission
 
 
 def clinician_from_row(row: ClinicianRow) -> Clinician:

@@ -10,26 +10,26 @@ meeting cannot be signed off before its own date (domain/consensus.py, ``too_ear
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import Actor, Permission
+from mdt_desktop.domain.board import Readiness
 from mdt_desktop.domain.config import ClinicalConfig
-from mdt_desktop.domain.consensus import CaseState, Quorum, quorum, sign_off_problems
+from mdt_desktop.domain.consensus import CaseState, quorum, sign_off_problems
 from mdt_desktop.domain.enums import AttendanceStatus, CaseStatus, MeetingStatus, Role
 from mdt_desktop.domain.errors import RefusedError
 from mdt_desktop.domain.records import AttendanceEntry, PatientRecord
 from mdt_desktop.domain.rereview import Rereview
 from mdt_desktop.models import CaseReviewRow, ChecklistAnswerRow, MeetingRow, PatientRow
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import Actor, AuditBatch, Trail
+from mdt_desktop.services.audit import AuditBatch, Trail
 from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, meeting_row, still_open, the_chair
 from mdt_desktop.services.mapping import evidence_to_json
 from mdt_desktop.services.meetings import evaluate_case_checklist
 from mdt_desktop.services.patients import load_record
-from mdt_desktop.services.permissions import Permission
 from mdt_desktop.services.rereview import case_rereview
 from mdt_desktop.services.snapshots import (
     AUDIT_ACTION,
@@ -45,18 +45,6 @@ Progress = Callable[[int, int, str], None]  # done, total, what is happening
 
 def _quiet(_done: int, _total: int, _what: str) -> None:
     """No progress wanted."""
-
-
-@dataclass(frozen=True, slots=True)
-class Readiness:
-    """Whether the meeting can be signed off, and the quorum at the table."""
-
-    problems: tuple[str, ...]
-    quorum: Quorum
-
-    @property
-    def ready(self) -> bool:
-        return not self.problems
 
 
 class SignOffService:

@@ -34,10 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.board import MeetingListItem
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.records import Clinician
 from mdt_desktop.services.audit_log import AuditEntry, AuditLogService
-from mdt_desktop.services.meetings import MeetingListItem
 from mdt_desktop.views.display import BAD, MUTED, css
 from mdt_desktop.views.row_model import Index, RowTableModel
 from mdt_desktop.views.user_picker import roster_label

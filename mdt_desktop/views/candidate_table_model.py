@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.domain.catalogue import display_unit
 from mdt_desktop.domain.describe import OVERALL_TEXT
 from mdt_desktop.domain.enums import CaseStatus, ChecklistResult
@@ -18,7 +19,6 @@ from mdt_desktop.domain.readings import below_band, meets
 from mdt_desktop.domain.records import Observation
 from mdt_desktop.domain.sampling import SampleTiming, SamplingRules, sample_timing
 from mdt_desktop.domain.thresholds import Thresholds
-from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.case_notice import deferral_reason
 from mdt_desktop.views.display import (
     BAD,

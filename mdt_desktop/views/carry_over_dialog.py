@@ -29,13 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.board import MeetingBoard, Readiness
 from mdt_desktop.domain.carry_over import CarryOverCandidate, CarryOverPlan
 from mdt_desktop.domain.enums import CaseStatus
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.identifiers import Identifiers, patient_label
 from mdt_desktop.presenters.meeting import MeetingPresenter
-from mdt_desktop.services.meetings import MeetingBoard
-from mdt_desktop.services.signoff import Readiness
 from mdt_desktop.views.decision_tables import date_edit, from_qdate, to_qdate
 from mdt_desktop.workers import Runner
 

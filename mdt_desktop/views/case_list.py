@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.presenters.meeting import MeetingPresenter
-from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.candidate_table_model import CandidateFilterModel, CandidateTableModel
 
 ROWS = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows

@@ -11,9 +11,9 @@ from __future__ import annotations
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.domain.enums import CaseStatus
 from mdt_desktop.domain.rereview import Rereview
-from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.display import MUTED, css
 from mdt_desktop.views.plain_text import breakable, isolate, plain_label, tooltip
 from mdt_desktop.views.rereview_tag import TAG_COLOUR, TAG_TINT, tag_text

@@ -12,13 +12,12 @@ from datetime import date
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
 
+from mdt_desktop.domain.access import Actor, Permission, allowed
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.enums import MeetingStatus, Role
 from mdt_desktop.domain.records import Clinician, MeetingRecord
 from mdt_desktop.drafts import DraftStore
-from mdt_desktop.services.audit import Actor
-from mdt_desktop.services.meetings import CaseDetail
-from mdt_desktop.services.permissions import Permission, allowed
 from mdt_desktop.views.checklist_view import ChecklistPanel
 from mdt_desktop.views.decision_panel import DecisionAccess, DecisionPanel
 from mdt_desktop.views.drug_level_panel import DrugLevelPanel

@@ -28,13 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.catalogue import display_unit
 from mdt_desktop.domain.chase import ChaseList, ChaseNotice, ChaseRow, headline, latest_text
 from mdt_desktop.domain.chase import overdue_text as overdue_cell
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.freshness import Freshness
 from mdt_desktop.domain.wording import count
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.chase import ChaseService
 from mdt_desktop.views.candidate_table_model import SORT_ROLE
 from mdt_desktop.views.display import BAD, MUTED

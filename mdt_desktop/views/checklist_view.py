@@ -24,11 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from mdt_desktop.domain.catalogue import display_unit
-from mdt_desktop.domain.checklist import LEGACY_MANUAL_NOTES, MANUAL_NOTE, Overall
+from mdt_desktop.domain.checklist import LEGACY_MANUAL_NOTES, MANUAL_NOTE, Overall, needs_reason
 from mdt_desktop.domain.describe import RESULT_TEXT
 from mdt_desktop.domain.enums import ChecklistResult
 from mdt_desktop.domain.records import ChecklistAnswer
-from mdt_desktop.services.checklist_answers import needs_reason
 from mdt_desktop.views.display import (
     OVERALL_COLOUR,
     RESULT_COLOUR,

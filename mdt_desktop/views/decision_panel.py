@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.domain.catalogue import DRUGS
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.consensus import (
@@ -64,7 +65,6 @@ from mdt_desktop.domain.positions import tally
 from mdt_desktop.domain.records import AttendanceEntry, Clinician, Decision
 from mdt_desktop.domain.regimens import Regimen
 from mdt_desktop.drafts import DraftStore
-from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.date_field import DateField
 from mdt_desktop.views.decision_tables import ActionsTable, MonitoringTable
 from mdt_desktop.views.draft_keeper import DraftKeeper

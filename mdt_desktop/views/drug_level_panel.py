@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from mdt_desktop.domain.antibodies import AntibodyAssay, AntibodyState, interpret
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.domain.catalogue import ANALYTES, DRUG_LEVEL_ANALYTES, display_unit
 from mdt_desktop.domain.enums import Analyte, Interpretation
 from mdt_desktop.domain.records import (
@@ -45,7 +46,6 @@ from mdt_desktop.domain.sampling import (
 )
 from mdt_desktop.domain.thresholds import Thresholds
 from mdt_desktop.drafts import DraftStore
-from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.display import MUTED
 from mdt_desktop.views.draft_keeper import DraftKeeper
 from mdt_desktop.views.focus import tab_leaves

@@ -33,14 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.access import Actor
+from mdt_desktop.domain.board import MeetingBoard
 from mdt_desktop.domain.enums import MeetingStatus
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.identifiers import Identifiers, patient_label
 from mdt_desktop.domain.wording import count
 from mdt_desktop.reports.minutes import BuildOptions, Cancelled
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.exports import ExportKind, ExportRequest, ExportResult, ExportService
-from mdt_desktop.services.meetings import MeetingBoard
 from mdt_desktop.views.display import BAD, GOOD, MUTED, css
 from mdt_desktop.workers import CancelCheck, ProgressCallback, ProgressTask
 

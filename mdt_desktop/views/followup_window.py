@@ -30,14 +30,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.access import Actor
+from mdt_desktop.domain.board import MeetingRef
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.flare import FlareStatus
 from mdt_desktop.domain.followup import FollowUpRow
 from mdt_desktop.domain.identifiers import Identifiers
 from mdt_desktop.domain.thresholds import Thresholds
 from mdt_desktop.domain.wording import count
-from mdt_desktop.services.audit import Actor
-from mdt_desktop.services.followup import FollowUpService, MeetingRef
+from mdt_desktop.services.followup import FollowUpService
 from mdt_desktop.views.candidate_table_model import SORT_ROLE
 from mdt_desktop.views.display import BAD, GOOD, MUTED, css
 from mdt_desktop.views.followup_model import FollowUpTableModel, detail_html

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.wording import count
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.imports import (
     ImportCancelled,
     ImportRejected,

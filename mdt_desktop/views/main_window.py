@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.access import Actor, Permission, allowed
+from mdt_desktop.domain.board import CaseDetail, MeetingBoard, MeetingListItem, Readiness
 from mdt_desktop.domain.carry_over import CarryOverResult
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.consensus import DecisionInput
@@ -41,12 +43,8 @@ from mdt_desktop.plots.case_data import planned_regimen
 from mdt_desktop.plots.case_plots import CasePlotData, TimeWindow
 from mdt_desktop.plots.style import SCREEN
 from mdt_desktop.presenters.meeting import UNDISCUSSED_DEFERRED, MeetingPresenter
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.bundle import AdminServices
 from mdt_desktop.services.exports import ExportKind
-from mdt_desktop.services.meetings import CaseDetail, MeetingBoard, MeetingListItem
-from mdt_desktop.services.permissions import Permission, allowed
-from mdt_desktop.services.signoff import Readiness
 from mdt_desktop.views.audit_log_dialog import AuditLogDialog
 from mdt_desktop.views.candidate_table_model import CandidateFilterModel, CandidateTableModel
 from mdt_desktop.views.carry_over_dialog import CarryOverFlow

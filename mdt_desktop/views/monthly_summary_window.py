@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.catalogue import display_unit
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.monthly_summary import MonthlySummary, summary_headline
@@ -49,7 +50,6 @@ from mdt_desktop.domain.summary_tables import (
     savings_rows,
 )
 from mdt_desktop.domain.wording import count
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.monthly_summary import MonthlySummaryService
 from mdt_desktop.views.display import BAD, MUTED
 from mdt_desktop.views.save_actions import SaveHooks, SavingDialog, ask_target

@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.domain.enums import MeetingStatus
-from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.plain_text import breakable
 
 SHOWN = 3  # items named in the banner itself; the tooltip lists them all

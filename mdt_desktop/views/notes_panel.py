@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.drafts import DraftStore
-from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.display import BAD, MUTED
 from mdt_desktop.views.draft_keeper import DraftKeeper
 from mdt_desktop.views.focus import tab_leaves

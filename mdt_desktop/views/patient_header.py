@@ -6,9 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.domain.describe import diagnosis_line, identity_line, treatment_line
 from mdt_desktop.domain.identifiers import Identifiers, patient_name
-from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.plain_text import ElidedLabel, isolate_within
 
 NO_CASE = "No case selected"

@@ -50,15 +50,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.access import Actor
+from mdt_desktop.domain.candidates import RereviewSuggestion, Suggestion
 from mdt_desktop.domain.consensus import quorum
 from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Role
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.identifiers import Identifiers, patient_name
 from mdt_desktop.domain.records import AttendanceEntry, CaseSummary, Clinician, MeetingRecord
-from mdt_desktop.services.audit import Actor
-from mdt_desktop.services.meeting_admin import MeetingAdminService, Suggestion
+from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService
-from mdt_desktop.services.rereview import RereviewSuggestion
 from mdt_desktop.views.display import BAD, GOOD, HIGH, MUTED, carried_text, css
 from mdt_desktop.views.rereview_tag import TAG_COLOUR, TAG_TINT, bold, tag_text
 from mdt_desktop.views.row_model import Index, RowTableModel

@@ -24,12 +24,12 @@ from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.plots.case_data import CasePlotData, HoverPoint
 from mdt_desktop.plots.case_plots import CaseAxes
 from mdt_desktop.plots.rendering import FigurePool, PixelSize, RenderedCase
 from mdt_desktop.plots.style import PlotStyle
 from mdt_desktop.presenters.meeting import MeetingPresenter
-from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.plain_text import tooltip
 from mdt_desktop.workers import Runner, serial_runner
 

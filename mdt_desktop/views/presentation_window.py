@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from mdt_desktop.domain.board import CaseDetail
 from mdt_desktop.domain.catalogue import display_unit
 from mdt_desktop.domain.describe import RESULT_TEXT
 from mdt_desktop.domain.identifiers import Identifiers
@@ -18,7 +19,6 @@ from mdt_desktop.domain.rereview import Rereview
 from mdt_desktop.plots.case_plots import CasePlotData
 from mdt_desktop.plots.style import PlotStyle
 from mdt_desktop.presenters.meeting import MeetingPresenter
-from mdt_desktop.services.meetings import CaseDetail
 from mdt_desktop.views.display import OVERALL_COLOUR, RESULT_COLOUR, css
 from mdt_desktop.views.new_data_banner import NewDataBanner
 from mdt_desktop.views.patient_header import isolated_header_lines

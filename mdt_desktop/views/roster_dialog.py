@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.records import Clinician
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.roster import MAX_NAME, RosterAdmin, RosterService
 from mdt_desktop.views.display import BAD, GOOD, MUTED, css
 from mdt_desktop.views.row_model import Index, RowTableModel

@@ -17,8 +17,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QWidget
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.errors import user_message
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.views.display import BAD, GOOD, MUTED, css
 from mdt_desktop.workers import Runner
 

@@ -7,7 +7,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from mdt_desktop.services.signoff import Readiness
+from mdt_desktop.domain.board import Readiness
 from mdt_desktop.views.plain_text import markup
 
 MEANING = (

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from datetime import datetime, time, timedelta
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.consensus import ActionInput, DecisionInput, target_options
 from mdt_desktop.domain.enums import (
     AttendanceStatus,
@@ -21,7 +22,7 @@ from mdt_desktop.domain.history import current_anti_tnf
 from mdt_desktop.domain.positions import PositionInput
 from mdt_desktop.models.db import open_database
 from mdt_desktop.services.annotations import ANNOTATED, AnnotationService
-from mdt_desktop.services.audit import Actor, verify_chain
+from mdt_desktop.services.audit import verify_chain
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.clock import SetClock
 from mdt_desktop.services.decisions import DecisionService

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from mdt_desktop.domain.access import SYSTEM
 from mdt_desktop.models import (
     CaseReviewRow,
     ChecklistAnswerRow,
@@ -18,7 +19,7 @@ from mdt_desktop.models import (
     ObservationRow,
     PatientRow,
 )
-from mdt_desktop.services.audit import SYSTEM, record_audit
+from mdt_desktop.services.audit import record_audit
 from tests.factories import NOW, insert_patient, observation
 
 

@@ -19,8 +19,9 @@ from mdt_desktop.demo.cohort import meeting_calendar, plan_cohort
 from mdt_desktop.demo.meetings import build_meetings
 from mdt_desktop.demo.simulate import simulate
 from mdt_desktop.demo.writer import write_demo
+from mdt_desktop.domain.access import SYSTEM
 from mdt_desktop.models.db import NotOurDatabaseError, open_database
-from mdt_desktop.services.audit import SYSTEM, record_audit, verify_chain
+from mdt_desktop.services.audit import record_audit, verify_chain
 from mdt_desktop.services.integrity import check_database
 from mdt_desktop.services.json_views import meeting_json
 from mdt_desktop.services.meetings import MeetingService

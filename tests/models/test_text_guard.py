@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.models.text_guard import CONTROL, check_text
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.notes import NoteService
 from mdt_desktop.services.roster import RosterAdmin, RosterService

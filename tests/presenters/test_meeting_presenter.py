@@ -2,9 +2,9 @@
 
 import pytest
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import ChecklistResult
 from mdt_desktop.presenters.meeting import MeetingPresenter
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.bundle import meeting_services
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService

@@ -13,6 +13,7 @@ import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
+from mdt_desktop.domain.board import MeetingBoard
 from mdt_desktop.domain.enums import MeetingStatus, Outcome
 from mdt_desktop.domain.errors import NotFoundError, ValidationError
 from mdt_desktop.domain.nhs import format_nhs_number
@@ -26,7 +27,7 @@ from mdt_desktop.reports.gp_letter import (
 )
 from mdt_desktop.reports.minutes import BuildOptions
 from mdt_desktop.reports.page import CONFIDENTIAL
-from mdt_desktop.services.meetings import MeetingBoard, MeetingService
+from mdt_desktop.services.meetings import MeetingService
 
 FIXED = BuildOptions(author="Test", generated=datetime(2026, 11, 24, 9, 0), invariant=True)
 BASE14 = ("Helvetica", "Times", "Courier", "Symbol", "ZapfDingbats")

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from pypdf import PdfReader
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import AttendanceStatus, Outcome, Position, Role
 from mdt_desktop.domain.positions import PositionInput
@@ -16,7 +17,6 @@ from mdt_desktop.domain.text import without_isolates
 from mdt_desktop.reports.identity import PseudonymousIdentities
 from mdt_desktop.reports.minutes import BuildOptions, build_minutes
 from mdt_desktop.reports.pseudonym import Pseudonymiser
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.json_views import meeting_json
 from mdt_desktop.services.meeting_admin import MeetingAdminService

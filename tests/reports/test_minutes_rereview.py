@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import update
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import DoseUnit, Drug, Outcome, Role
 from mdt_desktop.domain.regimens import Regimen
@@ -22,7 +23,6 @@ from mdt_desktop.domain.text import FSI, PDI, without_isolates
 from mdt_desktop.models import PatientRow
 from mdt_desktop.reports.gp_letter import build_gp_letter
 from mdt_desktop.reports.minutes import BuildOptions, build_minutes
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService

@@ -3,7 +3,8 @@
 import sqlite3
 from datetime import datetime
 
-from mdt_desktop.services.audit import SYSTEM, Actor, AuditBatch, record_audit, verify_chain
+from mdt_desktop.domain.access import SYSTEM, Actor
+from mdt_desktop.services.audit import AuditBatch, record_audit, verify_chain
 
 
 def write_rows(db, n=5):

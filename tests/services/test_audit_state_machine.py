@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sqlalchemy import func, select, text
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.catalogue import DRUG_LEVEL_ANALYTES, DRUGS
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.consensus import ActionInput, DecisionInput, propose_target
@@ -61,7 +62,7 @@ from mdt_desktop.models import (
 )
 from mdt_desktop.models.db import Database, open_database
 from mdt_desktop.services.annotations import AnnotationService
-from mdt_desktop.services.audit import Actor, verify_chain
+from mdt_desktop.services.audit import verify_chain
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.mapping import medication_from_row

@@ -7,12 +7,13 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.carry_over import next_meeting_date, still_open
 from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import AttendanceStatus, CaseStatus, MeetingStatus, Outcome, Role
 from mdt_desktop.domain.errors import RefusedError, ValidationError
 from mdt_desktop.models import AuditEventRow
-from mdt_desktop.services.audit import Actor, verify_chain
+from mdt_desktop.services.audit import verify_chain
 from mdt_desktop.services.carry_over import NOT_REACHED, CarryOverService
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.meeting_admin import MeetingAdminService

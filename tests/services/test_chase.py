@@ -10,12 +10,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import delete, insert, select
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
 from mdt_desktop.domain.freshness import Freshness, outstanding
 from mdt_desktop.models import MedicationPeriodRow, ObservationRow, PatientRow
 from mdt_desktop.reports.minutes import BuildOptions
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.chase import ChaseService
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService

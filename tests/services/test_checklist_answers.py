@@ -3,10 +3,11 @@
 import pytest
 from sqlalchemy import select
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import ChecklistResult
 from mdt_desktop.domain.errors import RefusedError, ValidationError
 from mdt_desktop.models import AuditEventRow, ChecklistAnswerRow
-from mdt_desktop.services.audit import Actor, verify_chain
+from mdt_desktop.services.audit import verify_chain
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.consensus import ActionInput, DecisionInput, propose_target
 from mdt_desktop.domain.enums import (
     AttendanceStatus,
@@ -19,7 +20,7 @@ from mdt_desktop.domain.enums import (
 from mdt_desktop.domain.errors import RefusedError, ValidationError
 from mdt_desktop.domain.regimens import Regimen
 from mdt_desktop.models import AuditEventRow, ChecklistAnswerRow
-from mdt_desktop.services.audit import Actor, verify_chain
+from mdt_desktop.services.audit import verify_chain
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.meeting_admin import MeetingAdminService

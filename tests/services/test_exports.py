@@ -8,13 +8,13 @@ import sqlite3
 import pytest
 from pypdf import PdfReader
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.domain.errors import RefusedError, ValidationError
 from mdt_desktop.domain.identifiers import Identifiers
 from mdt_desktop.domain.text import without_isolates
 from mdt_desktop.models.db import open_database
 from mdt_desktop.reports.minutes import BuildOptions, Cancelled
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.exports import ExportKind, ExportRequest, ExportService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import Drug
 from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
 from mdt_desktop.domain.flare import FlareStatus
@@ -14,7 +15,6 @@ from mdt_desktop.domain.followup import FollowUpRules, in_first_year, in_recaptu
 from mdt_desktop.domain.outcomes import FailureReason, OutcomeRules, episodes
 from mdt_desktop.domain.records import Administration
 from mdt_desktop.models import AuditEventRow, PatientRow
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.followup import LISTING_REASON, FollowUpService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.outcomes import OutcomeService

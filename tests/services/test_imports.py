@@ -8,10 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.importers.codes import load_code_table
 from mdt_desktop.paths import resource_path
-from mdt_desktop.services.audit import Actor, verify_chain
+from mdt_desktop.services.audit import verify_chain
 from mdt_desktop.services.imports import ImportRejected, ImportService
 from mdt_desktop.services.patients import PatientService
 from mdt_desktop.services.roster import RosterService

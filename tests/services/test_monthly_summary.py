@@ -10,12 +10,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import CaseStatus, Outcome, Role
 from mdt_desktop.domain.errors import RefusedError, ValidationError
 from mdt_desktop.domain.history import current_anti_tnf
 from mdt_desktop.domain.monthly_summary import administrations_per_year
 from mdt_desktop.models import ActionRow
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.chase import ChaseService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.monthly_summary import MonthlySummaryService

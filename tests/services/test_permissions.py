@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from mdt_desktop.domain.access import MATRIX, Actor, Permission
 from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import (
     Analyte,
@@ -19,7 +20,6 @@ from mdt_desktop.domain.errors import RefusedError
 from mdt_desktop.importers.codes import CodeTable, load_code_table
 from mdt_desktop.paths import resource_path
 from mdt_desktop.services.annotations import AnnotationService
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.carry_over import CarryOverService
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.decisions import DecisionService
@@ -28,7 +28,6 @@ from mdt_desktop.services.imports import ImportService
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.notes import NoteService
-from mdt_desktop.services.permissions import MATRIX, Permission
 from mdt_desktop.services.roster import RosterAdmin, RosterService
 from mdt_desktop.services.signoff import SignOffService
 from tests.conftest import AS_OF

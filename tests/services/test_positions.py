@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import AttendanceStatus, Outcome, Position, Role
 from mdt_desktop.domain.errors import RefusedError, ValidationError
 from mdt_desktop.domain.positions import PositionInput, position_notes, tally
 from mdt_desktop.models import AuditEventRow
-from mdt_desktop.services.audit import Actor, verify_chain
+from mdt_desktop.services.audit import verify_chain
 from mdt_desktop.services.carry_over import CarryOverService
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.meeting_admin import MeetingAdminService

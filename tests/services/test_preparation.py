@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.consensus import quorum
 from mdt_desktop.domain.enums import Analyte, AttendanceStatus, Interpretation, Role
 from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
 from mdt_desktop.services.annotations import AnnotationService
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.audit_log import AuditLogService, changes
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService

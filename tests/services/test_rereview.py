@@ -12,10 +12,10 @@ from datetime import date, datetime, time
 
 import pytest
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import MeetingStatus, Role
 from mdt_desktop.domain.rereview import RereviewTag
 from mdt_desktop.models import PatientRow
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.json_views import meeting_json
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService

@@ -10,12 +10,12 @@ from datetime import date, datetime
 
 import pytest
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.checklist import Overall
 from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import AttendanceStatus, ChecklistResult, MeetingStatus, Outcome
 from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
 from mdt_desktop.domain.rereview import RereviewTag
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.decisions import DecisionService
 from mdt_desktop.services.json_views import meeting_json

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import (
     AttendanceStatus,
@@ -22,7 +23,6 @@ from mdt_desktop.domain.enums import (
 )
 from mdt_desktop.drafts import DraftStore
 from mdt_desktop.presenters.meeting import MeetingPresenter
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.bundle import admin_services, meeting_services
 from mdt_desktop.services.roster import RosterService
 from mdt_desktop.views import drug_level_panel, main_window

@@ -18,11 +18,11 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import MeetingStatus, Role
 from mdt_desktop.domain.identifiers import Identifiers
 from mdt_desktop.domain.text import without_isolates
 from mdt_desktop.reports.minutes import Cancelled
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.exports import ExportKind, ExportResult, ExportService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService

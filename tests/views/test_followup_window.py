@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import Role
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.followup import FollowUpService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService

@@ -13,10 +13,10 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import Analyte, Role
 from mdt_desktop.importers.codes import CodeTable, load_code_table
 from mdt_desktop.paths import resource_path
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.imports import ImportService
 from mdt_desktop.services.roster import RosterAdmin, RosterService
 from mdt_desktop.views.import_dialog import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import Role
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.views import main_window
 from mdt_desktop.views.audit_log_dialog import AuditLogDialog
 from mdt_desktop.views.prepare_meeting_dialog import PrepareMeetingDialog

@@ -14,10 +14,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import ChecklistResult, Outcome
 from mdt_desktop.domain.errors import ValidationError
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.views import main_window
 from mdt_desktop.views.date_field import DateField, parse_typed_date
 from mdt_desktop.views.decision_panel import FURTHER, OTHER

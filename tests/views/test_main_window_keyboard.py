@@ -14,8 +14,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTableView, QWidget
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import AttendanceStatus, ChecklistResult, Outcome, Position
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.views import main_window
 from mdt_desktop.views.checklist_view import AnswerChoice, AnswerDialog
 from mdt_desktop.views.focus import FocusRing, tab_stops

@@ -13,8 +13,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument, QTextLayout
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import ChecklistResult, Role
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.views import main_window
 from mdt_desktop.views.checklist_view import AnswerDialog
 from mdt_desktop.views.plain_text import (

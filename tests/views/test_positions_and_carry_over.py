@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.carry_over import CarryOverCandidate, CarryOverPlan, CarryOverTarget
 from mdt_desktop.domain.consensus import DecisionInput
 from mdt_desktop.domain.enums import (
@@ -22,7 +23,6 @@ from mdt_desktop.domain.enums import (
     Position,
 )
 from mdt_desktop.presenters.meeting import MeetingPresenter
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.bundle import admin_services, meeting_services
 from mdt_desktop.services.carry_over import CarryOverService
 from mdt_desktop.services.meeting_admin import MeetingAdminService

@@ -7,10 +7,10 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 from sqlalchemy import select
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Role
 from mdt_desktop.domain.rereview import RereviewTag
 from mdt_desktop.models import CaseReviewRow, MeetingRow, PatientRow
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService

@@ -18,13 +18,13 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QToolTip
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.records import current_annotations
 from mdt_desktop.domain.rereview import RereviewTag
 from mdt_desktop.plots.case_data import planned_regimen
 from mdt_desktop.plots.case_plots import CasePlotData
 from mdt_desktop.plots.rendering import PixelSize
 from mdt_desktop.presenters.meeting import MeetingPresenter
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.bundle import meeting_services
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.identifiers import Identifiers
 from mdt_desktop.domain.nhs import format_nhs_number
 from mdt_desktop.presenters.meeting import MeetingPresenter
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.bundle import admin_services, meeting_services
 from mdt_desktop.services.followup import FollowUpService
 from mdt_desktop.services.roster import RosterService

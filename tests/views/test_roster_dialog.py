@@ -3,8 +3,8 @@
 import pytest
 from PySide6.QtCore import Qt
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import Role
-from mdt_desktop.services.audit import Actor
 from mdt_desktop.services.roster import RosterAdmin, RosterService
 from mdt_desktop.views.display import MUTED
 from mdt_desktop.views.roster_dialog import (

@@ -1,20 +1,37 @@
-"""Who may do what: the role matrix, enforced in services (not only by hidden buttons).
+"""Who acts and what they may do: the actor of every audited change and the role matrix.
+
+The matrix is enforced in services (not only by hidden buttons); screens read it to grey out
+what the chosen person may not do.
 
 Recording decisions and signing off also require being the meeting's own chair
 (services/guards.the_chair); marking an action done is open to its owner and the coordinator.
 Observers may only read.
 
-To add a permission: 1. add it to Permission; 2. give it its roles in MATRIX; 3. call
-guards.acting(session, actor, Permission.X) in the service; 4. add its row to the permission
-matrix test (tests/services/test_permissions.py).
+To add a permission: 1. add it to Permission (here); 2. give it its roles in MATRIX; 3. call
+services/guards.acting(session, actor, Permission.X) in the service; 4. add its row to the
+permission matrix test (tests/services/test_permissions.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.domain.errors import RefusedError
+
+SYSTEM_ACTOR = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did something: a roster member (id and name) or the system."""
+
+    id: int | None
+    name: str
+
+
+SYSTEM = Actor(None, SYSTEM_ACTOR)
 
 
 class Permission(StrEnum):
