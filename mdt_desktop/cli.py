@@ -472,16 +472,16 @@ def _audit(args: argparse.Namespace) -> int:
         raise ValidationError(f"{args.out.name}: the audit report must be written to a .pdf file")
     config = _config()
     db = _open_existing(args)
+    written = None
     try:
         audit = OutcomeService(db, config).audit(args.as_of, args.cost_per_administration)
+        if args.out is not None:
+            from mdt_desktop.services.exports import export_audit_report
+
+            pages = export_audit_report(db, config, audit, args.out, None)
+            written = f"Audit report (PDF), {pages} pages: {args.out}"
     finally:
         db.close()
-    written = None
-    if args.out is not None:
-        from mdt_desktop.reports.audit_report import build_audit_report
-
-        pages = build_audit_report(audit, args.out, config)
-        written = f"Audit report (PDF), {pages} pages: {args.out}"
     if args.json:
         _print_json(audit.as_json())
         if written:

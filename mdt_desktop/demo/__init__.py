@@ -6,11 +6,15 @@ an interrupted build never leaves a half-written database behind.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time as clock
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
 
 from mdt_desktop.demo.acceptance import simulate_accepted
 from mdt_desktop.demo.cohort import Calendar, meeting_calendar, plan_cohort
@@ -86,16 +90,17 @@ def _build(
     meetings = build_meetings(plans, records, cal, config, seed)
     go_live = datetime.combine(cal.meetings[-1] - timedelta(days=30), time(8, 0))
     db = open_database(target)
+    event.listen(db.engine, "connect", _unsynced)
     try:
-        with db.write() as session:
-            counts = write_demo(
-                session,
-                records,
-                meetings,
-                go_live=go_live,
-                meta=meta_for(seed, patients, day),
-                config=config,
-            )
+        counts = write_demo(
+            db,
+            records,
+            meetings,
+            go_live=go_live,
+            now=demo_now(day),
+            meta=meta_for(seed, patients, day),
+            config=config,
+        )
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             connection.rollback()
@@ -104,7 +109,22 @@ def _build(
         _remove(target)
         raise
     db.close()
+    with target.open("rb") as written:  # on disk before it is renamed into place
+        os.fsync(written.fileno())
     return counts
+
+
+def _unsynced(dbapi_connection: Any, _record: Any) -> None:
+    """Leave the temporary file unsynced commit by commit (it is synced once, when complete).
+
+    The build's hundreds of user actions each commit, and the file is used only when complete.
+    """
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
+def demo_now(as_of: date) -> datetime:
+    """The demo's "now": the start of the working day of its as-of date."""
+    return datetime.combine(as_of, time(8, 0))
 
 
 def _check_replaceable(path: Path, force: bool) -> None:

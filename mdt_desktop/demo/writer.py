@@ -1,55 +1,55 @@
-"""Writes the generated demo into a database in one transaction, with its audit trail."""
+"""Writes the generated demo: its clinical feed, then its meetings replayed through the services.
+
+Every record of a meeting (the list, the pharmacist's annotations, attendance, notes, checklist
+answers, decisions with their monitoring plans and actions, positions, sign-off with its frozen
+evidence, the amendment after it, actions completed) is written by the service a user's action
+goes through, in time order, with the services' clock set to the simulated moment. The audit
+rows are therefore the app's own, and no timestamp lies after the demo's "today". Before each
+step the feed (demo/feed.py) delivers what had become known by then.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from mdt_desktop import __version__
-from mdt_desktop.demo.frozen import DemoFreezer
-from mdt_desktop.demo.meetings import DemoCase, DemoDecision, DemoMeeting
+from mdt_desktop.demo.feed import Decided, DemoFeed
+from mdt_desktop.demo.meetings import DemoAnnotation, DemoCase, DemoMeeting
 from mdt_desktop.demo.names import ROSTER
 from mdt_desktop.domain.access import SYSTEM, Actor
 from mdt_desktop.domain.config import ClinicalConfig
-from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Position, Role
-from mdt_desktop.domain.records import Administration, PatientRecord
+from mdt_desktop.domain.consensus import ActionInput, DecisionInput
+from mdt_desktop.domain.enums import AttendanceStatus, Position, Role
+from mdt_desktop.domain.positions import PositionInput
+from mdt_desktop.domain.records import ChecklistAnswer, PatientRecord
 from mdt_desktop.models import (
     ActionRow,
     AdministrationRow,
-    AnnotationRow,
-    AttendanceRow,
-    CaseNoteRow,
-    CaseReviewRow,
-    ChecklistAnswerRow,
+    AuditEventRow,
     ClinicalEventRow,
     ClinicianRow,
-    DecisionRow,
     MedicationPeriodRow,
-    MeetingRow,
     MetaRow,
     ObservationRow,
-    PatientRow,
-    PositionRow,
 )
-from mdt_desktop.services.audit import AuditBatch
-from mdt_desktop.services.decisions import CHANGE_WORDS
-from mdt_desktop.services.mapping import (
-    event_columns,
-    evidence_to_json,
-    medication_columns,
-    monitoring_to_json,
-    observation_columns,
-    patient_columns,
-)
-from mdt_desktop.services.snapshots import AUDIT_ACTION, AUDIT_ENTITY, AUDIT_REASON
+from mdt_desktop.models.db import Database
+from mdt_desktop.services.annotations import AnnotationService
+from mdt_desktop.services.audit import Trail
+from mdt_desktop.services.checklist_answers import ChecklistService
+from mdt_desktop.services.clock import SetClock
+from mdt_desktop.services.decisions import DecisionService
+from mdt_desktop.services.meeting_admin import MeetingAdminService
+from mdt_desktop.services.notes import NoteService
+from mdt_desktop.services.positions import PositionService
+from mdt_desktop.services.signoff import SignOffService
 
-CHUNK = 20_000
-SOURCE = "demo generator"
+LOCATION = "IBD unit seminar room"
+MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,414 +65,280 @@ class DemoCounts:
     administrations: int = 0  # infusions recorded as given
 
 
-@dataclass
-class _Pending:
-    """An audit row to write once everything is in place, kept in time order."""
+class _Services:
+    """The write services a user's actions go through, all on the demo's clock."""
 
-    at: datetime
-    actor: Actor
-    action: str
-    entity: str
-    entity_id: int | None
-    patient_id: int | None = None
-    meeting_id: int | None = None
-    after: dict[str, Any] | None = None
-    reason: str = ""
-    before: dict[str, Any] | None = None
+    def __init__(self, db: Database, config: ClinicalConfig, clock: SetClock) -> None:
+        self.admin = MeetingAdminService(db, config, clock=clock)
+        self.annotations = AnnotationService(db, clock=clock)
+        self.checklist = ChecklistService(db, config, clock=clock)
+        self.decisions = DecisionService(db, config.regimens, clock=clock)
+        self.notes = NoteService(db, clock=clock)
+        self.positions = PositionService(db, clock=clock)
+        self.sign_off = SignOffService(db, config, clock=clock)
+
+
+Step = tuple[datetime, int, Callable[[], object]]
+
+
+class _Replay:
+    """The demo's meetings as a list of timed steps, run oldest first."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: ClinicalConfig,
+        feed: DemoFeed,
+        actors: list[Actor],
+        now: datetime,
+    ) -> None:
+        self._db = db
+        self._feed = feed
+        self._actors = actors
+        self._now = now
+        self._clock = SetClock(now)
+        self._services = _Services(db, config, self._clock)
+        self._steps: list[Step] = []
+        self.case_ids: dict[tuple[int, int], int] = {}  # (meeting index, position) -> case id
+        self.meeting_ids: dict[int, int] = {}
+        self.decision_ids: dict[tuple[int, int], int] = {}
+
+    def at(self, when: datetime, step: Callable[[], object]) -> None:
+        """Run *step* at *when* (never after the demo's today)."""
+        self._steps.append((min(when, self._now), len(self._steps), step))
+
+    def run(self) -> None:
+        for when, _order, step in sorted(self._steps, key=lambda s: (s[0], s[1])):
+            with self._db.write() as session:
+                self._feed.deliver(session, when)
+            self._clock.set(when)
+            step()
+        with self._db.write() as session:
+            self._feed.finish(session, self._now)
+
+    # --- one meeting ------------------------------------------------------------------------
+
+    def meeting(self, index: int, meeting: DemoMeeting) -> None:
+        s, actors = self._services, self._actors
+        coordinator, chair = actors[-1], actors[meeting.chair]
+        planned = datetime.combine(meeting.meeting_date - timedelta(days=21), time(9, 0))
+        start = datetime.combine(meeting.meeting_date, time(13, 0))
+
+        def create() -> None:
+            self.meeting_ids[index] = s.admin.create_meeting(
+                meeting.meeting_date, chair.id or 0, coordinator, LOCATION
+            )
+
+        self.at(planned, create)
+        for case in meeting.cases:
+            self.at(planned, self._list(index, case, coordinator))
+            for note in case.annotations:
+                self.at(_annotated_at(note), self._annotate(index, case, note))
+        if meeting.attendance:
+            statuses: dict[int, AttendanceStatus | None] = {
+                actors[i].id or 0: status for i, status in meeting.attendance
+            }
+            self.at(
+                start,
+                lambda: s.admin.set_attendance(self.meeting_ids[index], statuses, coordinator),
+            )
+        for case in meeting.cases:
+            self._case(index, meeting, case)
+        if meeting.signed_off_at is not None:
+            signed = meeting.signed_off_at
+            self.at(
+                signed,
+                lambda: s.sign_off.sign_off(self.meeting_ids[index], chair, at=signed),
+            )
+
+    def _list(self, index: int, case: DemoCase, coordinator: Actor) -> Callable[[], None]:
+        def step() -> None:
+            self.case_ids[(index, case.position)] = self._services.admin.add_candidate(
+                self.meeting_ids[index],
+                case.record.patient.hospital_number,
+                coordinator,
+                _why_listed(case),
+            )
+
+        return step
+
+    def _annotate(self, index: int, case: DemoCase, note: DemoAnnotation) -> Callable[[], None]:
+        pharmacist = self._actors[
+            next(i for i, (_, r) in enumerate(ROSTER) if r is Role.PHARMACIST)
+        ]
+
+        def step() -> None:
+            with self._db.read() as session:
+                obs_id = session.scalar(
+                    select(ObservationRow.id).where(
+                        ObservationRow.patient_id
+                        == self._feed.patient_ids[case.record.patient.hospital_number],
+                        ObservationRow.analyte == note.observation.analyte,
+                        ObservationRow.collected_at == note.observation.collected_at,
+                    )
+                )
+            assert obs_id is not None
+            self._services.annotations.annotate(
+                obs_id,
+                note.interpretation,
+                note.comment,
+                note.recommendation,
+                pharmacist,
+                case_id=self.case_ids[(index, case.position)],
+            )
+
+        return step
+
+    def _case(self, index: int, meeting: DemoMeeting, case: DemoCase) -> None:
+        s, actors = self._services, self._actors
+        key = (index, case.position)
+        for author, text, when in case.notes:
+            self.at(when, self._note(key, text, actors[author]))
+        for answer, who in case.answers:
+            if who is None or answer.answered_at is None:
+                continue  # left for the team: sign-off stores it as the meeting saw it
+            self.at(answer.answered_at, self._answer(key, answer, actors[who]))
+        decision = case.decision
+        if decision is None:
+            return
+        chair = actors[meeting.chair]
+        recorded = DecisionInput(
+            outcome=decision.outcome,
+            rationale=decision.rationale,
+            target=decision.target,
+            effective_date=decision.effective,
+            dissent=decision.dissent,
+            monitoring=decision.monitoring,
+            next_review=decision.next_review,
+            actions=tuple(
+                ActionInput(a.description, actors[a.owner].id or 0, a.due) for a in case.actions
+            ),
+        )
+
+        def decide() -> None:
+            self.decision_ids[key] = s.decisions.record(self.case_ids[key], recorded, chair)
+            entries = _positions(meeting, actors, decision.dissent)
+            s.positions.record(self.case_ids[key], entries, chair)
+
+        self.at(decision.decided_at, decide)
+        amendment = decision.amendment
+        if amendment is not None:
+            corrected = DecisionInput(
+                outcome=recorded.outcome,
+                rationale=amendment.rationale,
+                target=recorded.target,
+                effective_date=recorded.effective_date,
+                dissent=recorded.dissent,
+                monitoring=recorded.monitoring,
+                next_review=amendment.next_review,
+            )
+            self.at(
+                amendment.amended_at,
+                lambda: s.decisions.amend(
+                    self.decision_ids[key], corrected, amendment.reason, chair
+                ),
+            )
+        for number, action in enumerate(case.actions):
+            if action.done_at is not None:
+                done = max(action.done_at, decision.decided_at + MINUTE)
+                self.at(done, self._complete(key, number, actors[action.owner]))
+
+    def _note(self, key: tuple[int, int], text: str, author: Actor) -> Callable[[], object]:
+        return lambda: self._services.notes.add(self.case_ids[key], text, author)
+
+    def _answer(
+        self, key: tuple[int, int], answer: ChecklistAnswer, who: Actor
+    ) -> Callable[[], object]:
+        def step() -> None:
+            self._services.checklist.answer(
+                self.case_ids[key], answer.item_key, answer.confirmed, answer.override_reason, who
+            )
+
+        return step
+
+    def _complete(self, key: tuple[int, int], number: int, owner: Actor) -> Callable[[], None]:
+        def step() -> None:
+            with self._db.read() as session:
+                ids = session.scalars(
+                    select(ActionRow.id)
+                    .where(ActionRow.case_review_id == self.case_ids[key])
+                    .order_by(ActionRow.id)
+                ).all()
+            self._services.decisions.complete_action(ids[number], owner)
+
+        return step
 
 
 def write_demo(
-    session: Session,
+    db: Database,
     records: Sequence[PatientRecord],
     meetings: Sequence[DemoMeeting],
     *,
     go_live: datetime,
+    now: datetime,
     meta: dict[str, str],
-    config: ClinicalConfig | None = None,
+    config: ClinicalConfig,
 ) -> DemoCounts:
-    """Insert roster, patients with their history, and meetings; audit every write.
-
-    With *config*, each signed-off meeting's cases are frozen as sign-off freezes them
-    (snapshot and plot image, demo/frozen.py).
-    """
-    now = go_live
-    roster = _roster(session, now)
-    actors = [Actor(row.id, row.name) for row in roster]
-    pending: list[_Pending] = [
-        _Pending(
-            now,
-            SYSTEM,
-            "create",
-            "clinician",
-            r.id,
-            after={"name": r.name, "role": r.role},
-            reason="Demo roster",
-        )
-        for r in roster
+    """Write the roster and the feed, then replay *meetings* through the services up to *now*."""
+    decided = [
+        Decided(case.record.patient.hospital_number, case.decision.effective, case.decision.target)
+        for meeting in meetings
+        for case in meeting.cases
+        if case.decision is not None
+        and case.decision.outcome.changes_regimen
+        and case.decision.effective is not None
+        and case.decision.target is not None
     ]
-    patient_ids, counts = _patients(session, records, now, pending)
-    freezer = DemoFreezer(config) if config is not None else None
-    for meeting in meetings:
-        _meeting(session, meeting, patient_ids, roster, actors, pending, freezer)
-    batch = AuditBatch(session)
-    for item in sorted(pending, key=lambda p: p.at):
-        batch.add(
-            item.actor,
-            item.action,
-            item.entity,
-            item.entity_id,
-            patient_id=item.patient_id,
-            meeting_id=item.meeting_id,
-            before=item.before,
-            after=item.after,
-            reason=item.reason,
-            at=item.at,
-        )
-    audit_rows = batch.flush()
-    meta = {**meta, "demo": "true", "created_by_version": __version__}
-    session.execute(insert(MetaRow), [{"key": k, "value": v} for k, v in sorted(meta.items())])
-    return DemoCounts(
-        len(records), counts[0], counts[1], counts[2], len(meetings), audit_rows, counts[3]
-    )
+    feed = DemoFeed(records, decided, go_live)
+    with db.write() as session:
+        actors = _roster(session, go_live)
+        feed.start(session)
+    replay = _Replay(db, config, feed, actors, now)
+    for index, meeting in enumerate(meetings):
+        replay.meeting(index, meeting)
+    replay.run()
+    with db.write() as session:
+        meta = {**meta, "demo": "true", "created_by_version": __version__}
+        session.execute(insert(MetaRow), [{"key": k, "value": v} for k, v in sorted(meta.items())])
+        return _counts(session, len(records), len(meetings))
 
 
-def _roster(session: Session, now: datetime) -> list[ClinicianRow]:
+def _roster(session: Session, now: datetime) -> list[Actor]:
+    """The demo's roster, set up before go-live (the first coordinator has to come from here)."""
     rows = [
         ClinicianRow(name=name, role=role.value, active=True, is_demo=True, created_at=now)
         for name, role in ROSTER
     ]
     session.add_all(rows)
     session.flush()
-    return rows
-
-
-def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
-    for start in range(0, len(rows), CHUNK):
-        yield rows[start : start + CHUNK]
-
-
-def _administration_columns(
-    given: Administration, patient_id: int, created_at: datetime
-) -> dict[str, Any]:
-    """The ``medication_administrations`` column values of one recorded dose."""
-    return {
-        "patient_id": patient_id,
-        "drug": given.drug.value,
-        "given_on": given.given_on,
-        "dose_value": given.dose_value,
-        "dose_unit": given.dose_unit.value if given.dose_unit else None,
-        "source": SOURCE,
-        "created_at": created_at,
-    }
-
-
-def _patients(
-    session: Session, records: Sequence[PatientRecord], now: datetime, pending: list[_Pending]
-) -> tuple[dict[str, int], tuple[int, int, int, int]]:
-    ids: dict[str, int] = {}
-    meds: list[dict[str, Any]] = []
-    observations: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
-    given: list[dict[str, Any]] = []
-    for n, record in enumerate(records):
-        patient = record.patient
-        result = session.execute(
-            insert(PatientRow).returning(PatientRow.id), [patient_columns(patient, now)]
+    for row in rows:
+        Trail(session, SYSTEM, now).created(
+            "clinician", row.id, {"name": row.name, "role": row.role}, reason="Demo roster"
         )
-        pid = result.scalar_one()
-        ids[patient.hospital_number] = pid
-        meds += [medication_columns(m, pid, SOURCE, now) for m in record.medications]
-        observations += [observation_columns(o, pid, now) for o in record.observations]
-        events += [event_columns(e, pid, SOURCE, now) for e in record.events]
-        given += [_administration_columns(a, pid, now) for a in record.administrations]
-        pending.append(
-            _Pending(
-                now + timedelta(seconds=n),
-                SYSTEM,
-                "import",
-                "patient",
-                pid,
-                patient_id=pid,
-                after={
-                    "hospital_number": patient.hospital_number,
-                    "medication_periods": len(record.medications),
-                    "observations": len(record.observations),
-                    "events": len(record.events),
-                    "administrations": len(record.administrations),
-                },
-                reason="Synthetic demo history (DEMO patients only)",
-            )
-        )
-    for table, rows in (
-        (MedicationPeriodRow, meds),
-        (ObservationRow, observations),
-        (ClinicalEventRow, events),
-        (AdministrationRow, given),
-    ):
-        for chunk in _chunks(rows):
-            session.execute(insert(table), chunk)
-    return ids, (len(meds), len(observations), len(events), len(given))
+    return [Actor(row.id, row.name) for row in rows]
 
 
-def _meeting(
-    session: Session,
-    meeting: DemoMeeting,
-    patient_ids: dict[str, int],
-    roster: list[ClinicianRow],
-    actors: list[Actor],
-    pending: list[_Pending],
-    freezer: DemoFreezer | None = None,
-) -> None:
-    chair = actors[meeting.chair]
-    coordinator = actors[-1]
-    planned_at = datetime.combine(meeting.meeting_date - timedelta(days=21), time(9, 0))
-    row = MeetingRow(
-        meeting_date=meeting.meeting_date,
-        chair_id=roster[meeting.chair].id,
-        status=MeetingStatus.PLANNED.value,
-        location="IBD unit seminar room",
-        created_at=planned_at,
-    )
-    session.add(row)
-    session.flush()
-    pending.append(
-        _Pending(
-            planned_at,
-            coordinator,
-            "create",
-            "meeting",
-            row.id,
-            meeting_id=row.id,
-            after={"date": meeting.meeting_date, "chair": chair.name},
-        )
-    )
-    start = datetime.combine(meeting.meeting_date, time(13, 0))
+def _positions(meeting: DemoMeeting, actors: list[Actor], dissent: str) -> list[PositionInput]:
+    """Each present attendee agrees, except a present surgeon when the dissent is the surgeon's."""
+    entries = []
     for index, status in meeting.attendance:
-        session.add(
-            AttendanceRow(
-                meeting_id=row.id,
-                clinician_id=roster[index].id,
-                status=status.value,
-                role=roster[index].role,
+        role = ROSTER[index][1]
+        if status is not AttendanceStatus.PRESENT or role is Role.OBSERVER:
+            continue
+        disagrees = role is Role.SURGEON and "(surgeon)" in dissent
+        entries.append(
+            PositionInput(
+                actors[index].id or 0,
+                Position.DISAGREE if disagrees else Position.AGREE,
+                dissent if disagrees else "",
             )
         )
-        pending.append(
-            _Pending(
-                start,
-                coordinator,
-                "create",
-                "attendance",
-                None,
-                meeting_id=row.id,
-                after={"clinician": actors[index].name, "status": status},
-            )
-        )
-    for case in meeting.cases:
-        _case(session, row, case, patient_ids, roster, actors, pending, planned_at)
-    _positions(session, row, meeting, roster, actors, pending)
-    if meeting.status is MeetingStatus.SIGNED_OFF:
-        assert meeting.signed_off_at is not None
-        row.status = MeetingStatus.SIGNED_OFF.value
-        row.started_at = start
-        row.signed_off_at = meeting.signed_off_at
-        row.signed_off_by_id = roster[meeting.chair].id
-        if freezer is not None:
-            _freeze(session, row, freezer, meeting.signed_off_at, chair, pending)
-        pending.append(
-            _Pending(
-                meeting.signed_off_at,
-                chair,
-                "sign_off",
-                "meeting",
-                row.id,
-                meeting_id=row.id,
-                after={"status": "signed_off"},
-            )
-        )
-    session.flush()
+    return entries
 
 
-def _positions(
-    session: Session,
-    row: MeetingRow,
-    meeting: DemoMeeting,
-    roster: list[ClinicianRow],
-    actors: list[Actor],
-    pending: list[_Pending],
-) -> None:
-    """Each present attendee's position on each decision, as the chair enters them.
-
-    Everyone agrees, except a present surgeon on a decision whose dissent is the surgeon's.
-    """
-    session.flush()
-    decisions = session.execute(
-        select(DecisionRow, CaseReviewRow.patient_id)
-        .join(CaseReviewRow, DecisionRow.case_review_id == CaseReviewRow.id)
-        .where(CaseReviewRow.meeting_id == row.id, DecisionRow.amends_id.is_(None))
-        .order_by(CaseReviewRow.position)
-    ).all()
-    present = [
-        index
-        for index, status in meeting.attendance
-        if status is AttendanceStatus.PRESENT and roster[index].role != Role.OBSERVER.value
-    ]
-    chair = actors[meeting.chair]
-    for decision, patient_id in decisions:
-        for index in present:
-            member = roster[index]
-            disagrees = member.role == Role.SURGEON.value and "(surgeon)" in decision.dissent
-            position = PositionRow(
-                decision_id=decision.id,
-                clinician_id=member.id,
-                role=member.role,
-                position=(Position.DISAGREE if disagrees else Position.AGREE).value,
-                comment=decision.dissent if disagrees else "",
-                recorded_by_id=roster[meeting.chair].id,
-                recorded_at=decision.decided_at,
-            )
-            session.add(position)
-            session.flush()
-            pending.append(
-                _Pending(
-                    decision.decided_at,
-                    chair,
-                    "create",
-                    "decision_position",
-                    position.id,
-                    patient_id=patient_id,
-                    meeting_id=row.id,
-                    after={
-                        "name": actors[index].name,
-                        "role": member.role,
-                        "position": position.position,
-                        "decision": decision.id,
-                    },
-                )
-            )
-
-
-def _freeze(
-    session: Session,
-    meeting: MeetingRow,
-    freezer: DemoFreezer,
-    at: datetime,
-    chair: Actor,
-    pending: list[_Pending],
-) -> None:
-    """Snapshot each case as sign-off does, with the audit row sign-off writes."""
-    session.flush()
-    for frozen in freezer.freeze(session, meeting, at):
-        pending.append(
-            _Pending(
-                at,
-                chair,
-                AUDIT_ACTION,
-                AUDIT_ENTITY,
-                frozen.snapshot_id,
-                patient_id=frozen.patient_id,
-                meeting_id=meeting.id,
-                after=frozen.audit_after(),
-                reason=AUDIT_REASON,
-            )
-        )
-
-
-def _case(
-    session: Session,
-    meeting: MeetingRow,
-    case: DemoCase,
-    patient_ids: dict[str, int],
-    roster: list[ClinicianRow],
-    actors: list[Actor],
-    pending: list[_Pending],
-    listed_at: datetime,
-) -> None:
-    pid = patient_ids[case.record.patient.hospital_number]
-    row = CaseReviewRow(
-        meeting_id=meeting.id,
-        patient_id=pid,
-        position=case.position,
-        status=case.status.value,
-        added_reason=_why_listed(case),
-        created_at=listed_at,
-    )
-    session.add(row)
-    session.flush()
-    common: dict[str, Any] = {"patient_id": pid, "meeting_id": meeting.id}
-    pending.append(
-        _Pending(
-            listed_at,
-            actors[-1],
-            "create",
-            "case_review",
-            row.id,
-            **common,
-            after={"position": case.position},
-        )
-    )
-    for answer, who in case.answers:
-        session.add(
-            ChecklistAnswerRow(
-                case_review_id=row.id,
-                item_key=answer.item_key,
-                automatic=answer.automatic.value,
-                evidence=evidence_to_json(answer.evidence),
-                note=answer.note,
-                confirmed=answer.confirmed.value if answer.confirmed else None,
-                override_reason=answer.override_reason,
-                answered_by_id=roster[who].id if who is not None else None,
-                answered_at=answer.answered_at,
-            )
-        )
-        if who is not None and answer.answered_at:
-            pending.append(
-                _Pending(
-                    answer.answered_at,
-                    actors[who],
-                    "confirm",
-                    "checklist_answer",
-                    None,
-                    **common,
-                    after={"item": answer.item_key, "confirmed": answer.confirmed},
-                    reason=answer.override_reason,
-                )
-            )
-    _annotations(session, row, case, pid, roster, actors, pending)
-    _decision(session, row, case, roster, actors, pending, common)
-    for author, text, when in case.notes:
-        note = CaseNoteRow(
-            case_review_id=row.id, author_id=roster[author].id, text=text, created_at=when
-        )
-        session.add(note)
-        session.flush()
-        pending.append(
-            _Pending(
-                when, actors[author], "create", "case_note", note.id, **common, after={"text": text}
-            )
-        )
-    for action in case.actions:
-        session.add(
-            ActionRow(
-                case_review_id=row.id,
-                description=action.description,
-                owner_id=roster[action.owner].id,
-                due_date=action.due,
-                done_at=action.done_at,
-                created_at=case.decision.decided_at if case.decision else listed_at,
-            )
-        )
-        if case.decision:
-            pending.append(
-                _Pending(
-                    case.decision.decided_at,
-                    actors[0],
-                    "create",
-                    "action",
-                    None,
-                    **common,
-                    after={"description": action.description},
-                )
-            )
+def _annotated_at(note: DemoAnnotation) -> datetime:
+    """When the pharmacist wrote the note: never before the result it reads."""
+    return max(note.created_at, note.observation.collected_at + timedelta(hours=2))
 
 
 def _why_listed(case: DemoCase) -> str:
@@ -481,184 +347,19 @@ def _why_listed(case: DemoCase) -> str:
     return "Suggested: intensified >= 6 months and in objective remission"
 
 
-def _annotations(
-    session: Session,
-    row: CaseReviewRow,
-    case: DemoCase,
-    pid: int,
-    roster: list[ClinicianRow],
-    actors: list[Actor],
-    pending: list[_Pending],
-) -> None:
-    pharmacist = next(i for i, (_, role) in enumerate(ROSTER) if role.value == "pharmacist")
-    for note in case.annotations:
-        obs_id = session.scalar(
-            select(ObservationRow.id).where(
-                ObservationRow.patient_id == pid,
-                ObservationRow.analyte == note.observation.analyte,
-                ObservationRow.collected_at == note.observation.collected_at,
-            )
-        )
-        assert obs_id is not None
-        annotation = AnnotationRow(
-            observation_id=obs_id,
-            case_review_id=row.id,
-            interpretation=note.interpretation.value,
-            comment=note.comment,
-            recommendation=note.recommendation,
-            pharmacist_id=roster[pharmacist].id,
-            created_at=note.created_at,
-        )
-        session.add(annotation)
-        session.flush()
-        pending.append(
-            _Pending(
-                note.created_at,
-                actors[pharmacist],
-                "create",
-                "drug_level_annotation",
-                annotation.id,
-                patient_id=pid,
-                meeting_id=row.meeting_id,
-                after={"interpretation": note.interpretation, "comment": note.comment},
-            )
-        )
+def _counts(session: Session, patients: int, meetings: int) -> DemoCounts:
+    def count(table: type) -> int:
+        return session.scalar(select(func.count()).select_from(table)) or 0
 
-
-def _decision(
-    session: Session,
-    row: CaseReviewRow,
-    case: DemoCase,
-    roster: list[ClinicianRow],
-    actors: list[Actor],
-    pending: list[_Pending],
-    common: dict[str, Any],
-) -> None:
-    decision = case.decision
-    if decision is None:
-        return
-    target = decision.target
-    decided = DecisionRow(
-        case_review_id=row.id,
-        outcome=decision.outcome.value,
-        target_drug=target.drug.value if target else None,
-        target_dose=target.dose_value if target else None,
-        target_dose_unit=target.dose_unit.value if target else None,
-        target_interval_days=target.interval_days if target else None,
-        effective_date=decision.effective,
-        rationale=decision.rationale,
-        dissent=decision.dissent,
-        monitoring=monitoring_to_json(decision.monitoring),
-        next_review=decision.next_review,
-        decided_by_id=roster[0].id,
-        decided_at=decision.decided_at,
+    return DemoCounts(
+        patients,
+        count(MedicationPeriodRow),
+        count(ObservationRow),
+        count(ClinicalEventRow),
+        meetings,
+        count(AuditEventRow),
+        count(AdministrationRow),
     )
-    session.add(decided)
-    session.flush()
-    pending.append(
-        _Pending(
-            decision.decided_at,
-            actors[0],
-            "create",
-            "decision",
-            decided.id,
-            **common,
-            after={"outcome": decision.outcome, "rationale": decision.rationale},
-        )
-    )
-    _amendment(session, decided, decision, actors, pending, common)
-    if decision.outcome.changes_regimen and target is not None:
-        new_id = _link_periods(session, row.patient_id, decided.id, decision.effective)
-        pending.append(
-            _Pending(
-                decision.decided_at,
-                actors[0],
-                "create",
-                "medication_period",
-                new_id,
-                **common,
-                after={"regimen": target.label, "start": decision.effective},
-                reason=f"{CHANGE_WORDS[decision.outcome].capitalize()} decided at the MDT",
-            )
-        )
-
-
-def _amendment(
-    session: Session,
-    decided: DecisionRow,
-    decision: DemoDecision,
-    actors: list[Actor],
-    pending: list[_Pending],
-    common: dict[str, Any],
-) -> None:
-    """Write a post-sign-off correction as the service does: a new linked decision."""
-    amendment = decision.amendment
-    if amendment is None:
-        return
-    amended = DecisionRow(
-        case_review_id=decided.case_review_id,
-        outcome=decided.outcome,
-        target_drug=decided.target_drug,
-        target_dose=decided.target_dose,
-        target_dose_unit=decided.target_dose_unit,
-        target_interval_days=decided.target_interval_days,
-        effective_date=decided.effective_date,
-        rationale=amendment.rationale,
-        dissent=decided.dissent,
-        monitoring=decided.monitoring,
-        next_review=amendment.next_review,
-        decided_by_id=decided.decided_by_id,
-        decided_at=amendment.amended_at,
-        amends_id=decided.id,
-        amendment_reason=amendment.reason,
-    )
-    session.add(amended)
-    session.flush()
-    pending.append(
-        _Pending(
-            amendment.amended_at,
-            actors[0],
-            "amend",
-            "decision",
-            amended.id,
-            **common,
-            before={"next_review": decision.next_review},
-            after={"next_review": amendment.next_review, "rationale": amendment.rationale},
-            reason=amendment.reason,
-        )
-    )
-
-
-def _link_periods(
-    session: Session, patient_id: int, decision_id: int, effective: date | None
-) -> int | None:
-    """Mark the period the decision started and the one it ended (as the service does)."""
-    periods = session.scalars(
-        select(MedicationPeriodRow).where(MedicationPeriodRow.patient_id == patient_id)
-    ).all()
-    started = next(
-        (
-            p
-            for p in periods
-            if p.start_date == effective and p.drug.startswith(("infliximab", "adalimumab"))
-        ),
-        None,
-    )
-    ended = next(
-        (
-            p
-            for p in periods
-            if p.end_date == effective
-            and p is not started
-            and p.drug.startswith(("infliximab", "adalimumab"))
-        ),
-        None,
-    )
-    if started is not None:
-        started.decision_id = decision_id
-    if ended is not None:
-        ended.closed_by_decision_id = decision_id
-    return started.id if started else None
 
 
 def meta_for(seed: int, patients: int, as_of: date) -> dict[str, str]:

@@ -14,7 +14,8 @@ from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationErr
 from mdt_desktop.domain.records import Annotation
 from mdt_desktop.models import AnnotationRow, ObservationRow
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import record_audit
+from mdt_desktop.services.audit import Trail
+from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, case_row, still_open
 from mdt_desktop.services.mapping import annotation_from_row
 
@@ -25,8 +26,9 @@ MAX_TEXT = 2000
 class AnnotationService:
     """Writes and reads pharmacist annotations."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Clock = system_clock) -> None:
         self._db = db
+        self._clock = clock
 
     def annotate(
         self,
@@ -69,27 +71,28 @@ class AnnotationService:
                 comment=comment,
                 recommendation=recommendation,
                 pharmacist_id=pharmacist.id,
-                created_at=at or datetime.now(),
+                created_at=at or self._clock(),
                 supersedes_id=supersedes_id,
             )
             session.add(row)
             session.flush()
-            record_audit(
+            trail = Trail(
                 session,
                 Actor(pharmacist.id, pharmacist.name),
-                "update" if previous else "create",
-                "drug_level_annotation",
-                row.id,
-                patient_id=observation.patient_id,
-                meeting_id=meeting_id,
-                before=previous,
-                after={
-                    "interpretation": row.interpretation,
-                    "comment": comment,
-                    "recommendation": recommendation,
-                    "supersedes": supersedes_id,
-                },
+                row.created_at,
+                observation.patient_id,
+                meeting_id,
             )
+            after = {
+                "interpretation": row.interpretation,
+                "comment": comment,
+                "recommendation": recommendation,
+                "supersedes": supersedes_id,
+            }
+            if previous is None:
+                trail.created("drug_level_annotation", row.id, after)
+            else:
+                trail.updated("drug_level_annotation", row.id, previous, after)
             return row.id
 
     @staticmethod

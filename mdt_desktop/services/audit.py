@@ -1,6 +1,9 @@
 """The append-only, hash-chained audit log (docs/architecture.md, "Data model").
 
-Every write of clinical data calls ``record_audit`` inside the same transaction. Each row stores
+Every write of clinical data writes its audit row inside the same transaction, through a
+``Trail`` (one per user action: who, when, which patient and meeting) and its helper for the
+kind of change (``created``, ``updated``, ``deleted``, ``amended``, ``signed_off``, ``frozen``,
+``confirmed``, ``exported``), so every row of one kind has the same shape. Each row stores
 the hash of the row before it and a SHA-256 over its own content and that hash, so editing or
 deleting a row (which the database triggers also refuse) breaks the chain and ``verify_chain``
 reports where.
@@ -116,6 +119,109 @@ def record_audit(
     batch = AuditBatch(session)
     batch.add(actor, action, entity, entity_id, **details)
     batch.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Trail:
+    """The audit rows of one action: who did it, when, and about which patient and meeting.
+
+    Each helper is one kind of change; the entity and its payload are given once, here.
+    """
+
+    session: Session
+    actor: Actor
+    at: datetime
+    patient_id: int | None = None
+    meeting_id: int | None = None
+
+    def about(self, *, patient_id: int | None = None, meeting_id: int | None = None) -> Trail:
+        """The same action's trail for another patient or meeting."""
+        return Trail(self.session, self.actor, self.at, patient_id, meeting_id)
+
+    def created(
+        self, entity: str, entity_id: int | None, after: dict[str, Any], *, reason: str = ""
+    ) -> None:
+        """A new row of *entity* with what it holds."""
+        self._write("create", entity, entity_id, None, after, reason)
+
+    def updated(
+        self,
+        entity: str,
+        entity_id: int | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        *,
+        reason: str = "",
+    ) -> None:
+        """A changed row: what changed, before and after."""
+        self._write("update", entity, entity_id, before, after, reason)
+
+    def deleted(
+        self, entity: str, entity_id: int | None, before: dict[str, Any], *, reason: str = ""
+    ) -> None:
+        """A removed row with what it held."""
+        self._write("delete", entity, entity_id, before, None, reason)
+
+    def confirmed(
+        self, entity: str, entity_id: int | None, before: dict[str, Any], after: dict[str, Any]
+    ) -> None:
+        """A row saved again unchanged (its time moves on)."""
+        self._write("confirm", entity, entity_id, before, after, "")
+
+    def amended(
+        self,
+        entity: str,
+        entity_id: int | None,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        *,
+        reason: str,
+    ) -> None:
+        """A correction after sign-off: a new row pointing at the one it corrects."""
+        self._write("amend", entity, entity_id, before, after, reason)
+
+    def signed_off(self, meeting_id: int, after: dict[str, Any]) -> None:
+        """A meeting signed off and locked."""
+        self._write("sign_off", "meeting", meeting_id, None, after, "")
+
+    def frozen(
+        self,
+        entity: str,
+        entity_id: int | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+        *,
+        reason: str,
+    ) -> None:
+        """Evidence stored as the meeting saw it, at sign-off."""
+        self._write("freeze", entity, entity_id, before, after, reason)
+
+    def exported(self, entity: str, entity_id: int | None, after: dict[str, Any]) -> None:
+        """Clinical data written to a file outside the database."""
+        self._write("export", entity, entity_id, None, after, "")
+
+    def _write(
+        self,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        reason: str,
+    ) -> None:
+        record_audit(
+            self.session,
+            self.actor,
+            action,
+            entity,
+            entity_id,
+            patient_id=self.patient_id,
+            meeting_id=self.meeting_id,
+            before=before,
+            after=after,
+            reason=reason,
+            at=self.at,
+        )
 
 
 class AuditBatch:

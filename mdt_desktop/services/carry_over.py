@@ -41,7 +41,8 @@ from mdt_desktop.models import (
     PatientRow,
 )
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import record_audit
+from mdt_desktop.services.audit import Trail
+from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, meeting_row, still_open, the_chair
 from mdt_desktop.services.mapping import patient_from_row
 from mdt_desktop.services.positions import current_decision
@@ -53,8 +54,11 @@ _OPEN = (MeetingStatus.PLANNED.value, MeetingStatus.IN_PROGRESS.value)
 class CarryOverService:
     """Defers undiscussed cases and carries cases over; one transaction per call."""
 
-    def __init__(self, db: Database, config: ClinicalConfig) -> None:
+    def __init__(
+        self, db: Database, config: ClinicalConfig, *, clock: Clock = system_clock
+    ) -> None:
         self._db = db
+        self._clock = clock
         self._interval = config.thresholds["meeting_interval"].days
 
     def defer_undiscussed(
@@ -69,20 +73,16 @@ class CarryOverService:
             chair = acting(session, actor, Permission.RECORD_DECISION)
             the_chair(meeting, chair, "defer cases")
             deferred = []
+            trail = Trail(session, Actor(chair.id, chair.name), self._clock())
             for case in meeting.cases:
                 if case.status != CaseStatus.PENDING.value or case.decisions:
                     continue
                 case.status = CaseStatus.DEFERRED.value
-                record_audit(
-                    session,
-                    Actor(chair.id, chair.name),
-                    "update",
+                trail.about(patient_id=case.patient_id, meeting_id=meeting.id).updated(
                     "case_review",
                     case.id,
-                    patient_id=case.patient_id,
-                    meeting_id=meeting.id,
-                    before={"status": CaseStatus.PENDING.value},
-                    after={"status": case.status},
+                    {"status": CaseStatus.PENDING.value},
+                    {"status": case.status},
                     reason=reason.strip(),
                 )
                 deferred.append(session.get_one(PatientRow, case.patient_id).hospital_number)
@@ -92,7 +92,8 @@ class CarryOverService:
         """What a signed-off meeting can carry over, and to which meeting."""
         with self._db.read() as session:
             meeting = meeting_row(session, meeting_id)
-            target_row, target = self._target(session, meeting, today or date.today())
+            day = today or self._clock().date()
+            target_row, target = self._target(session, meeting, day)
             listed = _listed(session, target_row)
             onward = _carried(session, meeting)
             candidates = []
@@ -134,13 +135,13 @@ class CarryOverService:
         *new_meeting_on*: the date of the meeting to plan when none is planned (default: the
         configured interval after this meeting, on the same weekday).
         """
-        now = at or datetime.now()
+        now = at or self._clock()
         if not case_ids:
             raise ValidationError("cases: choose the cases to carry over")
         with self._db.write() as session:
             meeting = meeting_row(session, meeting_id)
             who = self._who(session, meeting, actor)
-            target_row, target = self._target(session, meeting, today or date.today())
+            target_row, target = self._target(session, meeting, today or now.date())
             listed = _listed(session, target_row)
             onward = _carried(session, meeting)
             cases = {case.id: case for case in meeting.cases}
@@ -253,16 +254,11 @@ class _Writer:
         )
         session.add(row)
         session.flush()
-        record_audit(
-            session,
-            self.who,
-            "create",
+        Trail(session, self.who, self.now, meeting_id=row.id).created(
             "meeting",
             row.id,
-            meeting_id=row.id,
-            after={"date": day, "chair": chair.name, "location": row.location},
+            {"date": day, "chair": chair.name, "location": row.location},
             reason=f"Planned for the cases carried over from {source.meeting_date:%d %b %Y}",
-            at=self.now,
         )
         return row
 
@@ -324,17 +320,8 @@ class _Writer:
         after: dict[str, object],
         target: MeetingRow,
     ) -> None:
-        record_audit(
-            self.session,
-            self.who,
-            "create",
-            entity,
-            entity_id,
-            patient_id=case.patient_id,
-            meeting_id=target.id,
-            after=after,
-            at=self.now,
-        )
+        trail = Trail(self.session, self.who, self.now, case.patient_id, target.id)
+        trail.created(entity, entity_id, after)
 
 
 def carried_from(session: Session, case_id: int) -> CarriedFrom | None:

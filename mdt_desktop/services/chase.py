@@ -42,6 +42,7 @@ from mdt_desktop.models import (
 from mdt_desktop.models.db import Database
 from mdt_desktop.reports.chase_list import build_chase_list, chase_csv_rows
 from mdt_desktop.reports.minutes import BuildOptions
+from mdt_desktop.services.exports import ExportAudit, save_pdf_or_csv
 from mdt_desktop.services.guards import meeting_row
 from mdt_desktop.services.mapping import (
     event_from_row,
@@ -50,7 +51,6 @@ from mdt_desktop.services.mapping import (
     patient_from_row,
 )
 from mdt_desktop.services.meetings import MeetingService
-from mdt_desktop.services.saved_exports import ExportAudit, save_pdf_or_csv
 
 LEAD_TIME_KEY = "chase_lead_time"
 ANTI_TNF = tuple(d.value for d, info in DRUGS.items() if info.drug_class is DrugClass.ANTI_TNF)

@@ -28,7 +28,8 @@ from mdt_desktop.domain.records import ChecklistAnswer
 from mdt_desktop.domain.rereview_checklist import RereviewContext, evaluate_rereview_checklist
 from mdt_desktop.models import CaseReviewRow, ChecklistAnswerRow, ClinicianRow, PatientRow
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import record_audit
+from mdt_desktop.services.audit import Trail
+from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, case_row, still_open
 from mdt_desktop.services.mapping import evidence_to_json
 from mdt_desktop.services.patients import load_record
@@ -40,8 +41,11 @@ MAX_REASON = 2000
 class ChecklistService:
     """Writes checklist answers; one transaction per answer."""
 
-    def __init__(self, db: Database, config: ClinicalConfig) -> None:
+    def __init__(
+        self, db: Database, config: ClinicalConfig, *, clock: Clock = system_clock
+    ) -> None:
         self._db = db
+        self._clock = clock
         self._items = {item.key: item for item in (*config.checklist, *config.rereview_checklist)}
         self._config = config
 
@@ -73,7 +77,7 @@ class ChecklistService:
                     f"automatically; give the reason for answering "
                     f"{result.value.replace('_', ' ') if result else 'otherwise'}"
                 )
-            self._store(session, case, automatic, result, reason, clinician, at or datetime.now())
+            self._store(session, case, automatic, result, reason, clinician, at or self._clock())
 
     def _evaluate(
         self, session: Session, case: CaseReviewRow, item: ChecklistItemSpec
@@ -125,19 +129,15 @@ class ChecklistService:
         row.answered_by_id = clinician.id
         row.answered_at = at
         session.flush()
-        record_audit(
-            session,
-            Actor(clinician.id, clinician.name),
-            "create" if before is None else "update",
-            "checklist_answer",
-            row.id,
-            patient_id=case.patient_id,
-            meeting_id=case.meeting_id,
-            before=before,
-            after=_snapshot(row),
-            reason=reason,
-            at=at,
+        trail = Trail(
+            session, Actor(clinician.id, clinician.name), at, case.patient_id, case.meeting_id
         )
+        after = _snapshot(row)
+        assert after is not None
+        if before is None:
+            trail.created("checklist_answer", row.id, after, reason=reason)
+        else:
+            trail.updated("checklist_answer", row.id, before, after, reason=reason)
 
 
 def _snapshot(row: ChecklistAnswerRow | None) -> dict[str, Any] | None:

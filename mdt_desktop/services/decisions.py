@@ -46,7 +46,8 @@ from mdt_desktop.models import (
     PatientRow,
 )
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import record_audit
+from mdt_desktop.services.audit import Trail
+from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, case_row, still_open, the_chair
 from mdt_desktop.services.mapping import medication_from_row, monitoring_to_json
 
@@ -58,15 +59,22 @@ class DecisionService:
     recognises induction; without it a regimen is reduced only when a de-escalation reached it.
     """
 
-    def __init__(self, db: Database, regimens: RegimenCatalogue | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        regimens: RegimenCatalogue | None = None,
+        *,
+        clock: Clock = system_clock,
+    ) -> None:
         self._db = db
         self._regimens = regimens or RegimenCatalogue({})
+        self._clock = clock
 
     def record(
         self, case_id: int, decision: DecisionInput, actor: Actor, *, at: datetime | None = None
     ) -> int:
         """Record (or, before sign-off, replace) the decision for a case; return its id."""
-        now = at or datetime.now()
+        now = at or self._clock()
         with self._db.write() as session:
             case = case_row(session, case_id)
             meeting = case.meeting
@@ -78,9 +86,10 @@ class DecisionService:
             existing = _original(case)
             before = _snapshot(existing) if existing else None
             settled = existing is not None and _history_moved_on(session, case, existing)
+            trail = _trail(session, chair, now, case)
             if existing is not None:
                 if not settled:
-                    _undo_medication(session, existing, chair, now)
+                    _undo_medication(trail, existing)
                 row = existing
             else:
                 row = DecisionRow(case_review_id=case.id)
@@ -88,35 +97,18 @@ class DecisionService:
             _fill(row, decision, chair, now)
             session.flush()
             if not settled and not _history_moved_on(session, case, row):
-                self._apply_medication(session, case, row, chair, now)
-            self._replace_actions(session, case, decision.actions, chair, now)
-            _open_meeting(session, meeting, Actor(chair.id, chair.name), now)
+                _apply_medication(trail, case, row)
+            _replace_actions(trail, case, decision.actions)
+            _open_meeting(trail.about(meeting_id=meeting.id), meeting)
             previous_status = case.status
             case.status = CaseStatus.DISCUSSED.value
-            record_audit(
-                session,
-                Actor(chair.id, chair.name),
-                "update" if before else "create",
-                "decision",
-                row.id,
-                patient_id=case.patient_id,
-                meeting_id=case.meeting_id,
-                before=before,
-                after=_snapshot(row),
-                at=now,
-            )
+            if before is None:
+                trail.created("decision", row.id, _snapshot(row))
+            else:
+                trail.updated("decision", row.id, before, _snapshot(row))
             if previous_status != case.status:
-                record_audit(
-                    session,
-                    Actor(chair.id, chair.name),
-                    "update",
-                    "case_review",
-                    case.id,
-                    patient_id=case.patient_id,
-                    meeting_id=case.meeting_id,
-                    before={"status": previous_status},
-                    after={"status": case.status},
-                    at=now,
+                trail.updated(
+                    "case_review", case.id, {"status": previous_status}, {"status": case.status}
                 )
             return row.id
 
@@ -133,16 +125,11 @@ class DecisionService:
                 raise RefusedError("This case already has a decision; change the decision instead.")
             before = case.status
             case.status = CaseStatus.DEFERRED.value
-            record_audit(
-                session,
-                Actor(chair.id, chair.name),
-                "update",
+            _trail(session, chair, self._clock(), case).updated(
                 "case_review",
                 case.id,
-                patient_id=case.patient_id,
-                meeting_id=case.meeting_id,
-                before={"status": before},
-                after={"status": case.status},
+                {"status": before},
+                {"status": case.status},
                 reason=reason.strip(),
             )
 
@@ -156,7 +143,7 @@ class DecisionService:
         at: datetime | None = None,
     ) -> int:
         """Correct a signed-off decision: a new linked decision with a reason; return its id."""
-        now = at or datetime.now()
+        now = at or self._clock()
         if not reason.strip():
             raise ValidationError("reason: an amendment needs the reason for the correction")
         with self._db.write() as session:
@@ -177,8 +164,9 @@ class DecisionService:
             # A correction of the record must not rewrite treatment that was given since:
             # once the medication history has moved on, it is left as it is.
             settled = _history_moved_on(session, case, latest)
+            trail = _trail(session, chair, now, case)
             if not settled:
-                _undo_medication(session, latest, chair, now)
+                _undo_medication(trail, latest)
             row = DecisionRow(
                 case_review_id=case.id, amends_id=latest.id, amendment_reason=reason.strip()
             )
@@ -187,19 +175,13 @@ class DecisionService:
             session.flush()
             settled = settled or _history_moved_on(session, case, row)
             if not settled:
-                self._apply_medication(session, case, row, chair, now)
-            record_audit(
-                session,
-                Actor(chair.id, chair.name),
-                "amend",
+                _apply_medication(trail, case, row)
+            trail.amended(
                 "decision",
                 row.id,
-                patient_id=case.patient_id,
-                meeting_id=case.meeting_id,
-                before=_snapshot(latest),
-                after={**_snapshot(row), "medication_history": SETTLED if settled else "updated"},
+                _snapshot(latest),
+                {**_snapshot(row), "medication_history": SETTLED if settled else "updated"},
                 reason=reason.strip(),
-                at=now,
             )
             return row.id
 
@@ -216,131 +198,10 @@ class DecisionService:
                     "complete this action."
                 )
             before = {"done_at": action.done_at}
-            action.done_at = datetime.now() if done else None
-            case = action.case_review
-            record_audit(
-                session,
-                Actor(clinician.id, clinician.name),
-                "update",
-                "action",
-                action.id,
-                patient_id=case.patient_id,
-                meeting_id=case.meeting_id,
-                before=before,
-                after={"done_at": action.done_at},
-            )
-
-    # --- medication history ----------------------------------------------------------------------
-
-    @staticmethod
-    def _apply_medication(
-        session: Session,
-        case: CaseReviewRow,
-        decision: DecisionRow,
-        chair: ClinicianRow,
-        now: datetime,
-    ) -> None:
-        """A de- or re-escalation ends the current anti-TNF period and starts the target regimen."""
-        outcome = Outcome(decision.outcome)
-        if not outcome.changes_regimen or decision.effective_date is None:
-            return
-        effective = decision.effective_date
-        current = _current_period(case, case.meeting.meeting_date)
-        if current is None:
-            return
-        actor = Actor(chair.id, chair.name)
-        before = {"end": current.end_date, "end_reason": current.end_reason}
-        current.end_date = effective
-        current.end_reason = EndReason.REGIMEN_CHANGE.value
-        current.closed_by_decision_id = decision.id
-        new = MedicationPeriodRow(
-            patient_id=case.patient_id,
-            drug=decision.target_drug,
-            dose_value=decision.target_dose,
-            dose_unit=decision.target_dose_unit,
-            interval_days=decision.target_interval_days,
-            start_date=effective,
-            end_date=None,
-            phase="maintenance",
-            reason=f"MDT decision of {case.meeting.meeting_date:%d %b %Y}: {CHANGE_WORDS[outcome]}",
-            source=f"decision {decision.id}",
-            created_at=now,
-            decision_id=decision.id,
-        )
-        session.add(new)
-        session.flush()
-        record_audit(
-            session,
-            actor,
-            "update",
-            "medication_period",
-            current.id,
-            patient_id=case.patient_id,
-            meeting_id=case.meeting_id,
-            before=before,
-            after={"end": effective, "end_reason": current.end_reason},
-            at=now,
-        )
-        record_audit(
-            session,
-            actor,
-            "create",
-            "medication_period",
-            new.id,
-            patient_id=case.patient_id,
-            meeting_id=case.meeting_id,
-            after={"regimen": medication_from_row(new).regimen.label, "start": effective},
-            at=now,
-        )
-
-    @staticmethod
-    def _replace_actions(
-        session: Session,
-        case: CaseReviewRow,
-        actions: tuple[ActionInput, ...],
-        chair: ClinicianRow,
-        now: datetime,
-    ) -> None:
-        """The decision's actions replace those recorded with it before (not yet done ones)."""
-        actor = Actor(chair.id, chair.name)
-        common: dict[str, Any] = {"patient_id": case.patient_id, "meeting_id": case.meeting_id}
-        for old in list(case.actions):
-            if old.done_at is None:
-                record_audit(
-                    session,
-                    actor,
-                    "delete",
-                    "action",
-                    old.id,
-                    at=now,
-                    before={"description": old.description},
-                    **common,
-                )
-                session.delete(old)
-        for item in actions:
-            owner = session.get(ClinicianRow, item.owner_id)
-            if owner is None or not owner.active:
-                raise ValidationError(
-                    f"action {item.description!r}: the owner is not an active member of the roster"
-                )
-            row = ActionRow(
-                case_review_id=case.id,
-                description=item.description.strip(),
-                owner_id=owner.id,
-                due_date=item.due,
-                created_at=now,
-            )
-            session.add(row)
-            session.flush()
-            record_audit(
-                session,
-                actor,
-                "create",
-                "action",
-                row.id,
-                at=now,
-                **common,
-                after={"description": row.description, "owner": owner.name, "due": item.due},
+            now = self._clock()
+            action.done_at = now if done else None
+            _trail(session, clinician, now, action.case_review).updated(
+                "action", action.id, before, {"done_at": action.done_at}
             )
 
 
@@ -376,29 +237,93 @@ def _history_moved_on(session: Session, case: CaseReviewRow, decision: DecisionR
     )
 
 
-def _undo_medication(
-    session: Session, decision: DecisionRow, chair: ClinicianRow, now: datetime
-) -> None:
+def _trail(session: Session, who: ClinicianRow, now: datetime, case: CaseReviewRow) -> Trail:
+    return Trail(session, Actor(who.id, who.name), now, case.patient_id, case.meeting_id)
+
+
+def _apply_medication(trail: Trail, case: CaseReviewRow, decision: DecisionRow) -> None:
+    """A de- or re-escalation ends the current anti-TNF period and starts the target regimen."""
+    session = trail.session
+    outcome = Outcome(decision.outcome)
+    if not outcome.changes_regimen or decision.effective_date is None:
+        return
+    effective = decision.effective_date
+    current = _current_period(case, case.meeting.meeting_date)
+    if current is None:
+        return
+    before = {"end": current.end_date, "end_reason": current.end_reason}
+    current.end_date = effective
+    current.end_reason = EndReason.REGIMEN_CHANGE.value
+    current.closed_by_decision_id = decision.id
+    new = MedicationPeriodRow(
+        patient_id=case.patient_id,
+        drug=decision.target_drug,
+        dose_value=decision.target_dose,
+        dose_unit=decision.target_dose_unit,
+        interval_days=decision.target_interval_days,
+        start_date=effective,
+        end_date=None,
+        phase="maintenance",
+        reason=f"MDT decision of {case.meeting.meeting_date:%d %b %Y}: {CHANGE_WORDS[outcome]}",
+        source=f"decision {decision.id}",
+        created_at=trail.at,
+        decision_id=decision.id,
+    )
+    session.add(new)
+    session.flush()
+    trail.updated(
+        "medication_period",
+        current.id,
+        before,
+        {"end": effective, "end_reason": current.end_reason},
+    )
+    trail.created(
+        "medication_period",
+        new.id,
+        {"regimen": medication_from_row(new).regimen.label, "start": effective},
+    )
+
+
+def _replace_actions(trail: Trail, case: CaseReviewRow, actions: tuple[ActionInput, ...]) -> None:
+    """The decision's actions replace those recorded with it before (not yet done ones)."""
+    session = trail.session
+    for old in list(case.actions):
+        if old.done_at is None:
+            trail.deleted("action", old.id, {"description": old.description})
+            session.delete(old)
+    for item in actions:
+        owner = session.get(ClinicianRow, item.owner_id)
+        if owner is None or not owner.active:
+            raise ValidationError(
+                f"action {item.description!r}: the owner is not an active member of the roster"
+            )
+        row = ActionRow(
+            case_review_id=case.id,
+            description=item.description.strip(),
+            owner_id=owner.id,
+            due_date=item.due,
+            created_at=trail.at,
+        )
+        session.add(row)
+        session.flush()
+        trail.created(
+            "action",
+            row.id,
+            {"description": row.description, "owner": owner.name, "due": item.due},
+        )
+
+
+def _undo_medication(trail: Trail, decision: DecisionRow) -> None:
     """Reverse what a decision did to the medication history (before replacing it)."""
-    actor = Actor(chair.id, chair.name)
-    case = decision.case_review
+    session = trail.session
     created = session.scalars(
         select(MedicationPeriodRow).where(MedicationPeriodRow.decision_id == decision.id)
     ).all()
     for period in created:
-        record_audit(
-            session,
-            actor,
-            "delete",
+        trail.deleted(
             "medication_period",
             period.id,
-            patient_id=case.patient_id,
-            meeting_id=case.meeting_id,
-            at=now,
-            before={
-                "regimen": medication_from_row(period).regimen.label,
-                "start": period.start_date,
-            },
+            {"regimen": medication_from_row(period).regimen.label, "start": period.start_date},
             reason="The decision that created this regimen was changed",
         )
         session.delete(period)
@@ -406,17 +331,11 @@ def _undo_medication(
         select(MedicationPeriodRow).where(MedicationPeriodRow.closed_by_decision_id == decision.id)
     ).all()
     for period in closed:
-        record_audit(
-            session,
-            actor,
-            "update",
+        trail.updated(
             "medication_period",
             period.id,
-            patient_id=case.patient_id,
-            meeting_id=case.meeting_id,
-            at=now,
-            before={"end": period.end_date},
-            after={"end": None},
+            {"end": period.end_date},
+            {"end": None},
             reason="The decision that ended this regimen was changed",
         )
         period.end_date = None
@@ -497,21 +416,16 @@ def _current_regimen(
     return period.regimen, on_reduced_regimen(period.regimen, change, regimens)
 
 
-def _open_meeting(session: Session, meeting: MeetingRow, actor: Actor, now: datetime) -> None:
+def _open_meeting(trail: Trail, meeting: MeetingRow) -> None:
     """The first decision starts the meeting (planned -> in progress), with its audit row."""
     if meeting.status == MeetingStatus.PLANNED.value:
         meeting.status = MeetingStatus.IN_PROGRESS.value
-        meeting.started_at = now
-        record_audit(
-            session,
-            actor,
-            "update",
+        meeting.started_at = trail.at
+        trail.updated(
             "meeting",
             meeting.id,
-            meeting_id=meeting.id,
-            before={"status": MeetingStatus.PLANNED.value},
-            after={"status": meeting.status, "started_at": now},
-            at=now,
+            {"status": MeetingStatus.PLANNED.value},
+            {"status": meeting.status, "started_at": trail.at},
         )
 
 

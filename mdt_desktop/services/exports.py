@@ -1,4 +1,10 @@
-"""Exporting a meeting: minutes, outcome letters, letters to GPs, the decisions spreadsheet.
+"""Every export: meeting documents, the outcome audit report, lists saved as PDF or CSV.
+
+A meeting's minutes, letters and spreadsheet (``ExportService``), the outcome audit report
+(``export_audit_report``), the chase list and the monthly summary (``save_pdf_or_csv``).
+
+Every caller (the export dialog, the windows that save a report, the command line) exports
+through this module, and every export is audited the same way (``record_export``).
 
 Who may export from the application is the permission matrix's business (the coordinator and
 the IBD consultants); the command line runs as whoever may read the database file. Every export
@@ -17,21 +23,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from mdt_desktop.domain.access import SYSTEM, Actor, Permission
 from mdt_desktop.domain.board import MeetingBoard
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.domain.identifiers import Identifiers
+from mdt_desktop.domain.outcome_audit import OutcomeAudit
 from mdt_desktop.domain.site import SiteContact
 from mdt_desktop.domain.snapshot import FIGURE_NAME
 from mdt_desktop.models.db import Database
+from mdt_desktop.reports.audit_report import build_audit_report
 from mdt_desktop.reports.gp_letter import Recipient, build_gp_letter
 from mdt_desktop.reports.identity import identities_for
 from mdt_desktop.reports.minutes import BuildOptions, BuiltDocument, build_letter, build_minutes
 from mdt_desktop.reports.pseudonym import KEY_FILE
 from mdt_desktop.reports.spreadsheet import decision_rows, write_csv
-from mdt_desktop.services.audit import record_audit
+from mdt_desktop.services.audit import Trail
+from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting
 from mdt_desktop.services.meetings import MeetingService
 
@@ -138,10 +148,18 @@ class ExportResult:
 class ExportService:
     """Builds the documents of a meeting; one audit row per export."""
 
-    def __init__(self, db: Database, config: ClinicalConfig, key_path: Path) -> None:
+    def __init__(
+        self,
+        db: Database,
+        config: ClinicalConfig,
+        key_path: Path,
+        *,
+        clock: Clock = system_clock,
+    ) -> None:
         self._db = db
         self._config = config
         self._key_path = key_path
+        self._clock = clock
 
     @property
     def site(self) -> SiteContact:
@@ -159,10 +177,7 @@ class ExportService:
         """Write the export; *actor* None means the command line (no role check)."""
         started = time.perf_counter()
         _validate(request)
-        if actor is not None:
-            with self._db.read() as session:
-                member = acting(session, actor, Permission.EXPORT)
-                actor = Actor(member.id, member.name)
+        who = exporter(self._db, actor)
         meetings = MeetingService(self._db, self._config)
         board = meetings.board(request.meeting_id, as_signed=True)
         options = options or BuildOptions()
@@ -170,10 +185,9 @@ class ExportService:
             # signed-off cases print the plot images frozen at sign-off
             frozen = meetings.frozen_figures(request.meeting_id, FIGURE_NAME)
             options = replace(options, frozen_plots=frozen)
-        if actor is not None and options.author == BuildOptions().author:
-            options = replace(options, author=f"{actor.name} with MDT Desktop")
+        options = _authored(options, who)
         files, pages = self._build(request, board, options)
-        self._audit(request, board, actor or SYSTEM, files)
+        self._audit(request, board, who, files)
         return ExportResult(tuple(files), pages, time.perf_counter() - started)
 
     def _build(
@@ -245,8 +259,6 @@ class ExportService:
     def _audit(
         self, request: ExportRequest, board: MeetingBoard, actor: Actor, files: list[Path]
     ) -> None:
-        if self._db.read_only:
-            return  # another program holds the writer lock: the export itself still stands
         patient_id = None
         if request.kind.one_patient and request.hospital_number:
             index = board.index_of(request.hospital_number)
@@ -259,17 +271,8 @@ class ExportService:
         }
         if request.kind.to_gp:
             after["to"] = " · ".join(Recipient.parse(request.recipient).lines)
-        with self._db.write() as session:
-            record_audit(
-                session,
-                actor,
-                "export",
-                "meeting",
-                board.meeting.id,
-                meeting_id=board.meeting.id,
-                patient_id=patient_id,
-                after=after,
-            )
+        audit = ExportAudit("meeting", board.meeting.id, after, board.meeting.id, patient_id)
+        record_export(self._db, actor, audit, self._clock)
 
 
 def _validate(request: ExportRequest) -> None:
@@ -317,3 +320,107 @@ def _scaled(
         progress(round(fraction * 1000), 1000, f"Letter {number + 1} of {total} ({who}): {what}")
 
     return report
+
+
+# --- the audit report, and lists saved as PDF or CSV ---------------------------------------------
+
+EXPORT_SUFFIXES = (".pdf", ".csv")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportAudit:
+    """The audit row of one export: what was exported, and the details recorded after it."""
+
+    entity: str
+    entity_id: int | None
+    after: dict[str, Any]
+    meeting_id: int | None = None
+    patient_id: int | None = None
+
+
+def export_audit_report(
+    db: Database,
+    config: ClinicalConfig,
+    audit: OutcomeAudit,
+    target: Path,
+    actor: Actor | None,
+    options: BuildOptions | None = None,
+) -> int:
+    """Write the outcome audit report to *target* (a .pdf file); return its pages.
+
+    *actor* None means the command line (no role check). The report lists patients, so it is
+    an export like any other: checked, then audited.
+    """
+    if target.suffix.lower() != ".pdf":
+        raise ValidationError(f"{target.name}: the audit report must be written to a .pdf file")
+    if target.is_dir():
+        raise ValidationError(f"{target}: is a folder; give a file name")
+    who = exporter(db, actor)
+    pages = build_audit_report(audit, target, config, _authored(options or BuildOptions(), who))
+    after = {
+        "kind": "audit_report",
+        "as_of": audit.as_of,
+        "files": [target.name],
+        "pages": pages,
+    }
+    record_export(db, who, ExportAudit("outcome_audit", None, after))
+    return pages
+
+
+def save_pdf_or_csv(
+    db: Database,
+    target: Path,
+    actor: Actor | None,
+    what: str,
+    *,
+    pdf: Callable[[BuildOptions], int],
+    csv_rows: Callable[[], list[list[str]]],
+    audit: ExportAudit,
+    options: BuildOptions | None = None,
+) -> int:
+    """Write *target* as a PDF (``pdf(options)``) or CSV by its suffix; return the pages (0: CSV).
+
+    *what* names the document in messages ("the chase list"). The PDF's author is the acting
+    member unless *options* name one. Raises ValidationError for a wrong target and RefusedError
+    when *actor* may not export.
+    """
+    suffix = target.suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise ValidationError(f"{target.name}: {what} is written to a .pdf or .csv file")
+    if target.is_dir():
+        raise ValidationError(f"{target}: is a folder; give a file name")
+    who = exporter(db, actor)
+    pages = 0
+    if suffix == ".pdf":
+        pages = pdf(_authored(options or BuildOptions(), who))
+    else:
+        write_csv(csv_rows(), target)
+    record_export(db, who, audit)
+    return pages
+
+
+def exporter(db: Database, actor: Actor | None) -> Actor:
+    """The acting member, checked for the export permission (None: the command line, SYSTEM)."""
+    if actor is None:
+        return SYSTEM
+    with db.read() as session:
+        member = acting(session, actor, Permission.EXPORT)
+        return Actor(member.id, member.name)
+
+
+def record_export(
+    db: Database, actor: Actor, audit: ExportAudit, clock: Clock = system_clock
+) -> None:
+    """Append the export's audit row (not from a read-only database: the file still stands)."""
+    if db.read_only:
+        return  # another program holds the writer lock: the file itself still stands
+    with db.write() as session:
+        trail = Trail(session, actor, clock(), audit.patient_id, audit.meeting_id)
+        trail.exported(audit.entity, audit.entity_id, audit.after)
+
+
+def _authored(options: BuildOptions, who: Actor) -> BuildOptions:
+    """A PDF exported by a roster member names them as its author, unless told otherwise."""
+    if who is not SYSTEM and options.author == BuildOptions().author:
+        return replace(options, author=f"{who.name} with MDT Desktop")
+    return options

@@ -36,7 +36,8 @@ from mdt_desktop.models import (
     PatientRow,
 )
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import record_audit
+from mdt_desktop.services.audit import Trail
+from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, case_row, meeting_row, still_open
 from mdt_desktop.services.mapping import medication_from_row, observation_from_row, patient_from_row
 from mdt_desktop.services.patients import find_patient
@@ -48,9 +49,12 @@ IMAGING_LOOKBACK = timedelta(days=400)  # the longest window a checklist rule lo
 class MeetingAdminService:
     """Writes the meeting's set-up; each call is one transaction by the coordinator."""
 
-    def __init__(self, db: Database, config: ClinicalConfig) -> None:
+    def __init__(
+        self, db: Database, config: ClinicalConfig, *, clock: Clock = system_clock
+    ) -> None:
         self._db = db
         self._config = config
+        self._clock = clock
 
     def create_meeting(
         self, meeting_date: date, chair_id: int, actor: Actor, location: str = ""
@@ -68,18 +72,14 @@ class MeetingAdminService:
                 chair_id=chair.id,
                 location=location,
                 status=MeetingStatus.PLANNED.value,
-                created_at=datetime.now(),
+                created_at=self._clock(),
             )
             session.add(row)
             session.flush()
-            record_audit(
-                session,
-                _actor(who),
-                "create",
+            self._trail(session, who, meeting_id=row.id).created(
                 "meeting",
                 row.id,
-                meeting_id=row.id,
-                after={"date": meeting_date, "chair": chair.name, "location": location},
+                {"date": meeting_date, "chair": chair.name, "location": location},
             )
             return row.id
 
@@ -92,15 +92,8 @@ class MeetingAdminService:
             chair = _chair(session, chair_id)
             before = meeting.chair.name
             meeting.chair_id = chair.id
-            record_audit(
-                session,
-                _actor(who),
-                "update",
-                "meeting",
-                meeting.id,
-                meeting_id=meeting.id,
-                before={"chair": before},
-                after={"chair": chair.name},
+            self._trail(session, who, meeting_id=meeting.id).updated(
+                "meeting", meeting.id, {"chair": before}, {"chair": chair.name}
             )
 
     def add_candidate(
@@ -138,19 +131,12 @@ class MeetingAdminService:
                 patient_id=patient.id,
                 position=position,
                 added_reason=reason,
-                created_at=datetime.now(),
+                created_at=self._clock(),
             )
             session.add(case)
             session.flush()
-            record_audit(
-                session,
-                _actor(who),
-                "create",
-                "case_review",
-                case.id,
-                patient_id=patient.id,
-                meeting_id=meeting.id,
-                after={"position": position, "reason": reason},
+            self._trail(session, who, patient_id=patient.id, meeting_id=meeting.id).created(
+                "case_review", case.id, {"position": position, "reason": reason}
             )
             return case.id
 
@@ -201,15 +187,8 @@ class MeetingAdminService:
             session.delete(case)
             session.flush()
             _renumber(session, meeting.id)
-            record_audit(
-                session,
-                _actor(who),
-                "delete",
-                "case_review",
-                case_id,
-                patient_id=case.patient_id,
-                meeting_id=meeting.id,
-                before=before,
+            self._trail(session, who, patient_id=case.patient_id, meeting_id=meeting.id).deleted(
+                "case_review", case_id, before
             )
 
     def move_candidate(self, case_id: int, position: int, actor: Actor) -> None:
@@ -226,17 +205,10 @@ class MeetingAdminService:
             cases.insert(position - 1, case)
             for index, row in enumerate(cases, start=1):
                 row.position = index
-            record_audit(
-                session,
-                _actor(who),
-                "update",
-                "case_review",
-                case.id,
-                patient_id=case.patient_id,
-                meeting_id=case.meeting_id,
-                before={"position": before},
-                after={"position": position},
+            trail = self._trail(
+                session, who, patient_id=case.patient_id, meeting_id=case.meeting_id
             )
+            trail.updated("case_review", case.id, {"position": before}, {"position": position})
 
     def set_attendance(
         self, meeting_id: int, statuses: dict[int, AttendanceStatus | None], actor: Actor
@@ -247,57 +219,22 @@ class MeetingAdminService:
             meeting = meeting_row(session, meeting_id)
             still_open(meeting, "its attendance")
             existing = {a.clinician_id: a for a in meeting.attendance}
+            trail = self._trail(session, who, meeting_id=meeting.id)
             for clinician_id, status in statuses.items():
                 clinician = session.get(ClinicianRow, clinician_id)
                 if clinician is None:
                     raise ValidationError(f"attendance: no roster member with id {clinician_id}")
-                self._attend(session, meeting, clinician, existing.get(clinician_id), status, who)
+                _attend(trail, meeting, clinician, existing.get(clinician_id), status)
 
-    @staticmethod
-    def _attend(
+    def _trail(
+        self,
         session: Session,
-        meeting: MeetingRow,
-        clinician: ClinicianRow,
-        row: AttendanceRow | None,
-        status: AttendanceStatus | None,
         who: ClinicianRow,
-    ) -> None:
-        before = {"status": row.status} if row else None
-        if status is None:
-            if row is not None:
-                session.delete(row)
-                record_audit(
-                    session,
-                    _actor(who),
-                    "delete",
-                    "attendance",
-                    row.id,
-                    meeting_id=meeting.id,
-                    before={**(before or {}), "clinician": clinician.name},
-                )
-            return
-        if row is None:
-            row = AttendanceRow(
-                meeting_id=meeting.id,
-                clinician_id=clinician.id,
-                role=clinician.role,
-                status=status.value,
-            )
-            session.add(row)
-        elif row.status == status.value:
-            return
-        row.status = status.value
-        session.flush()
-        record_audit(
-            session,
-            _actor(who),
-            "update" if before else "create",
-            "attendance",
-            row.id,
-            meeting_id=meeting.id,
-            before=before,
-            after={"clinician": clinician.name, "role": clinician.role, "status": status.value},
-        )
+        *,
+        patient_id: int | None = None,
+        meeting_id: int | None = None,
+    ) -> Trail:
+        return Trail(session, _actor(who), self._clock(), patient_id, meeting_id)
 
     def suggestions(self, meeting_id: int) -> list[Suggestion]:
         """Patients intensified long enough, in objective remission and not reviewed recently."""
@@ -361,6 +298,40 @@ class MeetingAdminService:
             if since is not None and minimum.met_by(months_between(since, on)):
                 found[patient_id] = months_between(since, on)
         return found
+
+
+def _attend(
+    trail: Trail,
+    meeting: MeetingRow,
+    clinician: ClinicianRow,
+    row: AttendanceRow | None,
+    status: AttendanceStatus | None,
+) -> None:
+    """One attendee's entry made, changed or removed, with its audit row."""
+    session = trail.session
+    before = {"status": row.status} if row else None
+    if status is None:
+        if row is not None:
+            session.delete(row)
+            trail.deleted("attendance", row.id, {**(before or {}), "clinician": clinician.name})
+        return
+    if row is None:
+        row = AttendanceRow(
+            meeting_id=meeting.id,
+            clinician_id=clinician.id,
+            role=clinician.role,
+            status=status.value,
+        )
+        session.add(row)
+    elif row.status == status.value:
+        return
+    row.status = status.value
+    session.flush()
+    after = {"clinician": clinician.name, "role": clinician.role, "status": status.value}
+    if before is None:
+        trail.created("attendance", row.id, after)
+    else:
+        trail.updated("attendance", row.id, before, after)
 
 
 def _records(session: Session, patient_ids: list[int], on: date) -> dict[int, PatientRecord]:

@@ -49,8 +49,8 @@ from mdt_desktop.models.db import Database
 from mdt_desktop.reports.minutes import BuildOptions
 from mdt_desktop.reports.monthly_summary import build_monthly_summary, summary_csv_rows
 from mdt_desktop.services.chase import ANTI_TNF, ChaseService
+from mdt_desktop.services.exports import ExportAudit, save_pdf_or_csv
 from mdt_desktop.services.mapping import medication_from_row
-from mdt_desktop.services.saved_exports import ExportAudit, save_pdf_or_csv
 
 ONE_DAY = timedelta(days=1)
 

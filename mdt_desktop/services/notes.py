@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from mdt_desktop.domain.access import Actor, Permission
 from mdt_desktop.domain.errors import ValidationError
 from mdt_desktop.models import CaseNoteRow
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import record_audit
+from mdt_desktop.services.audit import Trail
+from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, case_row, still_open
 
 MAX_NOTE = 4000
@@ -17,8 +16,9 @@ MAX_NOTE = 4000
 class NoteService:
     """Adds notes to cases."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Clock = system_clock) -> None:
         self._db = db
+        self._clock = clock
 
     def add(self, case_id: int, text: str, actor: Actor) -> int:
         """Add a note to a case; return its id."""
@@ -31,19 +31,14 @@ class NoteService:
             case = case_row(session, case_id)
             still_open(case.meeting, "its notes")
             author = acting(session, actor, Permission.ADD_NOTES)
+            now = self._clock()
             row = CaseNoteRow(
-                case_review_id=case.id, author_id=author.id, text=text, created_at=datetime.now()
+                case_review_id=case.id, author_id=author.id, text=text, created_at=now
             )
             session.add(row)
             session.flush()
-            record_audit(
-                session,
-                Actor(author.id, author.name),
-                "create",
-                "case_note",
-                row.id,
-                patient_id=case.patient_id,
-                meeting_id=case.meeting_id,
-                after={"text": text},
+            trail = Trail(
+                session, Actor(author.id, author.name), now, case.patient_id, case.meeting_id
             )
+            trail.created("case_note", row.id, {"text": text})
             return row.id

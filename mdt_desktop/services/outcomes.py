@@ -18,7 +18,8 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     DateTime,
@@ -36,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.catalogue import DRUGS, canonical_unit
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.contacts import Contact, ContactKind, latest_contact
@@ -73,6 +75,9 @@ from mdt_desktop.models import (
 from mdt_desktop.models.db import Database
 from mdt_desktop.services.mapping import patient_from_row
 
+if TYPE_CHECKING:
+    from mdt_desktop.reports.minutes import BuildOptions
+
 BASELINE_KEY = "audit_baseline_window"
 CLASSES = (DrugClass.ANTI_TNF, DrugClass.SYSTEMIC_STEROID, DrugClass.IMMUNOMODULATOR)
 EVENT_KINDS = (EventKind.SURGERY, EventKind.TRIAL_ENROLMENT)
@@ -103,16 +108,29 @@ class _History:
 
 
 class OutcomeService:
-    """Reads the de-escalation outcome audit (read-only; nothing is written)."""
+    """Reads the de-escalation outcome audit; saving its report is an export (exports.py)."""
 
     def __init__(self, db: Database, config: ClinicalConfig) -> None:
         self._db = db
+        self._config = config
         self._rules = OutcomeRules.from_config(config)
         self._baseline_days = config.thresholds[BASELINE_KEY].days
 
     @property
     def rules(self) -> OutcomeRules:
         return self._rules
+
+    def export_report(
+        self,
+        audit: OutcomeAudit,
+        target: Path,
+        actor: Actor | None = None,
+        options: BuildOptions | None = None,
+    ) -> int:
+        """Write *audit*'s report to *target* through the export service; return its pages."""
+        from mdt_desktop.services.exports import export_audit_report
+
+        return export_audit_report(self._db, self._config, audit, target, actor, options)
 
     def audit(
         self, as_of: date | None = None, cost_per_administration: float | None = None

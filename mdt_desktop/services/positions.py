@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -38,7 +37,8 @@ from mdt_desktop.models import (
     PositionRow,
 )
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import record_audit
+from mdt_desktop.services.audit import Trail
+from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, case_row, still_open, the_chair
 
 DISSENT_REASON = "Dissent taken from the attendees' positions"
@@ -47,8 +47,9 @@ DISSENT_REASON = "Dissent taken from the attendees' positions"
 class PositionService:
     """Writes attendees' positions; one transaction per call."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Clock = system_clock) -> None:
         self._db = db
+        self._clock = clock
 
     def record(
         self,
@@ -59,7 +60,7 @@ class PositionService:
         at: datetime | None = None,
     ) -> tuple[AttendeePosition, ...]:
         """Record the positions on the case's current decision; return them as stored."""
-        now = at or datetime.now()
+        now = at or self._clock()
         with self._db.write() as session:
             case = case_row(session, case_id)
             meeting = case.meeting
@@ -75,7 +76,7 @@ class PositionService:
                 entries, {i: a.clinician.name for i, a in present.items()}, decision.dissent
             )
             who = Actor(chair.id, chair.name)
-            context = _Context(session, who, case, now)
+            context = _Context(Trail(session, who, now, case.patient_id, case.meeting_id))
             _remove_left_out(context, existing, {e.clinician_id for e in entries})
             for entry in entries:
                 _write(context, decision, present[entry.clinician_id], entry, existing, chair)
@@ -110,25 +111,17 @@ class PositionService:
 
 @dataclass(frozen=True, slots=True)
 class _Context:
-    """What every audited write of one save shares."""
+    """What every audited write of one save shares: its trail (session, who, when, case)."""
 
-    session: Session
-    who: Actor
-    case: CaseReviewRow
-    now: datetime
+    trail: Trail
 
-    def audit(self, action: str, entity: str, entity_id: int, **details: Any) -> None:
-        record_audit(
-            self.session,
-            self.who,
-            action,
-            entity,
-            entity_id,
-            patient_id=self.case.patient_id,
-            meeting_id=self.case.meeting_id,
-            at=self.now,
-            **details,
-        )
+    @property
+    def session(self) -> Session:
+        return self.trail.session
+
+    @property
+    def now(self) -> datetime:
+        return self.trail.at
 
 
 def _remove_left_out(context: _Context, existing: dict[int, PositionRow], kept: set[int]) -> None:
@@ -136,11 +129,10 @@ def _remove_left_out(context: _Context, existing: dict[int, PositionRow], kept: 
     for clinician_id, row in list(existing.items()):
         if clinician_id in kept:
             continue
-        context.audit(
-            "delete",
+        context.trail.deleted(
             "decision_position",
             row.id,
-            before=_snapshot(row, row.clinician.name),
+            _snapshot(row, row.clinician.name),
             reason="Left out when the positions were saved again",
         )
         context.session.delete(row)
@@ -170,15 +162,13 @@ def _write(
     row.recorded_at = context.now
     context.session.flush()
     after = _snapshot(row, name)
+    stated = {**after, "decision": decision.id}
     if before is None:
-        action = "create"
+        context.trail.created("decision_position", row.id, stated)
     elif _same(before, after):
-        action = "confirm"
+        context.trail.confirmed("decision_position", row.id, before, stated)
     else:
-        action = "update"
-    context.audit(
-        action, "decision_position", row.id, before=before, after={**after, "decision": decision.id}
-    )
+        context.trail.updated("decision_position", row.id, before, stated)
 
 
 def _same(before: dict[str, object], after: dict[str, object]) -> bool:
@@ -285,12 +275,11 @@ def _fill_dissent(
     if not views:
         return
     decision.dissent = dissent_from(views)
-    context.audit(
-        "update",
+    context.trail.updated(
         "decision",
         decision.id,
-        before={"dissent": ""},
-        after={"dissent": decision.dissent},
+        {"dissent": ""},
+        {"dissent": decision.dissent},
         reason=DISSENT_REASON,
     )
 

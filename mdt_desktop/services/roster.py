@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 
 from mdt_desktop.domain.access import Actor, Permission
@@ -12,7 +10,8 @@ from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationErr
 from mdt_desktop.domain.records import Clinician
 from mdt_desktop.models import ClinicianRow
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import record_audit
+from mdt_desktop.services.audit import Trail
+from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting
 
 
@@ -46,26 +45,23 @@ MAX_NAME = 120
 class RosterAdmin:
     """Changes to the roster (the coordinator); members are deactivated, never deleted."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Clock = system_clock) -> None:
         self._db = db
+        self._clock = clock
 
     def add(self, name: str, role: Role, actor: Actor) -> int:
         """Add a member; return the id."""
         name = _valid_name(name)
         with self._db.write() as session:
             who = acting(session, actor, Permission.MANAGE_ROSTER)
+            now = self._clock()
             row = ClinicianRow(
-                name=name, role=role.value, active=True, is_demo=False, created_at=datetime.now()
+                name=name, role=role.value, active=True, is_demo=False, created_at=now
             )
             session.add(row)
             session.flush()
-            record_audit(
-                session,
-                Actor(who.id, who.name),
-                "create",
-                "clinician",
-                row.id,
-                after={"name": name, "role": role.value},
+            Trail(session, Actor(who.id, who.name), now).created(
+                "clinician", row.id, {"name": name, "role": role.value}
             )
             return row.id
 
@@ -93,14 +89,11 @@ class RosterAdmin:
                 row.role = role.value
             if active is not None:
                 row.active = active
-            record_audit(
-                session,
-                Actor(who.id, who.name),
-                "update",
+            Trail(session, Actor(who.id, who.name), self._clock()).updated(
                 "clinician",
                 row.id,
-                before=before,
-                after={"name": row.name, "role": row.role, "active": row.active},
+                before,
+                {"name": row.name, "role": row.role, "active": row.active},
             )
 
 

@@ -24,7 +24,8 @@ from mdt_desktop.domain.records import AttendanceEntry, PatientRecord
 from mdt_desktop.domain.rereview import Rereview
 from mdt_desktop.models import CaseReviewRow, ChecklistAnswerRow, MeetingRow, PatientRow
 from mdt_desktop.models.db import Database
-from mdt_desktop.services.audit import AuditBatch, record_audit
+from mdt_desktop.services.audit import AuditBatch, Trail
+from mdt_desktop.services.clock import Clock, system_clock
 from mdt_desktop.services.guards import acting, meeting_row, still_open, the_chair
 from mdt_desktop.services.mapping import evidence_to_json
 from mdt_desktop.services.meetings import evaluate_case_checklist
@@ -49,9 +50,12 @@ def _quiet(_done: int, _total: int, _what: str) -> None:
 class SignOffService:
     """Signs meetings off; one transaction."""
 
-    def __init__(self, db: Database, config: ClinicalConfig) -> None:
+    def __init__(
+        self, db: Database, config: ClinicalConfig, *, clock: Clock = system_clock
+    ) -> None:
         self._db = db
         self._config = config
+        self._clock = clock
 
     def readiness(self, meeting_id: int, *, on: date | None = None) -> Readiness:
         """What still stops sign-off on *on* (today by default).
@@ -60,7 +64,7 @@ class SignOffService:
         "This meeting is dated 27 Jan 2027; it can be signed off from that day".
         """
         with self._db.read() as session:
-            return _readiness(session, meeting_row(session, meeting_id), on or date.today())
+            return _readiness(session, meeting_row(session, meeting_id), on or self._clock().date())
 
     def sign_off(
         self,
@@ -74,7 +78,7 @@ class SignOffService:
 
         *progress* hears ``(done, total, what)`` case by case (drawing the plots takes time).
         """
-        now = at or datetime.now()
+        now = at or self._clock()
         report = progress or _quiet
         with self._db.write() as session:
             meeting = meeting_row(session, meeting_id)
@@ -119,18 +123,9 @@ class SignOffService:
             meeting.signed_off_by_id = chair.id
             meeting.started_at = meeting.started_at or now
             session.flush()
-            record_audit(
-                session,
-                Actor(chair.id, chair.name),
-                "sign_off",
-                "meeting",
+            Trail(session, actor, now, meeting_id=meeting.id).signed_off(
                 meeting.id,
-                meeting_id=meeting.id,
-                at=now,
-                after={
-                    "cases": len(meeting.cases),
-                    "quorum_warnings": list(readiness.quorum.warnings),
-                },
+                {"cases": len(meeting.cases), "quorum_warnings": list(readiness.quorum.warnings)},
             )
 
     def _freeze(

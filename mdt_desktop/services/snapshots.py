@@ -1,7 +1,8 @@
 """Freezing what the meeting saw for one case: the snapshot row and its plot image.
 
-Called inside the sign-off transaction (services/signoff.py) and by the demo writer, so every
-signed-off case has exactly one snapshot, written the same way. The plot image is drawn with the
+Called inside the sign-off transaction (services/signoff.py), the one way a case is frozen (the
+demo signs its meetings off through that service too), so every signed-off case has exactly one
+snapshot. The plot image is drawn with the
 minutes' own code path (reports/figures.py: ``PlotRenderer`` and ``plot_data``) from the frozen
 record, so the stored picture is the picture the minutes print.
 """
@@ -129,8 +130,7 @@ def capture(
 ) -> CaseSnapshot:
     """What the meeting saw for *case* now: record, stored checklist, risks, annotations.
 
-    *record* and *annotations* default to the patient's as stored now; the demo passes the
-    record as it stood when its synthetic meeting was signed off. *rereview* defaults to the
+    *record* and *annotations* default to the patient's as stored now. *rereview* defaults to the
     re-review the case is due (services/rereview.py); its checklist is the re-review one.
     """
     if record is None:

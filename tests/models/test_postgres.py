@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from mdt_desktop.demo import demo_now
 from mdt_desktop.demo.cohort import meeting_calendar, plan_cohort
 from mdt_desktop.demo.meetings import build_meetings
 from mdt_desktop.demo.simulate import simulate
@@ -28,6 +29,8 @@ from tests.conftest import AS_OF
 from tests.factories import insert_patient
 
 SERVER = os.environ.get("MDT_TEST_POSTGRES_URL")
+GO_LIVE = datetime(2026, 7, 1, 8, 0)
+NOW = demo_now(AS_OF)
 pytestmark = pytest.mark.skipif(not SERVER, reason="MDT_TEST_POSTGRES_URL is not set")
 
 
@@ -100,8 +103,9 @@ def test_the_demo_reads_the_same_on_both_backends(pg_url, demo_master, config):
     local = open_database(demo_master.parent / "pg-compare.sqlite3")
     try:
         for database in (server, local):
-            with database.write() as session:
-                write_demo(session, records, meetings, go_live=datetime(2026, 7, 1, 8, 0), meta={})
+            write_demo(
+                database, records, meetings, go_live=GO_LIVE, now=NOW, meta={}, config=config
+            )
         month = AS_OF.strftime("%Y-%m")
         docs = [
             json.dumps(meeting_json(MeetingService(d, config).find(month)), sort_keys=True)
@@ -124,8 +128,7 @@ def test_snapshots_and_positions_are_locked_on_the_server(pg_url, config):
     meetings = build_meetings(plans, records, cal, config, 5)
     server = open_database(url=pg_url)
     try:
-        with server.write() as session:
-            write_demo(session, records, meetings, go_live=datetime(2026, 7, 1, 8, 0), meta={})
+        write_demo(server, records, meetings, go_live=GO_LIVE, now=NOW, meta={}, config=config)
         signed = MeetingService(server, config).get(
             MeetingService(server, config).find_id("2026-10")
         )

@@ -245,3 +245,29 @@ def test_only_a_single_gp_letter_has_a_recipient(service, meeting_id, tmp_path):
         request = ExportRequest(meeting_id, kind, tmp_path / target, recipient="Dr A Example")
         with pytest.raises(ValidationError, match=r"^to: "):
             service.export(request, None)
+
+
+def test_the_outcome_audit_report_is_an_audited_export(demo_db, demo_path, config, tmp_path):
+    from mdt_desktop.services.exports import export_audit_report
+    from mdt_desktop.services.outcomes import OutcomeService
+    from tests.conftest import AS_OF
+
+    outcomes = OutcomeService(demo_db, config)
+    audit = outcomes.audit(AS_OF)
+    consultant = member(demo_db, Role.IBD_CONSULTANT)
+    with pytest.raises(ValidationError, match=r"\.pdf file"):
+        export_audit_report(demo_db, config, audit, tmp_path / "a.csv", consultant)
+    with pytest.raises(RefusedError, match="may not export"):
+        outcomes.export_report(audit, tmp_path / "a.pdf", member(demo_db, Role.IBD_NURSE))
+    assert not (tmp_path / "a.pdf").exists()
+    pages = outcomes.export_report(audit, tmp_path / "a.pdf", consultant)
+    assert pages > 1
+    assert PdfReader(tmp_path / "a.pdf").metadata.author == f"{consultant.name} with MDT Desktop"
+    actor, after = audit_rows(demo_path)[-1]
+    assert actor == consultant.name
+    assert json.loads(after) == {
+        "kind": "audit_report",
+        "as_of": AS_OF.isoformat(),
+        "files": ["a.pdf"],
+        "pages": pages,
+    }

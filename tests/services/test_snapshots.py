@@ -292,9 +292,11 @@ def test_the_demo_froze_its_signed_off_meetings_as_they_stood(demo_db, config):
             assert all(o.collected_at <= taken_at for o in frozen.record.observations)
             assert all(a.created_at <= taken_at for a in frozen.annotations)
         assert len(meetings.frozen_figures(item.id, FIGURE_NAME)) == len(rows)
-        actions = [a[0] for a in audit_actions(demo_db, item.id)]
-        frozen_at = [i for i, action in enumerate(actions) if action == "freeze"]
-        assert len(frozen_at) == len(rows)
+        rows_written = audit_actions(demo_db, item.id)
+        actions = [a[0] for a in rows_written]
+        frozen_at = [i for i, (action, entity, _) in enumerate(rows_written) if action == "freeze"]
+        snapshots = [i for i in frozen_at if rows_written[i][1] == "case_snapshot"]
+        assert len(snapshots) == len(rows)  # and each unanswered checklist item, as sign-off does
         assert max(frozen_at) < actions.index("sign_off")  # as sign-off writes them
     # results taken after the October sign-off are new since its decisions
     october = meetings.board(meetings.find_id("2026-10"))

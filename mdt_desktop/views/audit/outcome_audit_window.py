@@ -52,7 +52,6 @@ from mdt_desktop.plots.outcomes import (
     make_survival_axes,
 )
 from mdt_desktop.plots.style import SCREEN
-from mdt_desktop.reports.audit_report import build_audit_report
 from mdt_desktop.reports.minutes import BuildOptions, Cancelled
 from mdt_desktop.services.outcomes import OutcomeService
 from mdt_desktop.views.audit.outcome_tables import (
@@ -276,12 +275,11 @@ class OutcomeAuditWindow(QDialog):
         audit = self.audit
         if self.running or audit is None:
             return
-        config = self._config
+        outcomes = self._outcomes
 
         def work(progress: ProgressCallback, cancelled: CancelCheck) -> Path:
-            build_audit_report(
-                audit, target, config, BuildOptions(progress=progress, cancelled=cancelled)
-            )
+            options = BuildOptions(progress=progress, cancelled=cancelled)
+            outcomes.export_report(audit, target, options=options)
             return target
 
         self._pdf = target
