@@ -9,6 +9,7 @@ chase (a stop without a reason, a patient lost to follow-up).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.errors import user_message
 from mdt_desktop.domain.outcome_audit import (
@@ -52,6 +54,7 @@ from mdt_desktop.plots.outcomes import (
     make_survival_axes,
 )
 from mdt_desktop.plots.style import SCREEN
+from mdt_desktop.presenters.acting import choose_who_you_are
 from mdt_desktop.reports.minutes import BuildOptions, Cancelled
 from mdt_desktop.services.outcomes import OutcomeService
 from mdt_desktop.views.audit.outcome_tables import (
@@ -115,6 +118,7 @@ class OutcomeAuditWindow(QDialog):
         as_of: the audit date (default today).
         pool: where the audit and the PDF are computed (else Qt's global pool).
         settings: where the cost per administration is remembered.
+        actor: who is acting now (the export is audited as theirs; none chosen: refused).
     """
 
     loaded = Signal(object)  # OutcomeAudit
@@ -129,9 +133,11 @@ class OutcomeAuditWindow(QDialog):
         as_of: date | None = None,
         pool: QThreadPool | None = None,
         settings: ViewSettings | None = None,
+        actor: Callable[[], Actor | None] = lambda: None,
     ) -> None:
         super().__init__(parent)
         self._outcomes = outcomes
+        self._actor = actor
         self._config = config
         self._settings = settings
         self._folder = Path.home()
@@ -271,15 +277,18 @@ class OutcomeAuditWindow(QDialog):
         self._start(work)
 
     def export_pdf(self, target: Path) -> None:
-        """Write the audit report to *target* (off the GUI thread)."""
-        audit = self.audit
+        """Write the audit report to *target* (off the GUI thread), as the acting user."""
+        audit, actor = self.audit, self._actor()
         if self.running or audit is None:
+            return
+        if actor is None:
+            self._show_status(choose_who_you_are("to export the audit"), BAD)
             return
         outcomes = self._outcomes
 
         def work(progress: ProgressCallback, cancelled: CancelCheck) -> Path:
             options = BuildOptions(progress=progress, cancelled=cancelled)
-            outcomes.export_report(audit, target, options=options)
+            outcomes.export_report(audit, target, actor, options=options)
             return target
 
         self._pdf = target
@@ -336,6 +345,9 @@ class OutcomeAuditWindow(QDialog):
     def _on_export(self) -> None:
         audit = self.audit
         if audit is None:
+            return
+        if self._actor() is None:
+            self._show_status(choose_who_you_are("to export the audit"), BAD)
             return
         suggested = self._folder / f"MDT-outcome-audit-{audit.as_of:%Y-%m-%d}.pdf"
         target = type(self).choose_target(self, suggested)

@@ -174,12 +174,16 @@ class WindowTools(WindowBase):
         self.followup_window.show()
 
     def open_outcome_audit(self) -> None:
-        """The de-escalation outcome audit (read-only: anyone may look and export it)."""
+        """The outcome audit: anyone may look; its PDF is an export (role checked, audited)."""
         if self._admin is None:
             return
         if self.outcome_window is None:
             self.outcome_window = OutcomeAuditWindow(
-                self._admin.outcomes, self._config, self, settings=self._settings
+                self._admin.outcomes,
+                self._config,
+                self,
+                settings=self._settings,
+                actor=lambda: self._presenter.actor,
             )
         self.outcome_window.show()
         if self.outcome_window.audit is None:

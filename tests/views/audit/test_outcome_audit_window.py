@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.services.outcomes import OutcomeService
+from mdt_desktop.services.roster import RosterService
 from mdt_desktop.views.audit.outcome_audit_window import OutcomeAuditWindow
 from tests.conftest import AS_OF
 
 WAIT = 60_000
 
 
+def coordinator(db) -> Actor:
+    member = next(c for c in RosterService(db).clinicians() if c.role.value == "coordinator")
+    return Actor(member.id, member.name)
+
+
 @pytest.fixture
 def window(qtbot, demo_db, config):
-    shown = OutcomeAuditWindow(OutcomeService(demo_db, config), config, as_of=AS_OF)
+    actor = coordinator(demo_db)
+    shown = OutcomeAuditWindow(
+        OutcomeService(demo_db, config), config, as_of=AS_OF, actor=lambda: actor
+    )
     qtbot.addWidget(shown)
     with qtbot.waitSignal(shown.loaded, timeout=WAIT):
         qtbot.mouseClick(shown.refresh_button, Qt.MouseButton.LeftButton)
@@ -59,7 +70,7 @@ def test_a_later_date_follows_the_patients_longer(qtbot, window):
     assert window.audit.overall.evaluable_12m >= before
 
 
-def test_export_pdf_writes_the_report(qtbot, window, tmp_path, monkeypatch):
+def test_export_pdf_writes_the_report(qtbot, window, tmp_path, monkeypatch, demo_db, demo_path):
     target = tmp_path / "audit.pdf"
     monkeypatch.setattr(OutcomeAuditWindow, "choose_target", staticmethod(lambda *a: target))
     with qtbot.waitSignal(window.exported, timeout=WAIT):
@@ -68,6 +79,24 @@ def test_export_pdf_writes_the_report(qtbot, window, tmp_path, monkeypatch):
     assert "outcome audit" in text.lower()
     assert "Little" in text
     assert "Wrote audit.pdf" in window.status.text()
+    with sqlite3.connect(demo_path) as connection:
+        last = connection.execute(
+            "SELECT actor, action, entity FROM audit_events ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert last == (coordinator(demo_db).name, "export", "outcome_audit")  # audited as theirs
+
+
+def test_nobody_chosen_cannot_export_the_audit(qtbot, demo_db, config, tmp_path, monkeypatch):
+    shown = OutcomeAuditWindow(OutcomeService(demo_db, config), config, as_of=AS_OF)
+    qtbot.addWidget(shown)
+    with qtbot.waitSignal(shown.loaded, timeout=WAIT):
+        qtbot.mouseClick(shown.refresh_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not shown.running, timeout=WAIT)
+    target = tmp_path / "audit.pdf"
+    monkeypatch.setattr(OutcomeAuditWindow, "choose_target", staticmethod(lambda *a: target))
+    qtbot.mouseClick(shown.export_button, Qt.MouseButton.LeftButton)
+    assert not target.exists()
+    assert shown.status.text().startswith("Choose who you are")
 
 
 def test_tools_outcome_audit_opens_it_computed(qtbot, demo_db, config, tmp_path):
