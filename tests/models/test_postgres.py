@@ -27,7 +27,10 @@ from tests.conftest import AS_OF
 from tests.factories import insert_patient
 
 SERVER = os.environ.get("MDT_TEST_POSTGRES_URL")
-pytestmark = pytest.mark.skipif(not SERVER, reason="MDT_TEST_POSTGRES_URL is not set")
+pytestmark = [
+    pytest.mark.slow,  # a PostgreSQL server, concurrent sessions
+    pytest.mark.skipif(not SERVER, reason="MDT_TEST_POSTGRES_URL is not set"),
+]
 
 
 @pytest.fixture

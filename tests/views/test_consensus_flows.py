@@ -33,6 +33,8 @@ from mdt_desktop.views.plain_text import unformatted
 from mdt_desktop.views.settings import ViewSettings
 from mdt_desktop.workers import ImmediateRunner
 
+pytestmark = pytest.mark.slow  # whole consensus flows in the main window
+
 CHAIR, NURSE, PHARMACIST, COORDINATOR = "Helen Marsh", "Kate Doyle", "Tom Okafor", "Sam Patel"
 
 

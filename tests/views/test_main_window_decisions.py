@@ -25,6 +25,8 @@ from mdt_desktop.views.decision_tables import DATE_ROLE
 from mdt_desktop.views.plain_text import unformatted
 from tests.views.test_consensus_flows import CHAIR, COORDINATOR, NURSE, act_as, go_to, open_window
 
+pytestmark = pytest.mark.slow  # opens the main window on the demo for every test
+
 RELAPSING = "DEMO10076"  # ADA 40 mg every 2 weeks since the de-escalation from 80 mg every 2 weeks
 
 

@@ -22,6 +22,8 @@ from mdt_desktop.views.focus import FocusRing, tab_stops
 from mdt_desktop.views.plain_text import unformatted
 from tests.views.test_consensus_flows import CHAIR, COORDINATOR, NURSE, PHARMACIST, open_window
 
+pytestmark = pytest.mark.slow  # opens the main window on the demo for every test
+
 PRESENT = (CHAIR, NURSE, PHARMACIST, COORDINATOR)
 
 

@@ -23,6 +23,8 @@ from mdt_desktop.views.plain_text import unformatted
 from tests.snapshot_helpers import import_late_crp
 from tests.views.test_consensus_flows import CHAIR, act_as, open_window
 
+pytestmark = pytest.mark.slow  # opens the main window on the demo for every test
+
 NUMBER = 2  # the hospital-number column
 
 

@@ -12,6 +12,8 @@ from mdt_desktop.services.outcomes import OutcomeService
 from mdt_desktop.views.outcome_audit_window import OutcomeAuditWindow
 from tests.conftest import AS_OF
 
+pytestmark = pytest.mark.slow  # computes and draws the whole outcome audit
+
 WAIT = 60_000
 
 

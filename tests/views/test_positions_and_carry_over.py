@@ -36,6 +36,8 @@ from mdt_desktop.views.prepare_meeting_dialog import CandidateListModel
 from mdt_desktop.views.settings import ViewSettings
 from mdt_desktop.workers import ImmediateRunner
 
+pytestmark = pytest.mark.slow  # whole sign-off and carry-over flows in the main window
+
 CHAIR, NURSE, PHARMACIST, COORDINATOR, SURGEON = (
     "Helen Marsh",
     "Kate Doyle",
