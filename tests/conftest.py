@@ -33,10 +33,24 @@ def config() -> ClinicalConfig:
     return load_clinical_config(resource_path())
 
 
+@pytest.fixture(scope="session")
+def empty_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database migrated to the newest schema, made once per run (treat as read-only).
+
+    Migrating takes about a second; copying the closed file takes milliseconds and gives the
+    same file a fresh ``open_database`` would (tests/models/test_db.py covers opening itself).
+    """
+    path = tmp_path_factory.mktemp("empty") / "empty.sqlite3"
+    open_database(path).close()
+    return path
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    """A fresh, migrated SQLite file for one test."""
-    database = open_database(tmp_path / "test.sqlite3")
+def db(empty_master: Path, tmp_path: Path) -> Iterator[Database]:
+    """A fresh, migrated SQLite file for one test (a private copy of ``empty_master``)."""
+    target = tmp_path / "test.sqlite3"
+    shutil.copy(empty_master, target)
+    database = open_database(target)
     yield database
     database.close()
 

@@ -7,11 +7,13 @@ import json
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from mdt_desktop import __version__, cli
+from tests import factories as f
 from tests.conftest import AS_OF
 
 
@@ -35,6 +37,7 @@ def test_usage_errors_exit_2(capsys):
     assert "invalid choice" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # builds a demo database
 def test_demo_then_check(tmp_path, capsys):
     path = tmp_path / "x.sqlite3"
     code, out, _ = run(capsys, "--db", path, "demo", "--patients", 40, "--as-of", AS_OF)
@@ -60,15 +63,18 @@ def test_demo_refuses_to_overwrite_without_force(demo_path, capsys):
     assert demo_path.read_bytes() == before
 
 
-def test_check_finds_an_edited_audit_row(demo_path, capsys):
-    raw = sqlite3.connect(demo_path)
+def test_check_finds_an_edited_audit_row(db, capsys):
+    with db.write() as session:
+        edited = [f.make_audit_event(session, reason=f"row {n}").id for n in range(3)][1]
+    db.close()
+    raw = sqlite3.connect(db.path)
     raw.execute("DROP TRIGGER audit_events_no_update")
-    raw.execute("UPDATE audit_events SET reason = 'changed later' WHERE id = 10")
+    raw.execute(f"UPDATE audit_events SET reason = 'changed later' WHERE id = {edited}")
     raw.commit()
     raw.close()
-    code, out, _ = run(capsys, "--db", demo_path, "check")
+    code, out, _ = run(capsys, "--db", db.path, "check")
     assert code == 1
-    assert "audit row 10: content does not match its hash" in out
+    assert f"audit row {edited}: content does not match its hash" in out
     assert "PROBLEMS FOUND" in out
 
 
@@ -102,10 +108,13 @@ def test_patient_json_has_the_contract_keys(demo_path, capsys):
     assert units["albumin"] == "g/L"
 
 
-def test_patient_text(demo_path, capsys):
-    code, out, _ = run(capsys, "--db", demo_path, "patient", "DEMO10001")
+def test_patient_text(db, capsys):
+    with db.write() as session:
+        f.make_medication_period(session, f.make_patient(session, hospital_number="TEST1"))
+    db.close()
+    code, out, _ = run(capsys, "--db", db.path, "patient", "TEST1")
     assert code == 0
-    assert "DEMO10001" in out
+    assert "TEST1" in out
     assert "Medication:" in out
 
 
@@ -189,32 +198,30 @@ def test_locked_database_refuses_the_demo_with_3(demo_path, capsys):
     assert "is open in another MDT Desktop" in err
 
 
-def test_reading_commands_work_while_another_writer_holds_the_lock(demo_path, capsys):
-    from mdt_desktop.models.db import open_database
-
-    holder = open_database(demo_path)
-    try:
-        code, out, err = run(capsys, "--db", demo_path, "meeting", "2026-10")
-    finally:
-        holder.close()
+def test_reading_commands_work_while_another_writer_holds_the_lock(db, capsys):
+    with db.write() as session:
+        f.sign_off(session, f.make_meeting(session, meeting_date=date(2026, 10, 28)))
+    # db, opened for writing, holds the lock while the command reads
+    code, out, err = run(capsys, "--db", db.path, "meeting", "2026-10")
     assert code == 0
-    assert "note: demo.sqlite3 is open for writing" in err
+    assert "note: test.sqlite3 is open for writing" in err
     assert "signed_off" in out
 
 
-def test_unexpected_errors_are_one_line_without_debug(demo_path, capsys, monkeypatch):
+def test_unexpected_errors_are_one_line_without_debug(db, capsys, monkeypatch):
     from mdt_desktop.services import integrity
 
     def explode(_db):
         raise RuntimeError("disk on fire\nsecond line")
 
     monkeypatch.setattr(integrity, "check_database", explode)
-    code, _, err = run(capsys, "--db", demo_path, "check")
+    db.close()
+    code, _, err = run(capsys, "--db", db.path, "check")
     assert code == 1
     assert err == (
         "mdt-desktop: unexpected error: RuntimeError: disk on fire (run with --debug for details)\n"
     )
-    code, _, err = run(capsys, "--debug", "--db", demo_path, "check")
+    code, _, err = run(capsys, "--debug", "--db", db.path, "check")
     assert code == 1
     assert "Traceback" in err
 
@@ -235,6 +242,7 @@ def test_default_database_is_in_the_user_data_folder(monkeypatch):
     assert "mdt-desktop" in str(target.path)
 
 
+@pytest.mark.slow  # starts subprocesses
 def test_console_script_and_module_entry_points(demo_path):
     script = Path(sys.executable).with_name("mdt-desktop")  # installed beside the interpreter
     for command in ([str(script)], [sys.executable, "-m", "mdt_desktop"]):
@@ -249,6 +257,7 @@ def test_console_script_and_module_entry_points(demo_path):
         assert done.stderr == "mdt-desktop: No patient with hospital number 'NOPE1'.\n"
 
 
+@pytest.mark.slow  # starts a subprocess
 def test_importing_the_cli_does_not_import_qt():
     code = (
         "import sys, mdt_desktop.cli, mdt_desktop.services.meetings, mdt_desktop.demo; "
@@ -273,6 +282,7 @@ def test_minutes_command_writes_the_pdf_and_says_what_it_wrote(demo_path, tmp_pa
     assert f"{pages} pages" in stdout
 
 
+@pytest.mark.slow  # renders minutes and letters
 @pytest.mark.parametrize(
     ("extra", "name", "expect"),
     [
@@ -385,6 +395,7 @@ def test_audit_usage_errors_exit_2(demo_path, capsys, argv, message):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.slow  # renders the audit report
 def test_audit_writes_the_pdf_report(demo_path, tmp_path, capsys):
     pytest.importorskip("mdt_desktop.reports.audit_report")
     from pypdf import PdfReader

@@ -11,6 +11,8 @@ from PySide6.QtGui import QImage
 from tests.test_cli import run
 from tests.test_startup import start
 
+pytestmark = pytest.mark.slow  # renders letters and a screenshot
+
 
 def text_of(path):
     return re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in PdfReader(path).pages))

@@ -37,6 +37,8 @@ from mdt_desktop.models import (
 from mdt_desktop.models.db import open_database
 from mdt_desktop.services.audit import verify_chain
 
+pytestmark = pytest.mark.slow  # kills writing subprocesses
+
 ROUNDS = 8
 SEED = 20261125
 WATCHDOG_SECONDS = 30  # a writer that hangs must not hang the test run

@@ -4,7 +4,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 from PySide6.QtGui import QImage
+
+pytestmark = pytest.mark.slow  # starts the program in subprocesses
 
 
 def start(*argv, env=None):

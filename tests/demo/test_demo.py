@@ -73,12 +73,14 @@ def dump(path):
         raw.close()
 
 
+@pytest.mark.slow  # builds a second full demo database
 def test_same_seed_same_database(demo_master, tmp_path, config):
     again = tmp_path / "again.sqlite3"
     build_demo(again, config, seed=SEED, as_of=AS_OF)
     assert dump(again) == dump(demo_master)
 
 
+@pytest.mark.slow  # builds a second demo database
 def test_other_seed_other_patients(demo_master, tmp_path, config):
     other = tmp_path / "other.sqlite3"
     build_demo(other, config, seed=SEED + 1, as_of=AS_OF, patients=40)
@@ -305,6 +307,7 @@ def test_signed_off_checklists_match_the_decisions(meetings):
                 assert results["imaging_or_endoscopy"] is ChecklistResult.UNKNOWN
 
 
+@pytest.mark.slow  # builds a second demo database
 def test_existing_file_is_not_overwritten_without_force(demo_path, config):
     before = demo_path.read_bytes()
     with pytest.raises(RefusedError, match="add --force"):
@@ -329,6 +332,7 @@ def test_patient_count_is_validated(tmp_path, config):
         build_demo(tmp_path / "x.sqlite3", config, patients=5)
 
 
+@pytest.mark.slow  # builds a second demo database
 def test_small_demo_still_has_every_scenario(tmp_path, config):
     path = tmp_path / "small.sqlite3"
     build_demo(path, config, patients=30, seed=2, as_of=date(2027, 3, 3))

@@ -234,6 +234,7 @@ def _strategy(kind: Any) -> st.SearchStrategy[Any]:
     }[kind]
 
 
+@pytest.mark.slow  # hypothesis
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_strategy(CaseSnapshot))
 def test_any_snapshot_round_trips_and_digests_deterministically(original):

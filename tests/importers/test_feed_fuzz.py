@@ -23,6 +23,8 @@ from mdt_desktop.importers.model import ParsedFile
 from mdt_desktop.importers.times import parse_datetime, parse_hl7_time
 from tests.importers.conftest import FIXTURES, NOW
 
+pytestmark = pytest.mark.slow  # fuzzing with hypothesis
+
 LONDON = ZoneInfo("Europe/London")
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 KEYS = ["resourceType", "value", "unit", "code", "status", "subject", "reference", "count", "id"]

@@ -4,50 +4,47 @@ import sqlite3
 
 import pytest
 
-from mdt_desktop.services.meetings import MeetingService
+from mdt_desktop.domain.enums import Role
+from mdt_desktop.models import MeetingRow
+from tests import factories as f
 
 POSITION = (
     "INSERT INTO decision_positions (decision_id, clinician_id, role, position, comment, "
     "recorded_by_id, recorded_at) VALUES ({decision}, {clinician}, 'ibd_nurse', 'agree', '', "
     "{clinician}, '2026-10-28 12:00:00')"
 )
-SNAPSHOT = (
-    "INSERT INTO case_snapshots (case_review_id, meeting_id, taken_at, format_version, payload, "
-    "digest) VALUES ({case}, {meeting}, '2026-10-28 12:00:00', 1, '{{}}', '{digest}')"
-)
 
 
 @pytest.fixture
-def signed(demo_db, config):
-    meetings = MeetingService(demo_db, config)
-    meeting = meetings.get(meetings.find_id("2026-10"))
-    raw = sqlite3.connect(demo_db.path)
-    yield meeting, raw
+def signed(db):
+    """A signed-off meeting: one decided case with its snapshot and figure; raw SQL access."""
+    with db.write() as session:
+        case = f.make_case_review(session)
+        decision = f.make_decision(session, case)
+        f.make_snapshot_figure(session, f.make_snapshot(session, case))
+        nurse = f.make_clinician(session, role=Role.IBD_NURSE.value)
+        meeting = f.sign_off(session, session.get(MeetingRow, case.meeting_id))
+    raw = sqlite3.connect(db.path)
+    yield meeting, decision, nurse, raw
     raw.close()
 
 
-def _decided_case(meeting):
-    return next(c for c in meeting.cases if c.decision is not None)
-
-
 def test_a_position_on_a_signed_off_decision_is_refused(signed):
-    meeting, raw = signed
-    case = _decided_case(meeting)
+    _meeting, decision, nurse, raw = signed
     with pytest.raises(sqlite3.DatabaseError, match="signed-off MDT meeting"):
-        raw.execute(POSITION.format(decision=case.decision.id, clinician=meeting.chair_id))
+        raw.execute(POSITION.format(decision=decision.id, clinician=nurse.id))
 
 
 def test_a_position_on_an_amendment_is_allowed(signed):
-    meeting, raw = signed
-    case = _decided_case(meeting)
+    _meeting, decision, nurse, raw = signed
     raw.execute(
         "INSERT INTO decisions (case_review_id, outcome, rationale, dissent, monitoring, "
         "decided_by_id, decided_at, amends_id, amendment_reason) SELECT case_review_id, "
         "outcome, rationale, dissent, monitoring, decided_by_id, decided_at, id, "
-        f"'Typo' FROM decisions WHERE id = {case.decision.id}"
+        f"'Typo' FROM decisions WHERE id = {decision.id}"
     )
     amendment = raw.execute("SELECT max(id) FROM decisions").fetchone()[0]
-    raw.execute(POSITION.format(decision=amendment, clinician=meeting.chair_id))
+    raw.execute(POSITION.format(decision=amendment, clinician=nurse.id))
     raw.commit()
     count = "SELECT count(*) FROM decision_positions WHERE decision_id = ?"
     assert raw.execute(count, (amendment,)).fetchone()[0] == 1
@@ -63,19 +60,6 @@ def test_a_position_on_an_amendment_is_allowed(signed):
     ],
 )
 def test_snapshots_and_their_figures_are_append_only(signed, statement):
-    meeting, raw = signed
-    case = meeting.cases[0]
-    existing = raw.execute(
-        "SELECT id FROM case_snapshots WHERE case_review_id = ?", (case.id,)
-    ).fetchone()
-    if existing is None:
-        raw.execute(SNAPSHOT.format(case=case.id, meeting=meeting.id, digest="0" * 64))
-        existing = raw.execute("SELECT max(id) FROM case_snapshots").fetchone()
-    raw.execute(
-        "INSERT OR IGNORE INTO case_snapshot_figures (snapshot_id, name, media_type, data, digest)"
-        " VALUES (?, 'extra', 'image/png', x'89', ?)",
-        (existing[0], "0" * 64),
-    )
-    raw.commit()
+    *_, raw = signed
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         raw.execute(statement)

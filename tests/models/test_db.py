@@ -193,6 +193,7 @@ def test_second_opener_gets_a_read_only_notice(tmp_path):
     third.close()
 
 
+@pytest.mark.slow  # starts a subprocess
 def test_the_lock_dies_with_the_process(tmp_path):
     path = tmp_path / "crash.sqlite3"
     open_database(path).close()

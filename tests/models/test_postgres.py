@@ -31,7 +31,10 @@ from tests.factories import insert_patient
 SERVER = os.environ.get("MDT_TEST_POSTGRES_URL")
 GO_LIVE = datetime(2026, 7, 1, 8, 0)
 NOW = demo_now(AS_OF)
-pytestmark = pytest.mark.skipif(not SERVER, reason="MDT_TEST_POSTGRES_URL is not set")
+pytestmark = [
+    pytest.mark.slow,  # a PostgreSQL server, concurrent sessions
+    pytest.mark.skipif(not SERVER, reason="MDT_TEST_POSTGRES_URL is not set"),
+]
 
 
 @pytest.fixture

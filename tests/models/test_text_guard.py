@@ -5,14 +5,16 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
 from mdt_desktop.domain.access import Actor
+from mdt_desktop.domain.enums import Role
 from mdt_desktop.domain.errors import ValidationError
+from mdt_desktop.models import CaseNoteRow, ClinicianRow
 from mdt_desktop.models.text_guard import CONTROL, check_text
-from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.notes import NoteService
-from mdt_desktop.services.roster import RosterAdmin, RosterService
-from tests.conftest import AS_OF
+from mdt_desktop.services.roster import RosterAdmin
+from tests import factories as f
 
 
 @given(st.text())
@@ -29,14 +31,15 @@ def test_tabs_and_line_breaks_are_text():
 
 
 @pytest.mark.parametrize("bad", ["\x00 seen in clinic", "seen\x07", "copied\x1b[0m"])
-def test_a_note_with_a_control_character_is_refused_and_nothing_is_written(demo_db, config, bad):
-    roster = {c.role.value: c for c in RosterService(demo_db).clinicians()}
-    nurse, coordinator = roster["ibd_nurse"], roster["coordinator"]
-    meetings = MeetingService(demo_db, config)
-    meeting_id = meetings.find_id(AS_OF.strftime("%Y-%m"))
-    case = meetings.get(meeting_id).cases[0]
+def test_a_note_with_a_control_character_is_refused_and_nothing_is_written(db, bad):
+    with db.write() as session:
+        case = f.make_case_review(session)
+        nurse = f.make_clinician(session, role=Role.IBD_NURSE.value)
+        coordinator = f.make_clinician(session, role=Role.COORDINATOR.value)
     with pytest.raises(ValidationError, match=r"case_notes\.text: contains the control character"):
-        NoteService(demo_db).add(case.id, bad, Actor(nurse.id, nurse.name))
-    assert meetings.get(meeting_id).cases[0].notes == case.notes
+        NoteService(db).add(case.id, bad, Actor(nurse.id, nurse.name))
     with pytest.raises(ValidationError, match=r"clinicians\.name"):
-        RosterAdmin(demo_db).add(f"Name{bad}", nurse.role, Actor(coordinator.id, coordinator.name))
+        RosterAdmin(db).add(f"Name{bad}", Role.IBD_NURSE, Actor(coordinator.id, coordinator.name))
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(CaseNoteRow)) == 0
+        assert session.scalar(select(func.count()).select_from(ClinicianRow)) == 3

@@ -626,6 +626,7 @@ def test_a_demo_case_with_a_de_escalation(config, demo_records):
     assert artist_counts(axes) == counts
 
 
+@pytest.mark.slow  # draws every demo record
 def test_every_demo_record_draws(config, demo_records):
     figure = Figure(figsize=(9.5, 5.6), dpi=100)
     canvas = FigureCanvasAgg(figure)

@@ -19,6 +19,8 @@ from mdt_desktop.reports.minutes import BuildOptions, Cancelled
 from mdt_desktop.services.outcomes import OutcomeService
 from tests.conftest import AS_OF
 
+pytestmark = pytest.mark.slow  # renders the audit report
+
 FIXED = BuildOptions(author="Test", generated=datetime(2026, 11, 24, 9, 0), invariant=True)
 BASE14 = ("Helvetica", "Times", "Courier", "Symbol", "ZapfDingbats")
 

@@ -15,6 +15,8 @@ from mdt_desktop.reports.drug_levels import recent_levels
 from mdt_desktop.reports.minutes import BuildOptions, build_minutes
 from mdt_desktop.services.meetings import MeetingService
 
+pytestmark = pytest.mark.slow  # renders full minutes
+
 FIXED = BuildOptions(author="Test", generated=datetime(2026, 11, 24, 9, 0), invariant=True)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+import pytest
 from pypdf import PdfReader
 
 from mdt_desktop.domain.snapshot import FIGURE_NAME
@@ -12,6 +13,8 @@ from mdt_desktop.reports.minutes import BuildOptions, build_minutes
 from mdt_desktop.services.exports import ExportKind, ExportRequest, ExportService
 from mdt_desktop.services.meetings import MeetingService
 from tests.snapshot_helpers import import_late_crp
+
+pytestmark = pytest.mark.slow  # renders minutes and letters twice
 
 FIXED = BuildOptions(author="Test", generated=datetime(2026, 11, 26, 10, 0), invariant=True)
 

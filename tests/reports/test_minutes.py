@@ -22,6 +22,8 @@ from mdt_desktop.reports.page import CONFIDENTIAL
 from mdt_desktop.reports.pseudonym import Pseudonymiser, load_or_create_key
 from mdt_desktop.services.meetings import MeetingService
 
+pytestmark = pytest.mark.slow  # renders full minutes
+
 FIXED = BuildOptions(author="Test", generated=datetime(2026, 11, 24, 9, 0), invariant=True)
 BASE14 = ("Helvetica", "Times", "Courier", "Symbol", "ZapfDingbats")
 

@@ -25,6 +25,8 @@ from mdt_desktop.services.open_actions import OpenActionService
 from mdt_desktop.services.positions import PositionService
 from mdt_desktop.services.roster import RosterService
 
+pytestmark = pytest.mark.slow  # renders full minutes
+
 FIXED = BuildOptions(author="Test", generated=datetime(2026, 11, 24, 9, 0), invariant=True)
 
 

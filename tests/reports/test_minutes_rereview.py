@@ -29,6 +29,8 @@ from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService
 from tests.conftest import AS_OF
 
+pytestmark = pytest.mark.slow  # renders full minutes
+
 FIXED = BuildOptions(author="Test", generated=datetime(2026, 11, 25, 18, 0), invariant=True)
 PATIENT = "DEMO10076"
 RLM = "\u200f"

@@ -72,6 +72,8 @@ from mdt_desktop.services.notes import NoteService
 from mdt_desktop.services.roster import RosterAdmin, RosterService
 from mdt_desktop.services.signoff import SignOffService
 
+pytestmark = pytest.mark.slow  # a hypothesis state machine over the services
+
 # Tables a service call may write. A refused call must leave every one of them as it was.
 WATCHED = (
     "meetings",

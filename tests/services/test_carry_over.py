@@ -23,6 +23,8 @@ from mdt_desktop.services.roster import RosterService
 from mdt_desktop.services.signoff import SignOffService
 from tests.conftest import AS_OF
 
+pytestmark = pytest.mark.slow  # signs meetings off (a plot image per case), then carries cases over
+
 SIGNED = datetime(2026, 11, 25, 16, 30)
 
 

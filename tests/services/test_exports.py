@@ -19,6 +19,8 @@ from mdt_desktop.services.exports import ExportKind, ExportRequest, ExportServic
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.services.roster import RosterService
 
+pytestmark = pytest.mark.slow  # renders minutes and letters
+
 
 @pytest.fixture
 def service(demo_db, config, tmp_path):

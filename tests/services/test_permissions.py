@@ -138,6 +138,7 @@ def refusal(world: World, permission: Permission, actor: Actor) -> str | None:
     return None
 
 
+@pytest.mark.slow  # every action for every role, each on its own copy of the demo
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("permission", list(ACTIONS))
 def test_every_action_for_every_role(demo_db, config, permission, role):

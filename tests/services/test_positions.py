@@ -22,6 +22,8 @@ from mdt_desktop.services.roster import RosterAdmin, RosterService
 from mdt_desktop.services.signoff import SignOffService
 from tests.conftest import AS_OF
 
+pytestmark = pytest.mark.slow  # signs meetings off, a plot image per case
+
 MEETING_DAY = datetime(2026, 11, 25, 14, 0)
 
 

@@ -32,6 +32,8 @@ from tests.snapshot_helpers import (
     sign_off_planned,
 )
 
+pytestmark = pytest.mark.slow  # signs meetings off, a plot image per case
+
 
 def snapshot_rows(db, meeting_id):
     with db.read() as session:

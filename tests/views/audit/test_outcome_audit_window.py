@@ -15,6 +15,8 @@ from mdt_desktop.services.roster import RosterService
 from mdt_desktop.views.audit.outcome_audit_window import OutcomeAuditWindow
 from tests.conftest import AS_OF
 
+pytestmark = pytest.mark.slow  # computes and draws the whole outcome audit
+
 WAIT = 60_000
 
 

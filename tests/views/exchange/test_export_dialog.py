@@ -39,6 +39,8 @@ from mdt_desktop.views.exchange.export_dialog import (
 )
 from tests.views.meeting.test_consensus_flows import COORDINATOR, NURSE, act_as, open_window
 
+pytestmark = pytest.mark.slow  # exports and renders PDFs in the background
+
 WAIT = 60_000
 CHAIR = "Helen Marsh"
 

@@ -28,6 +28,8 @@ from mdt_desktop.views.exchange.import_dialog import (
 )
 from tests.views.meeting.test_consensus_flows import COORDINATOR, PHARMACIST, act_as, open_window
 
+pytestmark = pytest.mark.slow  # imports in the background into the main window
+
 WAIT = 30_000
 HEADER = "hospital_number,collected_at,test,value,unit"
 GOOD = [

@@ -34,6 +34,8 @@ from mdt_desktop.views.meeting.main_window import MainWindow, ScreenOptions
 from mdt_desktop.views.preparation import signoff_dialog
 from mdt_desktop.workers import ImmediateRunner
 
+pytestmark = pytest.mark.slow  # whole consensus flows in the main window
+
 CHAIR, NURSE, PHARMACIST, COORDINATOR = "Helen Marsh", "Kate Doyle", "Tom Okafor", "Sam Patel"
 
 

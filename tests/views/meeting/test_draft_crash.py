@@ -13,6 +13,8 @@ import pytest
 
 from mdt_desktop.drafts import DraftStore
 
+pytestmark = pytest.mark.slow  # kills a subprocess
+
 CHILD = r"""
 import sys
 from pathlib import Path

@@ -20,6 +20,8 @@ from mdt_desktop.views.meeting.main_window import MainWindow, ScreenOptions
 from mdt_desktop.workers import ImmediateRunner
 from tests.conftest import AS_OF
 
+pytestmark = pytest.mark.slow  # opens the main window on the demo for every test
+
 
 def make_window(qtbot, db, config, tmp_path, *, read_only=False):
     presenter = MeetingPresenter(meeting_services(db, config), ImmediateRunner())

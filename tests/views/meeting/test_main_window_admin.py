@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.views.audit.audit_log_dialog import AuditLogDialog
@@ -11,6 +13,8 @@ from mdt_desktop.views.meeting import main_window, window_tools
 from mdt_desktop.views.preparation.prepare_meeting_dialog import PrepareMeetingDialog
 from mdt_desktop.views.preparation.roster_dialog import RosterDialog
 from tests.views.meeting.test_consensus_flows import COORDINATOR, NURSE, act_as, open_window
+
+pytestmark = pytest.mark.slow  # opens the main window on the demo for every test
 
 
 def quiet(window):

@@ -32,6 +32,8 @@ from tests.views.meeting.test_consensus_flows import (
     open_window,
 )
 
+pytestmark = pytest.mark.slow  # opens the main window on the demo for every test
+
 RELAPSING = "DEMO10076"  # ADA 40 mg every 2 weeks since the de-escalation from 80 mg every 2 weeks
 
 

@@ -28,6 +28,8 @@ from tests.views.meeting.test_consensus_flows import (
     open_window,
 )
 
+pytestmark = pytest.mark.slow  # opens the main window on the demo for every test
+
 PRESENT = (CHAIR, NURSE, PHARMACIST, COORDINATOR)
 
 

@@ -21,6 +21,8 @@ from PySide6.QtCore import QRect
 from mdt_desktop.views.common.screen_fit import ListSpace, fit_within, keep_plots_readable, share
 from tests.views.meeting.test_consensus_flows import open_window
 
+pytestmark = pytest.mark.slow  # renders the window at several screen sizes
+
 CHILD = r"""
 import json, sys
 from pathlib import Path

@@ -23,6 +23,8 @@ from mdt_desktop.views.meeting.main_window import HIDDEN_CASE
 from tests.snapshot_helpers import import_late_crp
 from tests.views.meeting.test_consensus_flows import CHAIR, act_as, open_window
 
+pytestmark = pytest.mark.slow  # opens the main window on the demo for every test
+
 NUMBER = 2  # the hospital-number column
 
 

@@ -30,6 +30,8 @@ from mdt_desktop.views.meeting import main_window
 from mdt_desktop.views.meeting.checklist_view import AnswerDialog
 from tests.views.meeting.test_consensus_flows import CHAIR, COORDINATOR, act_as, go_to, open_window
 
+pytestmark = pytest.mark.slow  # opens the main window on the demo for every test
+
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: reverses what follows until popped
 
 

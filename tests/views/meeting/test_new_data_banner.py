@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from mdt_desktop.services.meetings import MeetingService
 from mdt_desktop.views.preparation import signoff_dialog
 from tests.services.test_snapshots import drop_snapshots
 from tests.snapshot_helpers import import_late_crp, prepare
 from tests.views.meeting.test_main_window import make_window
+
+pytestmark = pytest.mark.slow  # signs off and imports in the main window
 
 LATE_CRP = "CRP 48 mg/L on 23 Nov 2026"
 

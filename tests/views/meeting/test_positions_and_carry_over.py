@@ -37,6 +37,8 @@ from mdt_desktop.views.preparation.carry_over_dialog import CarryOverDialog
 from mdt_desktop.views.preparation.prepare_meeting_dialog import CandidateListModel
 from mdt_desktop.workers import ImmediateRunner
 
+pytestmark = pytest.mark.slow  # whole sign-off and carry-over flows in the main window
+
 CHAIR, NURSE, PHARMACIST, COORDINATOR, SURGEON = (
     "Helen Marsh",
     "Kate Doyle",

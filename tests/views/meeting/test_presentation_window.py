@@ -36,6 +36,8 @@ from mdt_desktop.workers import ImmediateRunner
 from tests.conftest import AS_OF
 from tests.snapshot_helpers import import_late_crp
 
+pytestmark = pytest.mark.slow  # draws cases at full screen size
+
 WAIT = 15_000
 REREVIEW = "DEMO10076"
 

@@ -6,6 +6,7 @@ tooltip of every table) is searched for the patients' names, dates of birth and 
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QAbstractItemModel, QAbstractListModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -32,6 +33,8 @@ from mdt_desktop.views.worklists.followup_window import FollowUpWindow
 from mdt_desktop.workers import ImmediateRunner
 from tests.conftest import AS_OF
 from tests.views.meeting.test_consensus_flows import CHAIR, act_as, open_window
+
+pytestmark = pytest.mark.slow  # opens the main window on the demo for every test
 
 ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
 ROOT = QModelIndex()

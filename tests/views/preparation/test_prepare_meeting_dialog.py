@@ -28,6 +28,8 @@ from mdt_desktop.views.preparation.prepare_meeting_dialog import (
 )
 from mdt_desktop.workers import ImmediateRunner
 
+pytestmark = pytest.mark.slow  # the preparation dialog over the demo meeting
+
 
 def member_of(db, role):
     return next(c for c in RosterService(db).clinicians() if c.role is role)

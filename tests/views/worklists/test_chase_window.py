@@ -16,6 +16,8 @@ from mdt_desktop.workers import ImmediateRunner
 from tests.conftest import AS_OF
 from tests.services.test_chase import NEXT_MEETING, list_new_patient, member
 
+pytestmark = pytest.mark.slow  # builds and saves the chase list over the demo
+
 
 @pytest.fixture
 def chase(demo_db, config):

@@ -19,6 +19,8 @@ from mdt_desktop.workers import ImmediateRunner, ThreadPoolRunner
 from tests.conftest import AS_OF
 from tests.views.meeting.test_consensus_flows import COORDINATOR, NURSE, act_as, open_window
 
+pytestmark = pytest.mark.slow  # the worklist and the main window on the demo
+
 PATIENT, HOSPITAL_NUMBER, MONTHS, STATUS, LISTED = 0, 1, 4, 8, 11
 
 

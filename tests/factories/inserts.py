@@ -1,4 +1,4 @@
-"""Small builders of rows for tests that work below the services."""
+"""Raw INSERTs of rows for tests that work below the ORM (the constraint tests)."""
 
 from datetime import date, datetime
 
