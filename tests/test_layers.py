@@ -78,3 +78,40 @@ def test_cli_imports_qt_only_to_start_the_gui():
 
 def test_app_never_imports_the_command_line():
     assert not {m for m in imported_modules(PACKAGE / "app.py") if m.startswith("mdt_desktop.cli")}
+
+
+WRITERS = ("services", "models")  # the one write path (docs/architecture.md, "Layers")
+WRITE_STATEMENTS = {"insert", "update", "delete"}
+SESSION_WRITES = {"add", "add_all", "merge", "delete", "bulk_save_objects", "bulk_insert_mappings"}
+
+
+def orm_writes(path: Path) -> list[str]:
+    """SQL write statements imported, or session methods that write, with their lines."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+            found += [
+                f"{node.lineno}: imports {a.name}" for a in node.names if a.name in WRITE_STATEMENTS
+            ]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in SESSION_WRITES
+            and isinstance(node.func.value, ast.Name)
+            and "session" in node.func.value.id
+        ):
+            found.append(f"{node.lineno}: session.{node.func.attr}")
+    return found
+
+
+def test_only_services_and_models_write_the_record():
+    """The app, the command line and the demo all write through the services (migrations aside)."""
+    outside = [
+        path
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.relative_to(PACKAGE).parts[0] not in WRITERS
+    ]
+    assert len(outside) > 100  # the walk found the package
+    bad = {str(p.relative_to(PACKAGE)): w for p in outside if (w := orm_writes(p))}
+    assert not bad, f"ORM writes outside services/ and models/: {bad}"

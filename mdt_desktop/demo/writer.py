@@ -5,7 +5,7 @@ answers, decisions with their monitoring plans and actions, positions, sign-off 
 evidence, the amendment after it, actions completed) is written by the service a user's action
 goes through, in time order, with the services' clock set to the simulated moment. The audit
 rows are therefore the app's own, and no timestamp lies after the demo's "today". Before each
-step the feed (demo/feed.py) delivers what had become known by then.
+step the feed (services/record_feed.py) delivers what had become known by then.
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mdt_desktop import __version__
-from mdt_desktop.demo.feed import Decided, DemoFeed
 from mdt_desktop.demo.meetings import DemoAnnotation, DemoCase, DemoMeeting
 from mdt_desktop.demo.names import ROSTER
-from mdt_desktop.domain.access import SYSTEM, Actor
+from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.config import ClinicalConfig
 from mdt_desktop.domain.consensus import ActionInput, DecisionInput
 from mdt_desktop.domain.enums import AttendanceStatus, Position, Role
@@ -32,23 +31,25 @@ from mdt_desktop.models import (
     AdministrationRow,
     AuditEventRow,
     ClinicalEventRow,
-    ClinicianRow,
     MedicationPeriodRow,
-    MetaRow,
     ObservationRow,
 )
 from mdt_desktop.models.db import Database
 from mdt_desktop.services.annotations import AnnotationService
-from mdt_desktop.services.audit import Trail
 from mdt_desktop.services.checklist_answers import ChecklistService
 from mdt_desktop.services.clock import SetClock
 from mdt_desktop.services.decisions import DecisionService
+from mdt_desktop.services.integrity import record_meta
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.notes import NoteService
 from mdt_desktop.services.positions import PositionService
+from mdt_desktop.services.record_feed import Decided, RecordFeed
+from mdt_desktop.services.roster import seed_roster
 from mdt_desktop.services.signoff import SignOffService
 
 LOCATION = "IBD unit seminar room"
+FEED_SOURCE = "demo generator"  # the source stored with each record the demo's feed delivers
+FEED_REASON = "Synthetic demo history (DEMO patients only)"
 MINUTE = timedelta(minutes=1)
 
 
@@ -88,7 +89,7 @@ class _Replay:
         self,
         db: Database,
         config: ClinicalConfig,
-        feed: DemoFeed,
+        feed: RecordFeed,
         actors: list[Actor],
         now: datetime,
     ) -> None:
@@ -289,9 +290,9 @@ def write_demo(
         and case.decision.effective is not None
         and case.decision.target is not None
     ]
-    feed = DemoFeed(records, decided, go_live)
+    feed = RecordFeed(records, decided, go_live, source=FEED_SOURCE, reason=FEED_REASON)
     with db.write() as session:
-        actors = _roster(session, go_live)
+        actors = seed_roster(session, ROSTER, go_live, reason="Demo roster")
         feed.start(session)
     replay = _Replay(db, config, feed, actors, now)
     for index, meeting in enumerate(meetings):
@@ -299,23 +300,8 @@ def write_demo(
     replay.run()
     with db.write() as session:
         meta = {**meta, "demo": "true", "created_by_version": __version__}
-        session.execute(insert(MetaRow), [{"key": k, "value": v} for k, v in sorted(meta.items())])
+        record_meta(session, meta)
         return _counts(session, len(records), len(meetings))
-
-
-def _roster(session: Session, now: datetime) -> list[Actor]:
-    """The demo's roster, set up before go-live (the first coordinator has to come from here)."""
-    rows = [
-        ClinicianRow(name=name, role=role.value, active=True, is_demo=True, created_at=now)
-        for name, role in ROSTER
-    ]
-    session.add_all(rows)
-    session.flush()
-    for row in rows:
-        Trail(session, SYSTEM, now).created(
-            "clinician", row.id, {"name": row.name, "role": row.role}, reason="Demo roster"
-        )
-    return [Actor(row.id, row.name) for row in rows]
 
 
 def _positions(meeting: DemoMeeting, actors: list[Actor], dissent: str) -> list[PositionInput]:

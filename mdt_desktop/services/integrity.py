@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from mdt_desktop import __version__
@@ -29,6 +29,11 @@ COUNTED = (
     "audit_events",
     "case_snapshots",
 )
+
+
+def record_meta(session: Session, meta: dict[str, str]) -> None:
+    """Store what ``check`` reports about the database itself, in the caller's transaction."""
+    session.execute(insert(MetaRow), [{"key": k, "value": v} for k, v in sorted(meta.items())])
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from datetime import datetime
 
-from mdt_desktop.domain.access import Actor, Permission
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mdt_desktop.domain.access import SYSTEM, Actor, Permission
 from mdt_desktop.domain.enums import Role
 from mdt_desktop.domain.errors import NotFoundError, RefusedError, ValidationError
 from mdt_desktop.domain.records import Clinician
@@ -95,6 +99,28 @@ class RosterAdmin:
                 before,
                 {"name": row.name, "role": row.role, "active": row.active},
             )
+
+
+def seed_roster(
+    session: Session, members: Sequence[tuple[str, Role]], now: datetime, *, reason: str
+) -> list[Actor]:
+    """Write a first roster before anyone can act (the system is the actor); one audit row each.
+
+    Used by the demo, whose roster exists before its first meeting; *session* is the caller's
+    transaction, so the roster and what the caller writes with it land together.
+    """
+    rows = [
+        ClinicianRow(
+            name=_valid_name(name), role=role.value, active=True, is_demo=True, created_at=now
+        )
+        for name, role in members
+    ]
+    session.add_all(rows)
+    session.flush()
+    trail = Trail(session, SYSTEM, now)
+    for row in rows:
+        trail.created("clinician", row.id, {"name": row.name, "role": row.role}, reason=reason)
+    return [Actor(row.id, row.name) for row in rows]
 
 
 def _valid_name(name: str) -> str:

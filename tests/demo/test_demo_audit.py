@@ -35,7 +35,7 @@ from mdt_desktop.services.roster import RosterAdmin, RosterService
 from mdt_desktop.services.signoff import SignOffService
 from tests.conftest import AS_OF
 
-FEED = ("import", "patient")  # the demo's stand-in for the hospital feed (demo/feed.py)
+FEED = ("import", "patient")  # the demo's stand-in for the hospital feed (services/record_feed.py)
 
 
 def shapes(path, after_id=0):

@@ -1,17 +1,17 @@
-"""The demo's clinical feed: patients, treatment, results, events and doses, in time order.
+"""A clinical feed delivered in time order: patients, treatment, results, events and doses.
 
-In the app these come from the hospital's systems through the import (docs/architecture.md,
+At a site these records come from the hospital's systems through the import (docs/architecture.md,
 "Import formats"); the MDT's own records (meetings, checklists, decisions, positions, sign-off)
-come from users through the services. The demo stands in for the feed: it writes each record
-in bulk when it became known (a result at its sample time, a dose or an event on its day, a
-medication period from its start, its end on its end day), so that when the demo's meetings
-are replayed through the services (demo/writer.py) each service sees the record as it stood
-then, as it would in the app. Every delivery has one audit row per patient (``import``
-``patient``) saying how much arrived.
+come from users through the other services. The demo (demo/writer.py) stands in for the feed and
+hands its records to this service, which writes each one in bulk when it became known (a result
+at its sample time, a dose or an event on its day, a medication period from its start, its end on
+its end day), so that when the demo's meetings are replayed through the services each service
+sees the record as it stood then, as it would in the app. Every delivery has one audit row per
+patient (``import`` ``patient``) saying how much arrived.
 
-The regimen a demo meeting decided is not in the feed: the decision service writes it (and ends
-the period it replaces), as for a user's decision; the feed later delivers only what happened
-to it afterwards (its end, if it ended).
+The regimen a meeting decided (``Decided``) is not in the feed: the decision service writes it
+(and ends the period it replaces), as for a user's decision; the feed later delivers only what
+happened to it afterwards (its end, if it ended).
 """
 
 from __future__ import annotations
@@ -43,15 +43,13 @@ from mdt_desktop.services.mapping import (
     patient_columns,
 )
 
-SOURCE = "demo generator"
-REASON = "Synthetic demo history (DEMO patients only)"
 CHUNK = 20_000
 _COUNTED = ("medication_periods", "observations", "events", "administrations", "ended_periods")
 
 
 @dataclass(frozen=True, slots=True)
 class Decided:
-    """A regimen change a demo meeting decides: the decision service writes it, not the feed."""
+    """A regimen change a meeting decides: the decision service writes it, not the feed."""
 
     hospital_number: str
     effective: date
@@ -72,12 +70,20 @@ def _at(day: date) -> datetime:
     return datetime.combine(day, time.min)
 
 
-class DemoFeed:
-    """Delivers the synthetic records as they became known; ``deliver`` writes what is due."""
+class RecordFeed:
+    """Delivers records as they became known; ``deliver`` writes what is due."""
 
     def __init__(
-        self, records: Sequence[PatientRecord], decided: Sequence[Decided], go_live: datetime
+        self,
+        records: Sequence[PatientRecord],
+        decided: Sequence[Decided],
+        go_live: datetime,
+        *,
+        source: str,
+        reason: str,
     ) -> None:
+        self._source = source  # stored with every row, as an import stores the file it read
+        self._reason = reason  # the audit rows' reason
         self._records = records
         self._go_live = go_live
         self._ids: dict[str, int] = {}
@@ -150,14 +156,14 @@ class DemoFeed:
                 pid,
                 patient_id=pid,
                 after=after,
-                reason=REASON,
+                reason=self._reason,
                 at=until,
             )
         audit.flush()
         return len(items)
 
     def finish(self, session: Session, now: datetime) -> int:
-        """Deliver the rest (up to the demo's today, *now*)."""
+        """Deliver the rest (up to *now*)."""
         remaining = len(self._items) - self._next
         if remaining:
             self._items[self._next :] = [
@@ -178,7 +184,7 @@ class DemoFeed:
         pid = self._ids[number]
         if kind == "period":
             delivery.rows[number][MedicationPeriodRow].append(
-                medication_columns(item, pid, SOURCE, until)
+                medication_columns(item, pid, self._source, until)
             )
             counts["medication_periods"] += 1
         elif kind == "end":
@@ -188,10 +194,14 @@ class DemoFeed:
             delivery.rows[number][ObservationRow].append(observation_columns(item, pid, until))
             counts["observations"] += 1
         elif kind == "event":
-            delivery.rows[number][ClinicalEventRow].append(event_columns(item, pid, SOURCE, until))
+            delivery.rows[number][ClinicalEventRow].append(
+                event_columns(item, pid, self._source, until)
+            )
             counts["events"] += 1
         else:
-            delivery.rows[number][AdministrationRow].append(_administration(item, pid, until))
+            delivery.rows[number][AdministrationRow].append(
+                _administration(item, pid, self._source, until)
+            )
             counts["administrations"] += 1
 
     def _write(self, session: Session, delivery: _Delivery) -> None:
@@ -246,7 +256,9 @@ def _ended_by(period: MedicationPeriod, decided: Decided) -> bool:
     )
 
 
-def _administration(given: Administration, patient_id: int, created_at: datetime) -> dict[str, Any]:
+def _administration(
+    given: Administration, patient_id: int, source: str, created_at: datetime
+) -> dict[str, Any]:
     """The ``medication_administrations`` column values of one recorded dose."""
     return {
         "patient_id": patient_id,
@@ -254,6 +266,6 @@ def _administration(given: Administration, patient_id: int, created_at: datetime
         "given_on": given.given_on,
         "dose_value": given.dose_value,
         "dose_unit": given.dose_unit.value if given.dose_unit else None,
-        "source": SOURCE,
+        "source": source,
         "created_at": created_at,
     }
