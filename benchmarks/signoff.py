@@ -12,7 +12,8 @@ import io
 import shutil
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,8 @@ def signoff_times(db: Path, runs: int, as_of: date) -> dict[str, list[float]]:
                 day = as_of + timedelta(days=63 + 7 * run)
                 meeting_id, chair = _ready_meeting(database, config, day, run)
                 started = time.perf_counter()
-                services.signoff.sign_off(meeting_id, chair)
+                after = datetime.combine(day, clock_time(17, 0))  # signed off after the meeting
+                services.signoff.sign_off(meeting_id, chair, at=after)
                 times.append(time.perf_counter() - started)
                 floor.append(_render_only(services.meetings.board(meeting_id), config))
         finally:
