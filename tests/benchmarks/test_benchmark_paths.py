@@ -19,5 +19,6 @@ def test_the_sign_off_benchmark_signs_a_meeting_off(demo_path):
     from benchmarks.signoff import signoff_times
 
     result = signoff_times(demo_path, 1, AS_OF)
-    assert len(result["signoff"]) == 1 and result["signoff"][0] > 0
+    assert len(result["signoff"]) == 1
+    assert result["signoff"][0] > 0
     assert len(result["floor"]) == 1
