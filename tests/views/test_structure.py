@@ -37,7 +37,7 @@ MAX_LINES = 500
 # Modules still over the limit, each with its size when it was listed: the list only shrinks
 # (a listed module may not grow, and one that drops under the limit must leave the list).
 OVER_THE_LIMIT = {
-    "preparation/prepare_meeting_dialog.py": 1242,
+    "preparation/prepare_meeting_dialog.py": 743,
     "meeting/decision_panel.py": 798,
     "exchange/export_dialog.py": 580,
 }

@@ -9,10 +9,8 @@ from mdt_desktop.views.audit.outcome_audit_window import OutcomeAuditWindow
 from mdt_desktop.views.exchange.export_dialog import ExportDialog
 from mdt_desktop.views.exchange.import_dialog import IMPORT_NOT_ALLOWED, NOBODY_CHOSEN, ImportDialog
 from mdt_desktop.views.meeting.window_base import WindowBase
-from mdt_desktop.views.preparation.prepare_meeting_dialog import (
-    NewMeetingDialog,
-    PrepareMeetingDialog,
-)
+from mdt_desktop.views.preparation.new_meeting_dialog import NewMeetingDialog
+from mdt_desktop.views.preparation.prepare_meeting_dialog import PrepareMeetingDialog
 from mdt_desktop.views.worklists.chase_window import ChaseWindow
 from mdt_desktop.views.worklists.followup_window import FollowUpWindow
 from mdt_desktop.views.worklists.monthly_summary_window import MonthlySummaryWindow

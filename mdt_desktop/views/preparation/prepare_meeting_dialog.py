@@ -1,6 +1,7 @@
-"""Preparing a meeting: planning it, its candidate list, its chair and who attends.
+"""Preparing a meeting: its candidate list, its chair and who attends.
 
-The coordinator's screens. ``NewMeetingDialog`` plans a meeting; ``PrepareMeetingDialog`` keeps
+The coordinator's screen (new_meeting_dialog.py beside it plans a meeting; the tables' models,
+the attendance editor and the shared pieces are beside it too). ``PrepareMeetingDialog`` keeps
 one meeting's candidate list (with the de-escalated patients due for re-review, tagged stable,
 relapsing or data missing and selected ready to add, and suggestions of patients who meet the
 criteria), its chair and its attendance, with the quorum shown live. Every write runs through the
@@ -10,15 +11,11 @@ changes to signed-off meetings, and their messages are shown as they are.
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date, timedelta
+from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QDate,
     QEvent,
     QObject,
     Qt,
@@ -26,25 +23,17 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QButtonGroup,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
-    QRadioButton,
     QScrollArea,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -53,501 +42,26 @@ from PySide6.QtWidgets import (
 from mdt_desktop.domain.access import Actor
 from mdt_desktop.domain.candidates import RereviewSuggestion, Suggestion
 from mdt_desktop.domain.consensus import quorum
-from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus, Role
+from mdt_desktop.domain.enums import AttendanceStatus, MeetingStatus
 from mdt_desktop.domain.errors import user_message
-from mdt_desktop.domain.identifiers import Identifiers, patient_name
-from mdt_desktop.domain.records import AttendanceEntry, CaseSummary, Clinician, MeetingRecord
+from mdt_desktop.domain.identifiers import Identifiers
+from mdt_desktop.domain.records import CaseSummary, Clinician, MeetingRecord
 from mdt_desktop.presenters.acting import choose_who_you_are
 from mdt_desktop.services.meeting_admin import MeetingAdminService
 from mdt_desktop.services.meetings import MeetingService
-from mdt_desktop.views.common.display import BAD, GOOD, HIGH, MUTED, carried_text, css
-from mdt_desktop.views.common.row_model import Index, RowTableModel
-from mdt_desktop.views.meeting.rereview_tag import TAG_COLOUR, TAG_TINT, bold, tag_text
+from mdt_desktop.views.common.display import BAD, GOOD, HIGH, MUTED, css
+from mdt_desktop.views.preparation.attendance_editor import AttendanceEditor
+from mdt_desktop.views.preparation.candidate_models import (
+    CandidateListModel,
+    RereviewTableModel,
+    SuggestionTableModel,
+)
+from mdt_desktop.views.preparation.new_meeting_dialog import HospitalNumberDialog, consultants_of
+from mdt_desktop.views.preparation.widgets import offer_box, offer_table, plain_label
 from mdt_desktop.workers import Runner
 
 NOT_ALLOWED = "Only the MDT coordinator prepares meetings."
 NOBODY = choose_who_you_are()
-
-
-def plain_label(text: str = "") -> QLabel:
-    """A label for text from users (names, typed numbers): never read as markup."""
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
-
-
-def last_wednesday_of_next_month(today: date) -> date:
-    """Return the last Wednesday of the month after *today*'s (the usual MDT day)."""
-    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-    last = date(year, month, calendar.monthrange(year, month)[1])
-    return last - timedelta(days=(last.weekday() - calendar.WEDNESDAY) % 7)
-
-
-def consultants_of(roster: Sequence[Clinician]) -> list[Clinician]:
-    """Return the active IBD consultants: the people who may chair."""
-    return [c for c in roster if c.active and c.role is Role.IBD_CONSULTANT and c.id is not None]
-
-
-def _table(
-    parent: QWidget, model: QAbstractTableModel, *, stretch: int, multi: bool = False
-) -> QTableView:
-    """A read-only table over *model*; column *stretch* takes the spare width."""
-    table = QTableView(parent)
-    table.setModel(model)
-    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(
-        QTableView.SelectionMode.ExtendedSelection
-        if multi
-        else QTableView.SelectionMode.SingleSelection
-    )
-    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(parent.fontMetrics().height() + 8)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    model.modelReset.connect(lambda: _fit_columns(table, stretch))
-    _fit_columns(table, stretch)
-    return table
-
-
-def _fit_columns(table: QTableView, stretch: int, air: int = 16) -> None:
-    """Size every column but *stretch* to its contents, with some air."""
-    for column in range(table.model().columnCount()):
-        if column != stretch:
-            table.resizeColumnToContents(column)
-            table.setColumnWidth(column, table.columnWidth(column) + air)
-
-
-# --- planning a meeting ---------------------------------------------------------------------------
-
-
-class NewMeetingDialog(QDialog):
-    """Asks for a new meeting's date, chair and location.
-
-    Args:
-        consultants: who may chair (active IBD consultants; anyone else is left out).
-        parent: the owning window.
-        today: the day the default date is counted from (the last Wednesday of next month).
-    """
-
-    def __init__(
-        self,
-        consultants: list[Clinician],
-        parent: QWidget | None = None,
-        *,
-        today: date | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Plan a meeting")
-        self._consultants = consultants_of(consultants)
-        self._create_widgets(last_wednesday_of_next_month(today or date.today()))
-        self._arrange_widgets()
-        self._connect_signals()
-        self._on_date()
-
-    def _create_widgets(self, default: date) -> None:
-        self.date = QDateEdit(QDate(default.year, default.month, default.day))
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("d MMM yyyy")
-        self.date.setAccessibleName("Meeting date")
-        self.weekday = QLabel()
-        self.weekday.setStyleSheet(f"color:{css(MUTED)}")
-        self.chair = QComboBox()
-        self.chair.setAccessibleName("Chair")
-        for consultant in self._consultants:
-            self.chair.addItem(consultant.name, consultant.id)
-        self.location = QLineEdit()
-        self.location.setPlaceholderText("e.g. Endoscopy seminar room / Teams")
-        self.location.setMinimumWidth(self.fontMetrics().horizontalAdvance("M" * 24))
-        self.problem = plain_label()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(f"color:{css(BAD)}")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Plan meeting")
-        if not self._consultants:
-            ok.setEnabled(False)
-            self.problem.setText("There is no active IBD consultant on the roster to chair it.")
-
-    def _arrange_widgets(self) -> None:
-        when = QHBoxLayout()
-        when.addWidget(self.date)
-        when.addWidget(self.weekday, 1)
-        date_label = QLabel("&Date:")
-        date_label.setBuddy(self.date)
-        form = QFormLayout()
-        form.addRow(date_label, when)
-        form.addRow("&Chair:", self.chair)
-        form.addRow("&Location:", self.location)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
-
-    def _connect_signals(self) -> None:
-        self.date.dateChanged.connect(lambda _day: self._on_date())
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-
-    def chosen_date(self) -> date:
-        day = self.date.date()
-        return date(day.year(), day.month(), day.day())
-
-    def values(self) -> tuple[date, int, str] | None:
-        """The date, chair id and location as entered (None without a chair)."""
-        chair = self.chair.currentData()
-        if chair is None:
-            return None
-        return self.chosen_date(), int(chair), self.location.text().strip()
-
-    def _on_date(self) -> None:
-        day = self.chosen_date()
-        note = "" if day.weekday() == calendar.WEDNESDAY else " — not the usual Wednesday"
-        self.weekday.setText(f"{day:%A}{note}")
-
-    @classmethod
-    def ask(
-        cls, consultants: list[Clinician], parent: QWidget | None = None
-    ) -> tuple[date, int, str] | None:
-        """Show the dialog; return (date, chair id, location), or None if cancelled."""
-        dialog = cls(consultants, parent)
-        return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
-
-
-class HospitalNumberDialog(QDialog):
-    """Asks for the hospital number of a patient to add to the list."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Add a candidate")
-        self.number = QLineEdit()
-        self.number.setPlaceholderText("Hospital number")
-        self.number.setMinimumWidth(self.fontMetrics().horizontalAdvance("M" * 16))
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add to the list")
-        form = QFormLayout()
-        form.addRow("&Hospital number:", self.number)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.buttons)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        self.number.textChanged.connect(self._on_text)
-        self._on_text("")
-
-    def _on_text(self, text: str) -> None:
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setEnabled(bool(text.strip()))
-
-    @classmethod
-    def ask(cls, parent: QWidget | None = None) -> str | None:
-        """Show the dialog; return the hospital number, or None if cancelled."""
-        dialog = cls(parent)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        return dialog.number.text().strip() or None if accepted else None
-
-
-# --- table models ---------------------------------------------------------------------------------
-
-
-class CandidateListModel(RowTableModel[CaseSummary]):
-    """The meeting's candidates in list order: position, hospital number, patient, status."""
-
-    identifiers = Identifiers.FULL  # the room screen shows initials (set by the dialog)
-
-    HEADERS = ("#", "Hospital no.", "Patient", "Status")
-
-    def set_cases(self, cases: Sequence[CaseSummary]) -> None:
-        """Replace every row."""
-        self.set_rows(cases)
-
-    def case(self, row: int) -> CaseSummary:
-        return self.row_at(row)
-
-    def row_of(self, case_id: int | None) -> int | None:
-        """Return the row of the case with *case_id*, if listed."""
-        return self.row_where(lambda c: c.id == case_id)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        case, column = self.row_at(index.row()), index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(case, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
-            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        if role == Qt.ItemDataRole.ToolTipRole and case.carried_from is not None:
-            return carried_text(case.carried_from)
-        return None
-
-    def _text(self, case: CaseSummary, column: int) -> str:
-        if column == 0:
-            return str(case.position) + (" ↻" if case.carried_from else "")
-        if column == 1:
-            return case.patient.hospital_number
-        if column == 2:
-            return patient_name(case.patient, self.identifiers)
-        status = case.status.value.replace("_", " ").capitalize()
-        if case.carried_from is not None:
-            status += f" · carried over from {case.carried_from.meeting_date:%d %b %Y}"
-        return f"{status} — {case.decision.outcome.label}" if case.decision else status
-
-
-class SuggestionTableModel(RowTableModel[Suggestion]):
-    """Patients who meet the criteria and are not listed: patient, months intensified, review."""
-
-    identifiers = Identifiers.FULL  # the room screen shows initials (set by the dialog)
-
-    HEADERS = ("Hospital no.", "Patient", "Months int.", "Last review")
-    TIPS = (
-        "",
-        "",
-        "Months on the intensified regimen by the meeting date",
-        "The last meeting that reviewed the patient",
-    )
-
-    def set_suggestions(self, suggestions: Sequence[Suggestion]) -> None:
-        """Replace every row."""
-        self.set_rows(suggestions)
-
-    def suggestion(self, row: int) -> Suggestion:
-        return self.row_at(row)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        item, column = self.row_at(index.row()), index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                item.patient.hospital_number,
-                patient_name(item.patient, self.identifiers),
-                f"{item.months_intensified:.0f}",
-                f"{item.last_review:%d %b %Y}" if item.last_review else "never",
-            )[column]
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 2:
-            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        if role == Qt.ItemDataRole.ForegroundRole and column == 3 and not item.last_review:
-            return MUTED
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return self.TIPS[section] or None
-        return super().headerData(section, orientation, role)
-
-
-class RereviewTableModel(RowTableModel[RereviewSuggestion]):
-    """De-escalated patients due for re-review: tag, patient, the decision, what makes the tag.
-
-    Every row is ticked when the rows are set (the coordinator adds them all in one click, or
-    unticks those to leave out); the tick sits in the tag cell, whose tint stays visible.
-    """
-
-    identifiers = Identifiers.FULL  # the room screen shows initials (set by the dialog)
-
-    HEADERS = ("Re-review", "Hospital no.", "Patient", "Decided", "Why")
-    TIPS = (
-        "Relapsing, data missing or stable, read on the meeting date; ticked to be added",
-        "",
-        "",
-        "The meeting that decided to de-escalate",
-        "What makes the tag (point at a row for the re-checks and the flare rule)",
-    )
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._unticked: set[int] = set()  # rows the coordinator unticked
-
-    def set_rereviews(self, rereviews: Sequence[RereviewSuggestion]) -> None:
-        """Replace every row, all ticked."""
-        self._unticked = set()
-        self.set_rows(rereviews)
-
-    def rereview(self, row: int) -> RereviewSuggestion:
-        return self.row_at(row)
-
-    def ticked(self) -> list[RereviewSuggestion]:
-        """The ticked rows, top first."""
-        return [self.row_at(r) for r in range(self.rowCount()) if r not in self._unticked]
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        flags = super().flags(index)
-        if index.isValid() and index.column() == 0:
-            flags |= Qt.ItemFlag.ItemIsUserCheckable
-        return flags
-
-    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if not index.isValid() or index.column() != 0 or role != Qt.ItemDataRole.CheckStateRole:
-            return False
-        ticked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value)
-        (self._unticked.discard if ticked else self._unticked.add)(index.row())
-        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
-        return True
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        item, column = self.row_at(index.row()), index.column()
-        review = item.rereview
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(item, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(review.lines())
-        if column != 0:
-            return None
-        if role == Qt.ItemDataRole.CheckStateRole:
-            unticked = index.row() in self._unticked
-            return Qt.CheckState.Unchecked if unticked else Qt.CheckState.Checked
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return TAG_COLOUR[review.tag]
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return TAG_TINT[review.tag]
-        if role == Qt.ItemDataRole.FontRole:
-            return bold()
-        return None
-
-    def _text(self, item: RereviewSuggestion, column: int) -> str:
-        review = item.rereview
-        if column == 0:
-            return tag_text(review.tag)
-        if column == 1:
-            return item.patient.hospital_number
-        if column == 2:
-            return patient_name(item.patient, self.identifiers)
-        if column == 3:
-            return f"{review.decision.decided_on:%d %b %Y}"
-        return review.summary
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return self.TIPS[section] or None
-        return super().headerData(section, orientation, role)
-
-
-# --- attendance -----------------------------------------------------------------------------------
-
-
-class AttendanceEditor(QWidget):
-    """One row per person: name, role and Present / Apologies / Not recorded."""
-
-    edited = Signal()  # the user changed someone's choice
-    CHOICES: tuple[tuple[AttendanceStatus | None, str], ...] = (
-        (AttendanceStatus.PRESENT, "Present"),
-        (AttendanceStatus.APOLOGIES, "Apologies"),
-        (None, "Not recorded"),
-    )
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._grid = QGridLayout(self)
-        self._grid.setHorizontalSpacing(24)
-        self._grid.setColumnStretch(len(self.CHOICES) + 2, 1)  # air to the right of the choices
-        self._people: list[Clinician] = []
-        self._groups: dict[int, QButtonGroup] = {}
-        self._widgets: list[QWidget] = []
-        self._stretch_row = 0
-        self._editable = True
-        self._why = ""
-
-    def people(self) -> list[Clinician]:
-        return list(self._people)
-
-    def set_people(self, people: Sequence[Clinician]) -> None:
-        """Show one row per person (with an id), in the order given, nothing recorded yet."""
-        for widget in self._widgets:
-            widget.hide()
-            widget.deleteLater()
-        for group in self._groups.values():
-            group.deleteLater()
-        self._widgets, self._groups = [], {}
-        self._people = [p for p in people if p.id is not None]
-        for column, title in enumerate(("Name", "Role", *(text for _, text in self.CHOICES))):
-            label = QLabel(f"<b>{title}</b>")
-            label.setToolTip(
-                "Neither present nor apologies recorded" if title == "Not recorded" else ""
-            )
-            self._add(label, 0, column, None if column < 2 else Qt.AlignmentFlag.AlignHCenter)
-        for row, person in enumerate(self._people, start=1):
-            self._add_row(row, person)
-        self._grid.setRowStretch(self._stretch_row, 0)
-        self._stretch_row = len(self._people) + 1  # the rows stay at the top
-        self._grid.setRowStretch(self._stretch_row, 1)
-        self.set_editable(self._editable, self._why)
-
-    def _add_row(self, row: int, person: Clinician) -> None:
-        assert person.id is not None
-        name = person.name if person.active else f"{person.name} (inactive)"
-        self._add(plain_label(name), row, 0)
-        self._add(QLabel(person.role.label), row, 1)
-        group = QButtonGroup(self)
-        for column, (_status, text) in enumerate(self.CHOICES):
-            button = QRadioButton()
-            button.setAccessibleName(f"{person.name}: {text}")
-            group.addButton(button, column)
-            self._add(button, row, column + 2, Qt.AlignmentFlag.AlignHCenter)
-        group.button(self._column(None)).setChecked(True)
-        group.idClicked.connect(lambda _id: self.edited.emit())
-        self._groups[person.id] = group
-
-    def _add(
-        self, widget: QWidget, row: int, column: int, align: Qt.AlignmentFlag | None = None
-    ) -> None:
-        if align is None:
-            self._grid.addWidget(widget, row, column)
-        else:
-            self._grid.addWidget(widget, row, column, align)
-        self._widgets.append(widget)
-
-    def set_statuses(self, statuses: Mapping[int, AttendanceStatus | None]) -> None:
-        """Show the recorded statuses (anyone not in *statuses* shows —)."""
-        for clinician_id, group in self._groups.items():
-            group.button(self._column(statuses.get(clinician_id))).setChecked(True)
-
-    def choose(self, clinician_id: int, status: AttendanceStatus | None) -> None:
-        """Choose *status* for one person, as a click would."""
-        self.button(clinician_id, status).click()
-
-    def button(self, clinician_id: int, status: AttendanceStatus | None) -> QAbstractButton:
-        """The radio button of one person's choice (for keyboard focus and tests)."""
-        return self._groups[clinician_id].button(self._column(status))
-
-    def _column(self, status: AttendanceStatus | None) -> int:
-        return next(i for i, (choice, _) in enumerate(self.CHOICES) if choice is status)
-
-    def statuses(self) -> dict[int, AttendanceStatus | None]:
-        """Everyone's current choice (None: not recorded)."""
-        return {cid: self.CHOICES[group.checkedId()][0] for cid, group in self._groups.items()}
-
-    def entries(self) -> list[AttendanceEntry]:
-        """The current choices as attendance entries (people with a choice only)."""
-        chosen = self.statuses()
-        return [
-            AttendanceEntry(p.id, p.name, p.role, status)
-            for p in self._people
-            if p.id is not None and (status := chosen[p.id]) is not None
-        ]
-
-    def set_editable(self, editable: bool, why: str) -> None:
-        """Allow choosing, or show the choices read-only with *why* as the tooltip."""
-        self._editable, self._why = editable, why
-        for group in self._groups.values():
-            for button in group.buttons():
-                button.setEnabled(editable)
-                button.setToolTip("" if editable else why)
-
-
-# --- the dialog ----------------------------------------------------------------------------------
 
 
 class PrepareMeetingDialog(QDialog):
@@ -634,7 +148,7 @@ class PrepareMeetingDialog(QDialog):
         tab = QWidget()
         self.candidate_model = CandidateListModel(self)
         self.candidate_model.identifiers = self._identifiers
-        self.candidates = _table(self, self.candidate_model, stretch=3)
+        self.candidates = offer_table(self, self.candidate_model, stretch=3)
         self.candidates.setAccessibleName("Candidate list")
         self.candidates.installEventFilter(self)
         self.add_button = QPushButton("Add by hospital &number…")
@@ -645,7 +159,7 @@ class PrepareMeetingDialog(QDialog):
         self.down_button.setToolTip("Move the selected case down the list (Ctrl+Down)")
         self.suggestion_model = SuggestionTableModel(self)
         self.suggestion_model.identifiers = self._identifiers
-        self.suggested = _table(self, self.suggestion_model, stretch=1, multi=True)
+        self.suggested = offer_table(self, self.suggestion_model, stretch=1, multi=True)
         self.suggested.setAccessibleName("Suggested candidates")
         self.suggestion_status = QLabel()
         self.suggestion_status.setWordWrap(True)
@@ -653,7 +167,7 @@ class PrepareMeetingDialog(QDialog):
         self.add_suggested_button.setToolTip("Add the selected patients to the end of the list")
         self.rereview_model = RereviewTableModel(self)
         self.rereview_model.identifiers = self._identifiers
-        self.rereviews = _table(self, self.rereview_model, stretch=4)
+        self.rereviews = offer_table(self, self.rereview_model, stretch=4)
         self.rereviews.setAccessibleName("Due for re-review after de-escalation")
         self.rereviews.setWordWrap(False)
         self.rereview_status = QLabel()
@@ -675,10 +189,10 @@ class PrepareMeetingDialog(QDialog):
         listed_layout = QVBoxLayout(listed)
         listed_layout.addWidget(self.candidates, 1)
         listed_layout.addLayout(listed_buttons)
-        suggested = _offer_box(
+        suggested = offer_box(
             "Suggested", self.suggestion_status, self.suggested, self.add_suggested_button
         )
-        rereview = _offer_box(
+        rereview = offer_box(
             "Re-review after de-escalation",
             self.rereview_status,
             self.rereviews,
@@ -1227,16 +741,3 @@ class PrepareMeetingDialog(QDialog):
                     self._on_move(steps[Qt.Key(event.key())])
                 return True
         return super().eventFilter(watched, event)
-
-
-def _offer_box(title: str, status: QLabel, table: QTableView, add: QPushButton) -> QGroupBox:
-    """A group of patients offered for the list: a status line, the table, its add button."""
-    box = QGroupBox(title)
-    buttons = QHBoxLayout()
-    buttons.addWidget(add)
-    buttons.addStretch(1)
-    layout = QVBoxLayout(box)
-    layout.addWidget(status)
-    layout.addWidget(table, 1)
-    layout.addLayout(buttons)
-    return box

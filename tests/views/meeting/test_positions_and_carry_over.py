@@ -33,8 +33,8 @@ from mdt_desktop.services.signoff import SignOffService
 from mdt_desktop.views.common.settings import ViewSettings
 from mdt_desktop.views.meeting.main_window import MainWindow, ScreenOptions
 from mdt_desktop.views.preparation import carry_over_dialog, signoff_dialog
+from mdt_desktop.views.preparation.candidate_models import CandidateListModel
 from mdt_desktop.views.preparation.carry_over_dialog import CarryOverDialog
-from mdt_desktop.views.preparation.prepare_meeting_dialog import CandidateListModel
 from mdt_desktop.workers import ImmediateRunner
 
 pytestmark = pytest.mark.slow  # whole sign-off and carry-over flows in the main window

@@ -17,15 +17,16 @@ from mdt_desktop.services.roster import RosterService
 from mdt_desktop.views.common.display import BAD, GOOD, HIGH, css
 from mdt_desktop.views.meeting.candidate_table_model import CandidateTableModel
 from mdt_desktop.views.meeting.rereview_tag import TAG_COLOUR, TAG_TINT
-from mdt_desktop.views.preparation.prepare_meeting_dialog import (
-    NOT_ALLOWED,
+from mdt_desktop.views.preparation.candidate_models import (
     CandidateListModel,
+    SuggestionTableModel,
+)
+from mdt_desktop.views.preparation.new_meeting_dialog import (
     HospitalNumberDialog,
     NewMeetingDialog,
-    PrepareMeetingDialog,
-    SuggestionTableModel,
     last_wednesday_of_next_month,
 )
+from mdt_desktop.views.preparation.prepare_meeting_dialog import NOT_ALLOWED, PrepareMeetingDialog
 from mdt_desktop.workers import ImmediateRunner
 
 pytestmark = pytest.mark.slow  # the preparation dialog over the demo meeting
